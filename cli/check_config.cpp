@@ -1,0 +1,33 @@
+// `pushback check-config`: the validation the daemon does at start-up and on
+// reload, as a command an admin runs before reloading.
+#include <cstdio>
+
+#include "cli/commands.hpp"
+#include "config/load.hpp"
+#include "config/schema.hpp"
+
+namespace pushback::cli {
+
+int check_config(const std::vector<std::string>& files, bool print_schema) {
+  if (print_schema) {
+    std::fputs(config::schema_markdown().c_str(), stdout);
+    if (files.empty()) return 0;
+  }
+  if (files.empty()) {
+    std::fputs("pushback check-config: name at least one configuration file\n", stderr);
+    return 2;
+  }
+  int status = 0;
+  for (const auto& file : files) {
+    auto result = config::load_config_file(file);
+    for (const auto& error : result.errors) std::fprintf(stderr, "%s\n", error.to_string().c_str());
+    if (result.ok()) {
+      std::printf("%s: OK\n", file.c_str());
+    } else {
+      status = 1;
+    }
+  }
+  return status;
+}
+
+}  // namespace pushback::cli

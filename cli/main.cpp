@@ -1,0 +1,33 @@
+// The pushback executable: wires the subcommands to the libraries, nothing else.
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+
+#include "build_info.hpp"
+#include "cli/commands.hpp"
+#include "milter/daemon.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"Pushback: a milter that pushes back on templated cold outreach", "pushback"};
+  app.set_version_flag("--version", std::string("pushback ") + pushback::build::version);
+  app.require_subcommand(1);
+
+  pushback::milter::DaemonOptions daemon;
+  auto* milter = app.add_subcommand("milter", "Run the mail filter daemon that Postfix or Sendmail connects to");
+  milter->add_option("--config,-c", daemon.config_path, "Configuration file")->required();
+  milter->add_option("--socket,-s", daemon.socket, "Listen here instead of milter.socket (unix:PATH, inet:PORT@HOST, ...)");
+  milter->add_option("--pid-file,-p", daemon.pid_file, "Write the process id to this file");
+  milter->add_flag("--foreground,-f", daemon.foreground, "Stay in the foreground (for systemd and tests)");
+
+  std::vector<std::string> check_files;
+  bool print_schema = false;
+  auto* check = app.add_subcommand("check-config", "Validate configuration files; exit non-zero on any error");
+  check->add_option("files", check_files, "Configuration files to check");
+  check->add_flag("--schema", print_schema, "Print every key with its type, default and meaning (Markdown)");
+
+  CLI11_PARSE(app, argc, argv);
+
+  if (milter->parsed()) return pushback::milter::run_daemon(daemon);
+  if (check->parsed()) return pushback::cli::check_config(check_files, print_schema);
+  return 2;
+}

@@ -1,0 +1,218 @@
+// Configuration loader: toml++ parses, the schema checks and applies.
+#include "config/load.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+#include <fstream>
+#include <sstream>
+#include <toml++/toml.h>
+
+#include "config/schema.hpp"
+
+namespace pushback::config {
+
+namespace {
+
+const KeyInfo* find_key(std::string_view path) {
+  for (const auto& key : schema()) {
+    if (key.path == path) return &key;
+  }
+  return nullptr;
+}
+
+bool is_known_section(std::string_view path) {
+  for (const auto& key : schema()) {
+    if (key.path.size() > path.size() && key.path.substr(0, path.size()) == path &&
+        key.path[path.size()] == '.') {
+      return true;
+    }
+  }
+  return false;
+}
+
+// "90s", "15m", "2h", "7d", "1w", or a plain number of seconds.
+std::optional<std::chrono::seconds> parse_duration(std::string_view text) {
+  if (text.empty()) return std::nullopt;
+  std::int64_t number = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
+  if (ec != std::errc{} || number < 0) return std::nullopt;
+  std::string_view unit(end, static_cast<std::size_t>(text.data() + text.size() - end));
+  std::int64_t scale = 0;
+  if (unit.empty() || unit == "s") scale = 1;
+  else if (unit == "m") scale = 60;
+  else if (unit == "h") scale = 3600;
+  else if (unit == "d") scale = 86400;
+  else if (unit == "w") scale = 7 * 86400;
+  else return std::nullopt;
+  return std::chrono::seconds(number * scale);
+}
+
+// Converts a TOML node to the key's kind; returns an error text on mismatch.
+std::string convert(const KeyInfo& key, const toml::node& node, Value& out) {
+  switch (key.kind) {
+    case ValueKind::string:
+      if (auto s = node.value<std::string>(); s && node.is_string()) { out = *s; return {}; }
+      return "expected a string";
+    case ValueKind::integer:
+      if (node.is_integer()) { out = *node.value<std::int64_t>(); return {}; }
+      return "expected an integer";
+    case ValueKind::number:
+      if (node.is_number()) { out = *node.value<double>(); return {}; }
+      return "expected a number";
+    case ValueKind::boolean:
+      if (node.is_boolean()) { out = *node.value<bool>(); return {}; }
+      return "expected true or false";
+    case ValueKind::duration:
+      if (node.is_integer()) {
+        auto seconds = *node.value<std::int64_t>();
+        if (seconds < 0) return "a duration cannot be negative";
+        out = std::chrono::seconds(seconds);
+        return {};
+      }
+      if (node.is_string()) {
+        if (auto d = parse_duration(*node.value<std::string>())) { out = *d; return {}; }
+      }
+      return "expected a duration such as \"30s\", \"15m\", \"2h\" or \"7d\"";
+    case ValueKind::string_list: {
+      const auto* array = node.as_array();
+      if (!array) return "expected a list of strings";
+      std::vector<std::string> items;
+      for (const auto& item : *array) {
+        if (!item.is_string()) return "expected a list of strings";
+        items.push_back(*item.value<std::string>());
+      }
+      out = std::move(items);
+      return {};
+    }
+  }
+  return "unsupported type";
+}
+
+std::string check_bounds(const KeyInfo& key, const Value& value) {
+  if (!key.choices.empty()) {
+    const auto& text = std::get<std::string>(value);
+    for (auto choice : key.choices) {
+      if (choice == text) return {};
+    }
+    std::string list;
+    for (auto choice : key.choices) list += fmt::format("{}\"{}\"", list.empty() ? "" : ", ", choice);
+    return fmt::format("\"{}\" is not one of {}", text, list);
+  }
+  if (key.min != key.max) {
+    double number = 0;
+    if (auto* i = std::get_if<std::int64_t>(&value)) number = static_cast<double>(*i);
+    else if (auto* d = std::get_if<double>(&value)) number = *d;
+    else if (auto* s = std::get_if<std::chrono::seconds>(&value)) number = static_cast<double>(s->count());
+    if (!(number >= key.min && number <= key.max)) {  // also rejects NaN
+      return fmt::format("{} is outside the allowed range {} to {}", number, key.min, key.max);
+    }
+  }
+  return key.validate ? key.validate(value) : std::string{};
+}
+
+class Loader {
+ public:
+  explicit Loader(std::string source) : source_(std::move(source)) {}
+
+  void walk(const toml::table& table, const std::string& prefix) {
+    for (const auto& [name, node] : table) {
+      std::string path = prefix.empty() ? std::string(name.str()) : prefix + "." + std::string(name.str());
+      std::uint32_t line = node.source().begin.line;
+      if (const auto* sub = node.as_table()) {
+        if (!is_known_section(path)) {
+          error(line, path, "unknown section");
+          continue;
+        }
+        walk(*sub, path);
+        continue;
+      }
+      const KeyInfo* key = find_key(path);
+      if (!key) {
+        error(line, path, is_known_section(path) ? "is a section, not a key" : "unknown key");
+        continue;
+      }
+      Value value;
+      if (auto problem = convert(*key, node, value); !problem.empty()) {
+        error(line, path, problem);
+        continue;
+      }
+      if (auto problem = check_bounds(*key, value); !problem.empty()) {
+        error(line, path, problem);
+        continue;
+      }
+      key->apply(config_, value);
+    }
+  }
+
+  void error(std::uint32_t line, std::string key, std::string message) {
+    errors_.push_back({source_, line, std::move(key), std::move(message)});
+  }
+
+  Config& config() { return config_; }
+  std::vector<ConfigError>& errors() { return errors_; }
+
+ private:
+  std::string source_;
+  Config config_;
+  std::vector<ConfigError> errors_;
+};
+
+void apply_defaults(Config& config) {
+  for (const auto& key : schema()) {
+    auto table = toml::parse(fmt::format("v = {}", key.default_toml));
+    Value value;
+    if (!convert(key, *table.get("v"), value).empty() || !check_bounds(key, value).empty()) {
+      // A default that fails its own schema is a programming error.
+      throw std::logic_error(fmt::format("invalid default for {}", key.path));
+    }
+    key.apply(config, value);
+  }
+}
+
+}  // namespace
+
+std::string ConfigError::to_string() const {
+  std::string where = line > 0 ? fmt::format("{}:{}", file, line) : file;
+  return key.empty() ? fmt::format("{}: {}", where, message) : fmt::format("{}: {}: {}", where, key, message);
+}
+
+std::shared_ptr<const Config> default_config() {
+  auto config = std::make_shared<Config>();
+  apply_defaults(*config);
+  return config;
+}
+
+LoadResult load_config_text(std::string_view text, const std::string& source_name) {
+  Loader loader(source_name);
+  apply_defaults(loader.config());
+  loader.config().source_path = source_name;
+  try {
+    auto table = toml::parse(text, source_name);
+    loader.walk(table, "");
+  } catch (const toml::parse_error& e) {
+    loader.error(e.source().begin.line, "", std::string(e.description()));
+  }
+  LoadResult result;
+  result.errors = std::move(loader.errors());
+  // toml++ iterates tables in key order; admins read errors in file order.
+  std::stable_sort(result.errors.begin(), result.errors.end(),
+                   [](const ConfigError& a, const ConfigError& b) { return a.line < b.line; });
+  if (result.errors.empty()) result.config = std::make_shared<const Config>(std::move(loader.config()));
+  return result;
+}
+
+LoadResult load_config_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    LoadResult result;
+    result.errors.push_back({path, 0, "", "cannot be read"});
+    return result;
+  }
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return load_config_text(buffer.str(), path);
+}
+
+}  // namespace pushback::config

@@ -1,0 +1,146 @@
+// Every configuration key, in one table. Adding a key means adding one entry here
+// and a field in config.hpp; the loader, the checks and the docs follow.
+#include "config/schema.hpp"
+
+#include <fmt/format.h>
+
+namespace pushback::config {
+
+namespace {
+
+template <typename T>
+const T& as(const Value& value) {
+  return std::get<T>(value);
+}
+
+std::string validate_socket(const Value& value) {
+  std::string error;
+  return parse_socket_spec(as<std::string>(value), error) ? std::string{} : error;
+}
+
+std::string validate_octal_mode(const Value& value) {
+  const auto& text = as<std::string>(value);
+  if (text.empty() || text.size() > 4 || text.find_first_not_of("01234567") != std::string::npos) {
+    return "expected an octal mode such as \"0660\"";
+  }
+  return {};
+}
+
+std::vector<KeyInfo> build_schema() {
+  std::vector<KeyInfo> keys;
+  auto add = [&keys](KeyInfo info) { keys.push_back(std::move(info)); };
+
+  // [milter]
+  add({.path = "milter.socket", .kind = ValueKind::string,
+       .default_toml = R"("unix:/var/spool/postfix/pushback/pushback.sock")",
+       .doc = "Where the milter listens: unix:PATH, local:PATH, inet:PORT@HOST, inet:HOST:PORT or inet6:PORT@HOST.",
+       .validate = validate_socket,
+       .apply = [](Config& c, const Value& v) {
+         std::string error;
+         c.milter.socket = *parse_socket_spec(as<std::string>(v), error);
+       }});
+  add({.path = "milter.user", .kind = ValueKind::string, .default_toml = R"("pushback")",
+       .doc = "Account the daemon switches to when started as root; empty keeps the current one.",
+       .apply = [](Config& c, const Value& v) { c.milter.user = as<std::string>(v); }});
+  add({.path = "milter.group", .kind = ValueKind::string, .default_toml = R"("")",
+       .doc = "Group the daemon switches to; empty uses the user's primary group.",
+       .apply = [](Config& c, const Value& v) { c.milter.group = as<std::string>(v); }});
+  add({.path = "milter.pid_file", .kind = ValueKind::string, .default_toml = R"("")",
+       .doc = "File that receives the daemon's process id; empty writes none.",
+       .apply = [](Config& c, const Value& v) { c.milter.pid_file = as<std::string>(v); }});
+  add({.path = "milter.socket_mode", .kind = ValueKind::string, .default_toml = R"("0660")",
+       .doc = "Permissions of a unix socket, in octal, so that the MTA's group can connect.",
+       .validate = validate_octal_mode,
+       .apply = [](Config& c, const Value& v) {
+         c.milter.socket_mode = static_cast<std::uint32_t>(std::stoul(as<std::string>(v), nullptr, 8));
+       }});
+  add({.path = "milter.timeout", .kind = ValueKind::duration, .default_toml = R"("5m")",
+       .doc = "How long libmilter waits for the MTA before it drops a connection.",
+       .min = 1, .max = 86400,
+       .apply = [](Config& c, const Value& v) { c.milter.timeout = as<std::chrono::seconds>(v); }});
+  add({.path = "milter.on_error", .kind = ValueKind::string, .default_toml = R"("accept")",
+       .doc = "What an internal error does to the message: accept it unfiltered, or tempfail it (451 4.7.1).",
+       .choices = {"accept", "tempfail"},
+       .apply = [](Config& c, const Value& v) {
+         c.milter.on_error = as<std::string>(v) == "tempfail" ? FailureAction::tempfail : FailureAction::accept;
+       }});
+  add({.path = "milter.max_body_bytes", .kind = ValueKind::integer, .default_toml = "262144",
+       .doc = "Body bytes collected per message; the rest is skipped and the message is analysed as truncated.",
+       .min = 1024, .max = 64.0 * 1024 * 1024,
+       .apply = [](Config& c, const Value& v) { c.milter.max_body_bytes = as<std::int64_t>(v); }});
+  add({.path = "milter.max_header_count", .kind = ValueKind::integer, .default_toml = "1000",
+       .doc = "Headers collected per message; later ones are still passed on but not analysed.",
+       .min = 10, .max = 100000,
+       .apply = [](Config& c, const Value& v) { c.milter.max_header_count = as<std::int64_t>(v); }});
+  add({.path = "milter.max_header_bytes", .kind = ValueKind::integer, .default_toml = "65536",
+       .doc = "Bytes kept of one header value; a longer value is truncated for analysis.",
+       .min = 256, .max = 16.0 * 1024 * 1024,
+       .apply = [](Config& c, const Value& v) { c.milter.max_header_bytes = as<std::int64_t>(v); }});
+  add({.path = "milter.max_recipients", .kind = ValueKind::integer, .default_toml = "1000",
+       .doc = "Envelope recipients remembered per message; more are accepted but not counted.",
+       .min = 1, .max = 100000,
+       .apply = [](Config& c, const Value& v) { c.milter.max_recipients = as<std::int64_t>(v); }});
+
+  // [log]
+  add({.path = "log.target", .kind = ValueKind::string, .default_toml = R"("stderr")",
+       .doc = "Where log lines go: stderr (foreground, the journal) or syslog.",
+       .choices = {"stderr", "syslog"},
+       .apply = [](Config& c, const Value& v) {
+         c.log.target = as<std::string>(v) == "syslog" ? LogTarget::syslog : LogTarget::stderr_stream;
+       }});
+  add({.path = "log.level", .kind = ValueKind::string, .default_toml = R"("info")",
+       .doc = "Least severe level logged.",
+       .choices = {"trace", "debug", "info", "warning", "error", "critical", "off"},
+       .apply = [](Config& c, const Value& v) { c.log.level = as<std::string>(v); }});
+  add({.path = "log.facility", .kind = ValueKind::string, .default_toml = R"("mail")",
+       .doc = "Syslog facility when log.target is syslog.",
+       .choices = {"mail", "daemon", "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7"},
+       .apply = [](Config& c, const Value& v) { c.log.facility = as<std::string>(v); }});
+
+  // [headers]
+  add({.path = "headers.add_report", .kind = ValueKind::boolean, .default_toml = "true",
+       .doc = "Add X-Pushback-Report with every symbol and its reason (X-Pushback-Score is always added).",
+       .apply = [](Config& c, const Value& v) { c.headers.add_report = as<bool>(v); }});
+  add({.path = "headers.max_report_length", .kind = ValueKind::integer, .default_toml = "2000",
+       .doc = "Characters of X-Pushback-Report at most; the least weighty symbols are left out first.",
+       .min = 100, .max = 16000,
+       .apply = [](Config& c, const Value& v) { c.headers.max_report_length = as<std::int64_t>(v); }});
+  return keys;
+}
+
+}  // namespace
+
+std::string_view to_string(ValueKind kind) {
+  switch (kind) {
+    case ValueKind::string: return "string";
+    case ValueKind::integer: return "integer";
+    case ValueKind::number: return "number";
+    case ValueKind::boolean: return "boolean";
+    case ValueKind::duration: return "duration";
+    case ValueKind::string_list: return "list of strings";
+  }
+  return "?";
+}
+
+std::span<const KeyInfo> schema() {
+  static const std::vector<KeyInfo> keys = build_schema();
+  return keys;
+}
+
+std::string schema_markdown() {
+  std::string out = "| key | type | default | allowed | meaning |\n|---|---|---|---|---|\n";
+  for (const auto& key : schema()) {
+    std::string allowed;
+    if (!key.choices.empty()) {
+      for (auto choice : key.choices) allowed += fmt::format("{}`{}`", allowed.empty() ? "" : ", ", choice);
+    } else if (key.min != key.max) {
+      allowed = fmt::format("{} to {}", key.min, key.max);
+      if (key.kind == ValueKind::duration) allowed += " seconds";
+    }
+    out += fmt::format("| `{}` | {} | `{}` | {} | {} |\n", key.path, to_string(key.kind),
+                       key.default_toml, allowed, key.doc);
+  }
+  return out;
+}
+
+}  // namespace pushback::config

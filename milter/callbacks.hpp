@@ -1,0 +1,14 @@
+// The libmilter callback table. Every callback is a few lines: find the
+// connection's Session, hand it the event inside the exception firewall, and
+// map its Status back to libmilter's.
+#pragma once
+
+#include "milter/config_holder.hpp"
+
+namespace pushback::milter {
+
+// Registers the callbacks with libmilter; `configs` must outlive smfi_main().
+// Returns false (after logging why) when libmilter refuses.
+bool register_callbacks(ConfigHolder& configs);
+
+}  // namespace pushback::milter

@@ -1,0 +1,211 @@
+// Process life of the milter: configuration, socket, privileges, signals.
+// libmilter owns SIGHUP, SIGTERM and SIGINT (all stop it); SIGUSR1 reloads.
+#include "milter/daemon.hpp"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <libmilter/mfapi.h>
+#include <pwd.h>
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <systemd/sd-daemon.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <thread>
+
+#include "build_info.hpp"
+#include "config/load.hpp"
+#include "milter/callbacks.hpp"
+#include "milter/config_holder.hpp"
+#include "milter/logging.hpp"
+
+namespace pushback::milter {
+
+namespace {
+
+constexpr int exit_config = 78;  // EX_CONFIG
+constexpr int exit_os = 71;      // EX_OSERR
+
+config::LoadResult load(const DaemonOptions& options) {
+  auto result = config::load_config_file(options.config_path);
+  if (!result.ok() || !options.socket) return result;
+  std::string error;
+  auto spec = config::parse_socket_spec(*options.socket, error);
+  if (!spec) {
+    result.errors.push_back({"--socket", 0, "", error});
+    result.config.reset();
+    return result;
+  }
+  auto patched = std::make_shared<config::Config>(*result.config);
+  patched->milter.socket = *spec;
+  result.config = patched;
+  return result;
+}
+
+bool write_pid_file(const std::string& path) {
+  std::ofstream out(path, std::ios::trunc);
+  out << getpid() << '\n';
+  return static_cast<bool>(out.flush());
+}
+
+bool drop_privileges(const config::MilterSettings& settings) {
+  if (geteuid() != 0 || settings.user.empty()) return true;
+  errno = 0;
+  const passwd* user = getpwnam(settings.user.c_str());
+  if (!user) {
+    spdlog::critical("user '{}' (milter.user) does not exist", settings.user);
+    return false;
+  }
+  gid_t gid = user->pw_gid;
+  if (!settings.group.empty()) {
+    const group* grp = getgrnam(settings.group.c_str());
+    if (!grp) {
+      spdlog::critical("group '{}' (milter.group) does not exist", settings.group);
+      return false;
+    }
+    gid = grp->gr_gid;
+  }
+  uid_t uid = user->pw_uid;
+  if (settings.socket.kind == config::SocketSpec::Kind::unix_path &&
+      chown(settings.socket.path.c_str(), uid, gid) != 0) {
+    spdlog::warn("cannot hand socket {} to {}: {}", settings.socket.path, settings.user, std::strerror(errno));
+  }
+  if (initgroups(settings.user.c_str(), gid) != 0 || setgid(gid) != 0 || setuid(uid) != 0) {
+    spdlog::critical("cannot switch to user {}: {}", settings.user, std::strerror(errno));
+    return false;
+  }
+  if (setuid(0) == 0) {
+    spdlog::critical("privileges could be regained after switching to {}", settings.user);
+    return false;
+  }
+  spdlog::info("running as user {}", settings.user);
+  return true;
+}
+
+bool open_socket(const config::MilterSettings& settings) {
+  std::string conn = settings.socket.libmilter_form();
+  if (smfi_setconn(conn.data()) != MI_SUCCESS) {
+    spdlog::critical("libmilter rejected socket {}", conn);
+    return false;
+  }
+  smfi_settimeout(static_cast<int>(settings.timeout.count()));
+  bool is_unix = settings.socket.kind == config::SocketSpec::Kind::unix_path;
+  mode_t old_mask = umask(is_unix ? static_cast<mode_t>(~settings.socket_mode & 0777) : umask(0));
+  int opened = smfi_opensocket(true);  // true: remove a stale unix socket first
+  umask(old_mask);
+  if (opened != MI_SUCCESS) {
+    spdlog::critical("cannot listen on {}: {}", conn, std::strerror(errno));
+    return false;
+  }
+  if (is_unix) chmod(settings.socket.path.c_str(), settings.socket_mode);
+  spdlog::info("listening on {}", conn);
+  return true;
+}
+
+bool daemonise() {
+  pid_t child = fork();
+  if (child < 0) return false;
+  if (child > 0) _exit(0);
+  setsid();
+  if (chdir("/") != 0) return false;
+  int null_fd = open("/dev/null", O_RDWR);
+  if (null_fd < 0) return false;
+  dup2(null_fd, STDIN_FILENO);
+  dup2(null_fd, STDOUT_FILENO);
+  dup2(null_fd, STDERR_FILENO);
+  if (null_fd > STDERR_FILENO) close(null_fd);
+  return true;
+}
+
+// Waits for SIGUSR1 (blocked in every thread) and swaps in a new configuration
+// when it validates; an invalid one is logged and the old one stays.
+class ReloadThread {
+ public:
+  ReloadThread(const DaemonOptions& options, ConfigHolder& holder)
+      : thread_([this, &options, &holder] { run(options, holder); }) {}
+  ~ReloadThread() {
+    stop_ = true;
+    thread_.join();
+  }
+
+ private:
+  void run(const DaemonOptions& options, ConfigHolder& holder) {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR1);
+    const timespec tick{0, 200'000'000};
+    while (!stop_) {
+      if (sigtimedwait(&set, nullptr, &tick) != SIGUSR1) continue;
+      auto result = load(options);
+      if (!result.ok()) {
+        for (const auto& error : result.errors) spdlog::error("reload: {}", error.to_string());
+        spdlog::error("reload failed; keeping the previous configuration");
+        continue;
+      }
+      auto previous = holder.get();
+      if (previous->milter.socket.libmilter_form() != result.config->milter.socket.libmilter_form() ||
+          previous->milter.user != result.config->milter.user) {
+        spdlog::warn("reload: milter.socket and milter.user take effect only after a restart");
+      }
+      set_log_level(result.config->log);
+      holder.set(result.config);
+      spdlog::info("configuration reloaded from {}", options.config_path);
+    }
+  }
+
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+}  // namespace
+
+int run_daemon(const DaemonOptions& options) {
+  auto loaded = load(options);
+  if (!loaded.ok()) {
+    for (const auto& error : loaded.errors) std::fprintf(stderr, "pushback: %s\n", error.to_string().c_str());
+    return exit_config;
+  }
+  auto config = loaded.config;
+  configure_logging(config->log);
+
+  // Blocked before any thread exists, so that only the reload thread takes it.
+  sigset_t reload_set;
+  sigemptyset(&reload_set);
+  sigaddset(&reload_set, SIGUSR1);
+  pthread_sigmask(SIG_BLOCK, &reload_set, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  if (!options.foreground && !daemonise()) {
+    spdlog::critical("cannot run in the background: {}", std::strerror(errno));
+    return exit_os;
+  }
+  std::string pid_file = options.pid_file.value_or(config->milter.pid_file);
+  if (!pid_file.empty() && !write_pid_file(pid_file)) {
+    spdlog::critical("cannot write pid file {}: {}", pid_file, std::strerror(errno));
+    return exit_os;
+  }
+
+  ConfigHolder holder(config);
+  if (!register_callbacks(holder) || !open_socket(config->milter) || !drop_privileges(config->milter)) {
+    return exit_os;
+  }
+
+  int status = MI_SUCCESS;
+  {
+    ReloadThread reloader(options, holder);
+    spdlog::info("pushback {} ready", build::version);
+    sd_notify(0, "READY=1");
+    status = smfi_main();
+    sd_notify(0, "STOPPING=1");
+  }
+  if (!pid_file.empty()) unlink(pid_file.c_str());
+  spdlog::info("pushback stopped");
+  return status == MI_SUCCESS ? 0 : 1;
+}
+
+}  // namespace pushback::milter

@@ -1,0 +1,69 @@
+// One SMTP connection as the milter sees it: the connection's facts, the message
+// being collected, and what to do at each protocol step. Knows nothing of
+// libmilter; callbacks.cpp feeds it and maps its Status back.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "config/config.hpp"
+#include "milter/mta.hpp"
+#include "scoring/message.hpp"
+
+namespace pushback::milter {
+
+// Protocol steps for which the MTA agreed not to wait for our reply.
+struct NoReplySteps {
+  bool connect = false;
+  bool mail = false;
+  bool header = false;
+  bool skip_supported = false;
+};
+
+class Session {
+ public:
+  explicit Session(std::shared_ptr<const config::Config> config);
+
+  void set_no_reply_steps(NoReplySteps steps) { no_reply_ = steps; }
+  const NoReplySteps& no_reply_steps() const { return no_reply_; }
+
+  Status on_connect(std::string_view client_addr);
+  Status on_mail_from(Mta& mta, std::string_view sender);
+  Status on_rcpt_to(Mta& mta, std::string_view recipient);
+  Status on_header(std::string_view name, std::string_view value);
+  Status on_body_chunk(std::string_view chunk);
+  Status on_end_of_message(Mta& mta);
+  void on_abort();
+
+  // An internal error happened in this message: the configured failure action
+  // applies at the next step that can answer. Returns that action.
+  Status fail(Mta* mta, std::string_view stage, std::string_view what);
+
+  // The status a callback returns when it has nothing to say at `step`.
+  Status quiet(bool no_reply) const { return no_reply ? Status::no_reply : Status::proceed; }
+
+  const config::Config& config() const { return *config_; }
+  const scoring::Message& message() const { return message_; }
+
+ private:
+  void reset_message();
+  Status failure_status() const;
+  void remove_forged_headers(Mta& mta);
+
+  std::shared_ptr<const config::Config> config_;  // pinned for the whole connection
+  NoReplySteps no_reply_;
+  std::string connect_addr_;
+  scoring::Message message_;
+  // Inbound copies of our own headers, by lower-cased name: how many, and the
+  // name as written, so they can be deleted by index at end of message.
+  std::map<std::string, std::pair<std::string, int>> forged_headers_;
+  std::int64_t header_count_ = 0;
+  bool failed_ = false;
+  std::chrono::steady_clock::time_point started_;
+};
+
+}  // namespace pushback::milter

@@ -1,0 +1,137 @@
+// Configuration: defaults, the shipped example, and every kind of bad file
+// with the message an admin would see.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <set>
+
+#include "config/load.hpp"
+#include "config/schema.hpp"
+
+namespace pushback::config {
+namespace {
+
+TEST(Config, EmptyFileGivesDefaults) {
+  auto result = load_config_text("", "empty.toml");
+  ASSERT_TRUE(result.ok());
+  EXPECT_EQ(result.config->milter.socket.libmilter_form(), "unix:/var/spool/postfix/pushback/pushback.sock");
+  EXPECT_EQ(result.config->milter.on_error, FailureAction::accept);
+  EXPECT_EQ(result.config->milter.max_body_bytes, 262144);
+  EXPECT_EQ(result.config->milter.socket_mode, 0660u);
+  EXPECT_EQ(result.config->milter.timeout, std::chrono::minutes(5));
+}
+
+TEST(Config, GoodFileIsApplied) {
+  auto result = load_config_text(R"(
+[milter]
+socket = "inet:127.0.0.1:8893"
+on_error = "tempfail"
+timeout = "90s"
+max_body_bytes = 4096
+[log]
+target = "syslog"
+facility = "local3"
+[headers]
+add_report = false
+)", "good.toml");
+  ASSERT_TRUE(result.ok()) << result.errors.front().to_string();
+  const auto& c = *result.config;
+  EXPECT_EQ(c.milter.socket.libmilter_form(), "inet:8893@127.0.0.1");
+  EXPECT_EQ(c.milter.on_error, FailureAction::tempfail);
+  EXPECT_EQ(c.milter.timeout, std::chrono::seconds(90));
+  EXPECT_EQ(c.milter.max_body_bytes, 4096);
+  EXPECT_EQ(c.log.target, LogTarget::syslog);
+  EXPECT_EQ(c.log.facility, "local3");
+  EXPECT_FALSE(c.headers.add_report);
+}
+
+// The annotated example that ships with the package is valid and mentions
+// every key of the schema, so it cannot drift from the code.
+TEST(Config, ExampleFileIsValidAndComplete) {
+  const std::string path = std::string(PUSHBACK_SOURCE_DIR) + "/data/pushback.toml";
+  auto result = load_config_file(path);
+  ASSERT_TRUE(result.ok()) << result.errors.front().to_string();
+  std::ifstream in(path);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  for (const auto& key : schema()) {
+    auto dot = key.path.rfind('.');
+    std::string section = "[" + std::string(key.path.substr(0, dot)) + "]";
+    std::string name = std::string(key.path.substr(dot + 1)) + " = ";
+    auto at = text.find(section);
+    ASSERT_NE(at, std::string::npos) << section;
+    EXPECT_NE(text.find(name, at), std::string::npos) << key.path << " is missing from data/pushback.toml";
+  }
+}
+
+TEST(Config, SchemaDefaultsAreDocumented) {
+  std::set<std::string_view> seen;
+  for (const auto& key : schema()) {
+    EXPECT_FALSE(key.doc.empty()) << key.path;
+    EXPECT_TRUE(seen.insert(key.path).second) << "duplicate key " << key.path;
+  }
+  EXPECT_NE(schema_markdown().find("`milter.socket`"), std::string::npos);
+}
+
+struct BadCase {
+  const char* name;
+  const char* text;
+  const char* want;  // the whole first error line
+};
+
+class BadConfig : public testing::TestWithParam<BadCase> {};
+
+TEST_P(BadConfig, NamesFileLineAndKey) {
+  auto result = load_config_text(GetParam().text, "/etc/pushback/pushback.toml");
+  ASSERT_FALSE(result.ok());
+  ASSERT_FALSE(result.errors.empty());
+  EXPECT_EQ(result.errors.front().to_string(), GetParam().want);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, BadConfig,
+    testing::Values(
+        BadCase{"unknown_key", "[milter]\nsocket = \"unix:/x\"\nsockt = 1\n",
+                "/etc/pushback/pushback.toml:3: milter.sockt: unknown key"},
+        BadCase{"unknown_section", "[miltr]\nsocket = 1\n",
+                "/etc/pushback/pushback.toml:1: miltr: unknown section"},
+        BadCase{"top_level_key", "socket = \"unix:/x\"\n",
+                "/etc/pushback/pushback.toml:1: socket: unknown key"},
+        BadCase{"section_as_key", "milter = 3\n",
+                "/etc/pushback/pushback.toml:1: milter: is a section, not a key"},
+        BadCase{"wrong_type", "[milter]\nmax_body_bytes = \"big\"\n",
+                "/etc/pushback/pushback.toml:2: milter.max_body_bytes: expected an integer"},
+        BadCase{"out_of_range", "[milter]\nmax_body_bytes = 12\n",
+                "/etc/pushback/pushback.toml:2: milter.max_body_bytes: 12 is outside the allowed range 1024 to "
+                "67108864"},
+        BadCase{"bad_choice", "[milter]\non_error = \"drop\"\n",
+                "/etc/pushback/pushback.toml:2: milter.on_error: \"drop\" is not one of \"accept\", \"tempfail\""},
+        BadCase{"bad_socket", "[milter]\nsocket = \"inet:99999@127.0.0.1\"\n",
+                "/etc/pushback/pushback.toml:2: milter.socket: port '99999' is not a number from 1 to 65535"},
+        BadCase{"bad_duration", "[milter]\ntimeout = \"5 minutes\"\n",
+                "/etc/pushback/pushback.toml:2: milter.timeout: expected a duration such as \"30s\", \"15m\", "
+                "\"2h\" or \"7d\""},
+        BadCase{"bad_mode", "[milter]\nsocket_mode = \"rw\"\n",
+                "/etc/pushback/pushback.toml:2: milter.socket_mode: expected an octal mode such as \"0660\""},
+        BadCase{"boolean_as_string", "[headers]\nadd_report = \"yes\"\n",
+                "/etc/pushback/pushback.toml:2: headers.add_report: expected true or false"},
+        BadCase{"syntax_error", "[milter]\nsocket = \"unix:/x\n",
+                "/etc/pushback/pushback.toml:2: Error while parsing string: unescaped control characters other than TAB "
+                "(U+0009) are explicitly prohibited"}),
+    [](const testing::TestParamInfo<BadCase>& case_info) { return case_info.param.name; });
+
+TEST(Config, EveryErrorIsReported) {
+  auto result = load_config_text("[milter]\nsockt = 1\non_error = 3\n[log]\nlevel = \"loud\"\n", "x.toml");
+  ASSERT_EQ(result.errors.size(), 3u);
+  EXPECT_EQ(result.errors[0].line, 2u);
+  EXPECT_EQ(result.errors[1].line, 3u);
+  EXPECT_EQ(result.errors[2].line, 5u);
+}
+
+TEST(Config, MissingFileIsNamed) {
+  auto result = load_config_file("/nonexistent/pushback.toml");
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.errors.front().to_string(), "/nonexistent/pushback.toml: cannot be read");
+}
+
+}  // namespace
+}  // namespace pushback::config
