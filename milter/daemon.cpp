@@ -173,11 +173,12 @@ int run_daemon(const DaemonOptions& options) {
   auto config = loaded.config;
   configure_logging(config->log);
 
-  // Blocked before any thread exists, so that only the reload thread takes it.
-  sigset_t reload_set;
-  sigemptyset(&reload_set);
-  sigaddset(&reload_set, SIGUSR1);
-  pthread_sigmask(SIG_BLOCK, &reload_set, nullptr);
+  // Blocked before any thread exists: SIGUSR1 is taken only by the reload
+  // thread, and the stop signals only by libmilter's own signal thread.
+  sigset_t handled;
+  sigemptyset(&handled);
+  for (int signal_number : {SIGUSR1, SIGHUP, SIGTERM, SIGINT}) sigaddset(&handled, signal_number);
+  pthread_sigmask(SIG_BLOCK, &handled, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
   if (!options.foreground && !daemonise()) {

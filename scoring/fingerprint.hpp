@@ -1,0 +1,37 @@
+// The template fingerprint of a message's new text: a MinHash signature over
+// word shingles, LSH band keys to find candidate clusters, and an exact
+// skeleton hash. Stored with an algorithm id so that stored data stays
+// comparable across upgrades.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+namespace pushback::scoring {
+
+// Bumped whenever normalisation, shingling or hashing changes: fingerprints of
+// different algorithm ids are never compared.
+inline constexpr std::uint16_t fingerprint_algorithm = 1;
+
+inline constexpr std::size_t minhash_size = 64;   // values per signature
+inline constexpr std::size_t lsh_bands = 16;      // bands of minhash_size / lsh_bands rows
+
+struct Fingerprint {
+  std::uint16_t algorithm = fingerprint_algorithm;
+  bool empty = true;                   // too little text to fingerprint
+  std::uint32_t token_count = 0;       // words in the normalised new text
+  std::array<std::uint32_t, minhash_size> minhash{};
+  std::array<std::uint64_t, lsh_bands> band_keys{};  // one key per band, for lookup
+  std::uint64_t skeleton_hash = 0;     // exact hash of the normalised new text
+};
+
+// Fraction of equal MinHash values: an estimate of the Jaccard similarity of
+// the two shingle sets. 0 when either is empty or the algorithms differ.
+double estimated_jaccard(const Fingerprint& a, const Fingerprint& b);
+
+// Builds the fingerprint of normalised, masked text (tokens separated by single spaces).
+Fingerprint fingerprint_text(std::string_view normalised_text);
+
+}  // namespace pushback::scoring

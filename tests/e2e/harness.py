@@ -1,0 +1,308 @@
+"""Real servers for end-to-end tests: a private Postfix on loopback, smtp-sink,
+Redis and the pushback daemon itself.
+
+Every server binds 127.0.0.1 on a free port, lives in its own temporary
+directory and is stopped by the PID it was started with.
+"""
+from __future__ import annotations
+
+import email
+import email.policy
+import os
+import shutil
+import signal
+import smtplib
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+POSTFIX_MASTER_CF = """\
+{smtpd_port} inet n - n - - smtpd
+pickup    unix  n       -       n       60      1       pickup
+cleanup   unix  n       -       n       -       0       cleanup
+qmgr      unix  n       -       n       300     1       qmgr
+rewrite   unix  -       -       n       -       -       trivial-rewrite
+bounce    unix  -       -       n       -       0       bounce
+defer     unix  -       -       n       -       0       bounce
+trace     unix  -       -       n       -       0       bounce
+verify    unix  -       -       n       -       1       verify
+flush     unix  n       -       n       1000?   0       flush
+proxymap  unix  -       -       n       -       -       proxymap
+smtp      unix  -       -       n       -       -       smtp
+relay     unix  -       -       n       -       -       smtp
+showq     unix  n       -       n       -       -       showq
+error     unix  -       -       n       -       -       error
+retry     unix  -       -       n       -       -       error
+discard   unix  -       -       n       -       -       discard
+anvil     unix  -       -       n       -       1       anvil
+scache    unix  -       -       n       -       1       scache
+postlog   unix-dgram n  -       n       -       1       postlogd
+"""
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until(predicate, timeout: float, what: str, interval: float = 0.05):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = predicate()
+        if result:
+            return result
+        time.sleep(interval)
+    raise TimeoutError(f"timed out after {timeout}s waiting for {what}")
+
+
+def port_open(port: int, host: str = "127.0.0.1") -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=0.2):
+            return True
+    except OSError:
+        return False
+
+
+def unix_socket_open(path: str) -> bool:
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+            s.settimeout(0.2)
+            s.connect(path)
+            return True
+    except OSError:
+        return False
+
+
+def make_world_readable_tempdir(prefix: str) -> Path:
+    """mkdtemp makes 0700 directories; Postfix's unprivileged daemons must enter them."""
+    path = Path(tempfile.mkdtemp(prefix=prefix))
+    path.chmod(0o755)
+    return path
+
+
+class Process:
+    """A child process stopped by its own PID, never by name."""
+
+    def __init__(self, argv: list[str], log_path: Path, env: dict | None = None):
+        self.argv = argv
+        self.log_path = log_path
+        self._log = open(log_path, "ab")
+        self.proc = subprocess.Popen(argv, stdout=self._log, stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL, env=env)
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def running(self) -> bool:
+        return self.proc.poll() is None
+
+    def signal(self, number: int):
+        if self.running():
+            os.kill(self.proc.pid, number)
+
+    def stop(self, timeout: float = 10.0) -> int:
+        if self.running():
+            os.kill(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                os.kill(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        self._log.close()
+        return self.proc.returncode
+
+    def kill(self):
+        if self.running():
+            os.kill(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+
+    def log(self) -> str:
+        self._log.flush()
+        return self.log_path.read_text(errors="replace")
+
+
+class Pushback:
+    """The pushback daemon in the foreground with a generated configuration."""
+
+    def __init__(self, binary: str, workdir: Path, config_text: str = "", socket_spec: str | None = None,
+                 name: str = "pushback"):
+        self.binary = binary
+        self.workdir = workdir
+        self.port = free_port()
+        self.socket_spec = socket_spec or f"inet:{self.port}@127.0.0.1"
+        self.config_path = workdir / f"{name}.toml"
+        self.config_text = config_text
+        self.write_config(config_text)
+        self.log_path = workdir / f"{name}.log"
+        self.process: Process | None = None
+
+    def write_config(self, extra: str):
+        # Tests run as root: stay root unless a test asks for a user.
+        text = extra
+        if "[milter]" not in text:
+            text = "[milter]\nuser = \"\"\n" + text
+        elif "user =" not in text:
+            text = text.replace("[milter]", "[milter]\nuser = \"\"", 1)
+        self.config_path.write_text(text)
+
+    def start(self, extra_args: list[str] | None = None, wait: bool = True) -> "Pushback":
+        argv = [self.binary, "milter", "--config", str(self.config_path), "--socket", self.socket_spec,
+                "--foreground"] + (extra_args or [])
+        self.process = Process(argv, self.log_path)
+        if wait:
+            self.wait_ready()
+        return self
+
+    def wait_ready(self, timeout: float = 10.0):
+        def ready():
+            if not self.process.running():
+                raise RuntimeError(f"pushback exited early:\n{self.process.log()}")
+            if self.socket_spec.startswith(("unix:", "local:")):
+                return unix_socket_open(self.socket_spec.split(":", 1)[1])
+            return port_open(self.port)
+        wait_until(ready, timeout, "pushback to listen")
+
+    def stop(self) -> int:
+        return self.process.stop() if self.process else 0
+
+    def log(self) -> str:
+        return self.process.log() if self.process else ""
+
+    @property
+    def postfix_spec(self) -> str:
+        if self.socket_spec.startswith(("unix:", "local:")):
+            return "unix:" + self.socket_spec.split(":", 1)[1]
+        return f"inet:127.0.0.1:{self.port}"
+
+
+class SmtpSink:
+    """Postfix's smtp-sink, writing each received message to a file."""
+
+    def __init__(self, workdir: Path):
+        self.port = free_port()
+        self.dir = workdir / "sink"
+        self.dir.mkdir()
+        self.dir.chmod(0o777)  # smtp-sink writes as the unprivileged user
+        self.process = Process(["smtp-sink", "-u", "nobody", "-d", str(self.dir) + "/%Y%m%d%H%M%S.",
+                                f"127.0.0.1:{self.port}", "256"], workdir / "sink.log")
+        wait_until(lambda: port_open(self.port), 10, "smtp-sink to listen")
+
+    def messages(self) -> list[email.message.EmailMessage]:
+        out = []
+        for path in sorted(self.dir.iterdir(), key=lambda p: p.stat().st_mtime_ns):
+            out.append(email.message_from_bytes(path.read_bytes(), policy=email.policy.default))
+        return out
+
+    def wait_for(self, count: int, timeout: float = 30.0):
+        wait_until(lambda: len(list(self.dir.iterdir())) >= count, timeout, f"{count} message(s) at smtp-sink")
+        time.sleep(0.1)  # let the last file be written completely
+        return self.messages()
+
+    def stop(self):
+        self.process.stop()
+
+
+class Postfix:
+    """A private Postfix instance: its own config and queue, smtpd on loopback,
+    relaying everything to a sink, with `milters` in front of it."""
+
+    def __init__(self, workdir: Path, relay_port: int, milters: str = "", default_action: str = "tempfail",
+                 extra_main_cf: str = ""):
+        self.dir = workdir / "postfix"
+        self.dir.mkdir()
+        self.dir.chmod(0o755)
+        self.port = free_port()
+        (self.dir / "queue").mkdir()
+        (self.dir / "data").mkdir()
+        shutil.chown(self.dir / "data", "postfix", "postfix")
+        main_cf = f"""\
+compatibility_level = 3.6
+queue_directory = {self.dir}/queue
+data_directory = {self.dir}/data
+maillog_file = {self.dir}/maillog
+maillog_file_prefixes = {self.dir}
+myhostname = mx.pushback-test.example
+mydomain = pushback-test.example
+myorigin = $mydomain
+mydestination =
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+mynetworks = 127.0.0.0/8
+relayhost = [127.0.0.1]:{relay_port}
+smtp_dns_support_level = disabled
+smtp_host_lookup = native
+smtpd_milters = {milters}
+non_smtpd_milters =
+milter_default_action = {default_action}
+milter_protocol = 6
+smtpd_relay_restrictions = permit_mynetworks, reject
+smtp_tls_security_level = none
+smtpd_tls_security_level = none
+alias_maps =
+alias_database =
+biff = no
+delay_warning_time = 0
+maximal_queue_lifetime = 1h
+{extra_main_cf}
+"""
+        (self.dir / "main.cf").write_text(main_cf)
+        (self.dir / "master.cf").write_text(POSTFIX_MASTER_CF.format(smtpd_port=f"127.0.0.1:{self.port}"))
+        self._run("postfix", "-c", str(self.dir), "check")
+        self._run("postfix", "-c", str(self.dir), "start")
+        wait_until(lambda: port_open(self.port), 20, "postfix smtpd to listen")
+
+    def _run(self, *argv) -> str:
+        result = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+        if result.returncode != 0:
+            raise RuntimeError(f"{' '.join(argv)} failed: {result.stdout}{result.stderr}\n{self.maillog()}")
+        return result.stdout
+
+    def master_pid(self) -> int | None:
+        pid_file = self.dir / "queue" / "pid" / "master.pid"
+        try:
+            return int(pid_file.read_text().strip())
+        except (OSError, ValueError):
+            return None
+
+    def postconf(self, *settings: str):
+        self._run("postconf", "-c", str(self.dir), "-e", *settings)
+        self._run("postfix", "-c", str(self.dir), "reload")
+
+    def queue(self) -> list[dict]:
+        import json
+        out = self._run("postqueue", "-c", str(self.dir), "-j")
+        return [json.loads(line) for line in out.splitlines() if line.strip()]
+
+    def maillog(self) -> str:
+        path = self.dir / "maillog"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    def stop(self):
+        pid = self.master_pid()
+        subprocess.run(["postfix", "-c", str(self.dir), "stop"], capture_output=True, timeout=60)
+        if pid:
+            # `postfix stop` returns before the master has exited.
+            def gone():
+                try:
+                    os.kill(pid, 0)
+                    return False
+                except ProcessLookupError:
+                    return True
+            try:
+                wait_until(gone, 15, "postfix master to exit")
+            except TimeoutError:
+                os.kill(pid, signal.SIGKILL)
+
+    def smtp(self) -> smtplib.SMTP:
+        return smtplib.SMTP("127.0.0.1", self.port, timeout=30)
+
+    def send(self, sender: str, recipients: list[str], message: bytes | str) -> dict:
+        """Sends one message; returns smtplib's refused-recipient map, raises on a refusal of all."""
+        if isinstance(message, str):
+            message = message.encode()
+        with self.smtp() as client:
+            return client.sendmail(sender, recipients, message)
