@@ -37,7 +37,6 @@ Status Session::on_connect(std::string_view client_addr) {
 
 Status Session::on_mail_from(Mta& mta, std::string_view sender) {
   reset_message();
-  started_ = std::chrono::steady_clock::now();
   message_.envelope.mail_from = strip_angle_brackets(sender);
   message_.envelope.auth_user = macro_or(mta, "{auth_authen}");
   message_.envelope.daemon_name = macro_or(mta, "{daemon_name}");
@@ -92,11 +91,12 @@ void Session::remove_forged_headers(Mta& mta) {
     for (int index = count; index >= 1; --index) {  // highest first keeps indexes valid
       mta.delete_header(name, index);
     }
-    spdlog::info("{}: removed {} inbound {} header(s)", message_.envelope.queue_id, count, name);
+    spdlog::info("{}: removed {} inbound {} header(s)", log_id(), count, name);
   }
 }
 
 Status Session::on_end_of_message(Mta& mta) {
+  auto started = std::chrono::steady_clock::now();
   if (auto id = mta.macro("i")) message_.envelope.queue_id = *id;
   message_.envelope.client_addr = normalise_client_addr(macro_or(mta, "{client_addr}", connect_addr_));
   if (failed_) {
@@ -116,9 +116,8 @@ Status Session::on_end_of_message(Mta& mta) {
     mta.add_header("X-Pushback-Report", scoring::fold_header_value("X-Pushback-Report", report));
   }
 
-  auto elapsed = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started_);
-  spdlog::info("{}: from=<{}> rcpts={} score={} verdict=pass symbols={} limits={} time={:.2f}ms",
-               message_.envelope.queue_id.empty() ? "NOQUEUE" : message_.envelope.queue_id,
+  auto elapsed = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started);
+  spdlog::info("{}: from=<{}> rcpts={} score={} verdict=pass symbols={} limits={} time={:.2f}ms", log_id(),
                message_.envelope.mail_from, message_.envelope.recipients.size(), scoring::format_score(score),
                analysis.symbols.size(), analysis.limits_hit.empty() ? "none" : fmt::format("{}", fmt::join(analysis.limits_hit, ",")),
                elapsed.count());
@@ -128,12 +127,14 @@ Status Session::on_end_of_message(Mta& mta) {
 
 void Session::on_abort() { reset_message(); }
 
+std::string Session::log_id() const {
+  return message_.envelope.queue_id.empty() ? "NOQUEUE" : message_.envelope.queue_id;
+}
+
 Status Session::fail(Mta* mta, std::string_view stage, std::string_view what) {
   if (!failed_) {  // once per message
-    std::string queue_id = message_.envelope.queue_id;
-    if (queue_id.empty() && mta) queue_id = macro_or(*mta, "i", "NOQUEUE");
-    spdlog::error("{}: internal error in {}: {}; message will be {}", queue_id.empty() ? "NOQUEUE" : queue_id,
-                  stage, what,
+    if (message_.envelope.queue_id.empty() && mta) message_.envelope.queue_id = macro_or(*mta, "i");
+    spdlog::error("{}: internal error in {}: {}; message will be {}", log_id(), stage, what,
                   config_->milter.on_error == config::FailureAction::tempfail ? "tempfailed" : "accepted");
   }
   failed_ = true;

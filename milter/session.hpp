@@ -3,7 +3,6 @@
 // libmilter; callbacks.cpp feeds it and maps its Status back.
 #pragma once
 
-#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -51,6 +50,7 @@ class Session {
 
  private:
   void reset_message();
+  std::string log_id() const;  // the queue id, or NOQUEUE before the MTA assigned one
   Status failure_status() const;
   void remove_forged_headers(Mta& mta);
 
@@ -63,7 +63,6 @@ class Session {
   std::map<std::string, std::pair<std::string, int>> forged_headers_;
   std::int64_t header_count_ = 0;
   bool failed_ = false;
-  std::chrono::steady_clock::time_point started_;
 };
 
 }  // namespace pushback::milter

@@ -121,7 +121,8 @@ class Process:
             self.proc.wait()
 
     def log(self) -> str:
-        self._log.flush()
+        if not self._log.closed:
+            self._log.flush()
         return self.log_path.read_text(errors="replace")
 
 

@@ -1,0 +1,19 @@
+-- Body beyond milter.max_body_bytes is skipped (SMFIR_SKIP) and the message is
+-- still answered at end of message, flagged as truncated.
+-- expect-log: QID400A: from=<sender@vendor.example> rcpts=1 score=0.0 verdict=pass symbols=1 limits=body_bytes
+dofile(srcdir .. "/tests/milter/common.lua")
+local conn = connect_like_postfix()
+expect(mt.mailfrom(conn, "<sender@vendor.example>") == nil, "mailfrom")
+mt.macro(conn, SMFIC_RCPT, "i", "QID400A")
+expect(mt.rcptto(conn, "<user@corp.example>") == nil, "rcptto")
+expect(mt.header(conn, "Subject", "Large attachment") == nil, "header")
+-- miltertest breaks on a single chunk over 64 KB: send 60 KB chunks.
+local chunk = string.rep("0123456789abcdef\r\n", 3400)
+expect(mt.bodystring(conn, chunk) == nil, "first chunk")
+expect_reply(conn, SMFIR_SKIP, "first chunk over the cap")
+mt.macro(conn, string.byte("E"), "i", "QID400A")
+expect(mt.eom(conn) == nil, "eom")
+expect_reply(conn, SMFIR_CONTINUE, "eom")
+local report = added_header(conn, "X-Pushback-Report")
+expect(report and string.find(report, "BODY_TRUNCATED", 1, true), "report names the truncation: " .. tostring(report))
+mt.disconnect(conn)
