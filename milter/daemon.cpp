@@ -205,6 +205,9 @@ int run_daemon(const DaemonOptions& options) {
     sd_notify(0, "STOPPING=1");
   }
   if (!pid_file.empty()) unlink(pid_file.c_str());
+  // libmilter leaves the unix socket behind; a stale one would be removed at
+  // the next start anyway, but an admin reads a leftover socket as a crash.
+  if (config->milter.socket.kind == config::SocketSpec::Kind::unix_path) unlink(config->milter.socket.path.c_str());
   spdlog::info("pushback stopped");
   return status == MI_SUCCESS ? 0 : 1;
 }

@@ -1,0 +1,150 @@
+"""Postfix end to end: a private Postfix on loopback calls the real pushback
+daemon for every message, and smtp-sink receives what Postfix delivers."""
+import os
+import signal
+import smtplib
+import time
+import unittest
+from pathlib import Path
+
+from harness import Postfix, Pushback, SmtpSink, make_world_readable_tempdir, wait_until
+
+BINARY = os.environ["PUSHBACK_BIN"]
+
+
+def message(subject: str, body: str = "Hello,\r\nJust checking in.\r\n", extra: str = "") -> str:
+    return (f"From: Vendor <vendor@sales.example>\r\nTo: Alice <alice@corp.example>\r\n"
+            f"Subject: {subject}\r\nMessage-ID: <{time.time_ns()}@sales.example>\r\n{extra}\r\n{body}")
+
+
+class PostfixEndToEnd(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.work = make_world_readable_tempdir("pb-postfix-")
+        cls.pushback = Pushback(BINARY, cls.work).start()
+        cls.sink = SmtpSink(cls.work)
+        cls.postfix = Postfix(cls.work, cls.sink.port, milters=cls.pushback.postfix_spec)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.postfix.stop()
+        cls.sink.stop()
+        cls.pushback.stop()
+
+    def delivered(self, before: int, count: int = 1):
+        return self.sink.wait_for(before + count)[before:before + count]
+
+    def test_headers_arrive_and_forged_ones_are_removed(self):
+        before = len(self.sink.messages())
+        self.postfix.send("vendor@sales.example", ["alice@corp.example"],
+                          message("Re: our call", extra="X-Pushback-Score: -100.0\r\nX-PUSHBACK-Verdict: pass\r\n"))
+        [got] = self.delivered(before)
+        self.assertEqual(got.get_all("X-Pushback-Score"), ["1.0"])
+        self.assertIsNone(got.get("X-Pushback-Verdict"))
+        self.assertIn("REPLY_WITHOUT_THREAD(1.0)[Re: subject with no In-Reply-To or References]",
+                      " ".join(str(got["X-Pushback-Report"]).split()))
+        self.assertIn("Just checking in.", got.get_content())
+
+    def test_several_messages_on_one_connection(self):
+        before = len(self.sink.messages())
+        with self.postfix.smtp() as client:
+            for subject in ("Re: one", "two", "RE: three"):
+                client.sendmail("vendor@sales.example", ["alice@corp.example"], message(subject))
+        got = sorted(self.delivered(before, 3), key=lambda m: str(m["Subject"]))
+        self.assertEqual([(str(m["Subject"]), str(m["X-Pushback-Score"])) for m in got],
+                         [("RE: three", "1.0"), ("Re: one", "1.0"), ("two", "0.0")])
+
+    def test_large_body_is_delivered_whole_and_flagged(self):
+        before = len(self.sink.messages())
+        body = "".join(f"line {i:06d} of a long attachment-like body\r\n" for i in range(20000))  # ~900 KB
+        self.postfix.send("vendor@sales.example", ["alice@corp.example"], message("big", body=body))
+        [got] = self.delivered(before)
+        self.assertIn("BODY_TRUNCATED", str(got["X-Pushback-Report"]))
+        self.assertEqual(got.get_content().replace("\r\n", "\n").rstrip("\n"), body.replace("\r\n", "\n").rstrip("\n"))
+
+    def test_log_line_per_message_names_queue_id(self):
+        before = len(self.sink.messages())
+        self.postfix.send("vendor@sales.example", ["alice@corp.example", "bob@corp.example"], message("log me"))
+        self.delivered(before)
+        queue_ids = [line.split(": ")[1].split(":")[0] for line in self.postfix.maillog().splitlines()
+                     if "postfix/cleanup" in line and "message-id=" in line]
+        wait_until(lambda: f"{queue_ids[-1]}: from=<vendor@sales.example> rcpts=2" in self.pushback.log(), 5,
+                   "the log line of the last message")
+
+
+class MilterDown(unittest.TestCase):
+    """With pushback stopped, Postfix follows milter_default_action."""
+
+    def setUp(self):
+        self.work = make_world_readable_tempdir("pb-down-")
+        self.pushback = Pushback(BINARY, self.work).start()
+        self.sink = SmtpSink(self.work)
+        self.postfix = Postfix(self.work, self.sink.port, milters=self.pushback.postfix_spec)
+        self.assertEqual(self.pushback.stop(), 0)
+
+    def tearDown(self):
+        self.postfix.stop()
+        self.sink.stop()
+
+    def test_tempfail_is_the_default(self):
+        with self.assertRaises(smtplib.SMTPResponseException) as refused:
+            self.postfix.send("vendor@sales.example", ["alice@corp.example"], message("while down"))
+        self.assertEqual(refused.exception.smtp_code, 451)
+        self.assertIn(b"4.7.1", refused.exception.smtp_error)
+        time.sleep(1)
+        self.assertEqual(self.sink.messages(), [])
+
+    def test_accept_passes_mail_unfiltered(self):
+        self.postfix.postconf("milter_default_action = accept")
+        self.postfix.send("vendor@sales.example", ["alice@corp.example"], message("while down"))
+        [got] = self.sink.wait_for(1)
+        self.assertIsNone(got["X-Pushback-Score"])
+
+
+class ReloadAndUnixSocket(unittest.TestCase):
+    """SIGUSR1 reloads the configuration; an invalid one is refused and the old
+    one stays in force. Postfix reaches pushback over a unix socket that a
+    crashed run left behind."""
+
+    def test_reload(self):
+        work = make_world_readable_tempdir("pb-reload-")
+        socket_path = work / "pushback.sock"
+        # A stale socket file, as a killed daemon leaves it.
+        import socket as pysocket
+        stale = pysocket.socket(pysocket.AF_UNIX, pysocket.SOCK_STREAM)
+        stale.bind(str(socket_path))
+        stale.close()
+        pushback = Pushback(BINARY, work, "[milter]\nsocket_mode = \"0666\"\n", socket_spec=f"unix:{socket_path}")
+        pushback.start()
+        sink = SmtpSink(work)
+        postfix = Postfix(work, sink.port, milters=pushback.postfix_spec)
+        try:
+            postfix.send("vendor@sales.example", ["alice@corp.example"], message("Re: before"))
+            self.assertIsNotNone(sink.wait_for(1)[0]["X-Pushback-Report"])
+
+            pushback.write_config("[headers]\nadd_report = false\n")
+            pushback.process.signal(signal.SIGUSR1)
+            wait_until(lambda: "configuration reloaded" in pushback.log(), 10, "the reload")
+            postfix.send("vendor@sales.example", ["alice@corp.example"], message("Re: after"))
+            got = sink.wait_for(2)[1]
+            self.assertEqual(str(got["X-Pushback-Score"]), "1.0")
+            self.assertIsNone(got["X-Pushback-Report"])
+
+            pushback.config_path.write_text("[headers]\nadd_report = \"maybe\"\n")
+            pushback.process.signal(signal.SIGUSR1)
+            wait_until(lambda: "keeping the previous configuration" in pushback.log(), 10, "the refused reload")
+            self.assertIn(f"{pushback.config_path}:2: headers.add_report: expected true or false", pushback.log())
+            postfix.send("vendor@sales.example", ["alice@corp.example"], message("Re: still"))
+            got = sink.wait_for(3)[2]
+            self.assertEqual(str(got["X-Pushback-Score"]), "1.0")
+            self.assertIsNone(got["X-Pushback-Report"])
+            self.assertTrue(pushback.process.running())
+        finally:
+            postfix.stop()
+            sink.stop()
+            self.assertEqual(pushback.stop(), 0)
+        self.assertFalse(Path(socket_path).exists(), "the socket is removed at exit")
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
