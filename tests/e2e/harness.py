@@ -6,6 +6,7 @@ directory and is stopped by the PID it was started with.
 """
 from __future__ import annotations
 
+import atexit
 import email
 import email.policy
 import os
@@ -77,9 +78,12 @@ def unix_socket_open(path: str) -> bool:
 
 
 def make_world_readable_tempdir(prefix: str) -> Path:
-    """mkdtemp makes 0700 directories; Postfix's unprivileged daemons must enter them."""
+    """mkdtemp makes 0700 directories; Postfix's unprivileged daemons must enter
+    them. Removed when the test process exits, unless PUSHBACK_KEEP_TMP is set."""
     path = Path(tempfile.mkdtemp(prefix=prefix))
     path.chmod(0o755)
+    if not os.environ.get("PUSHBACK_KEEP_TMP"):
+        atexit.register(shutil.rmtree, path, True)
     return path
 
 
