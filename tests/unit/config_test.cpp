@@ -135,3 +135,17 @@ TEST(Config, MissingFileIsNamed) {
 
 }  // namespace
 }  // namespace pushback::config
+
+namespace pushback::config {
+namespace {
+
+// docs/configuration.md carries the generated table; it must match the schema.
+TEST(Config, ReferenceDocumentationMatchesSchema) {
+  std::ifstream in(std::string(PUSHBACK_SOURCE_DIR) + "/docs/configuration.md");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find(schema_markdown()), std::string::npos)
+      << "docs/configuration.md is out of date: regenerate its table with `pushback check-config --schema`";
+}
+
+}  // namespace
+}  // namespace pushback::config
