@@ -40,11 +40,18 @@ struct HeaderSettings {
   std::int64_t max_report_length = 0;
 };
 
+struct MetricsSettings {
+  bool enabled = true;
+  std::string listen;             // HOST:PORT
+  bool allow_non_loopback = false;
+};
+
 struct Config {
   std::string source_path;  // the file this was loaded from, for messages
   MilterSettings milter;
   LogSettings log;
   HeaderSettings headers;
+  MetricsSettings metrics;
 };
 
 }  // namespace pushback::config

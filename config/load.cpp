@@ -3,7 +3,10 @@
 
 #include <fmt/format.h>
 
+#include <arpa/inet.h>
+
 #include <algorithm>
+#include <map>
 #include <charconv>
 #include <fstream>
 #include <sstream>
@@ -112,6 +115,19 @@ std::string check_bounds(const KeyInfo& key, const Value& value) {
   return key.validate ? key.validate(value) : std::string{};
 }
 
+// "127.0.0.1:9893", "[::1]:9893", "localhost:9893" are loopback.
+bool is_loopback_listen(const std::string& listen) {
+  auto colon = listen.rfind(':');
+  if (colon == std::string::npos) return false;
+  std::string host = listen.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host == "localhost") return true;
+  in_addr v4{};
+  if (inet_pton(AF_INET, host.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+  in6_addr v6{};
+  return inet_pton(AF_INET6, host.c_str(), &v6) == 1 && IN6_IS_ADDR_LOOPBACK(&v6);
+}
+
 class Loader {
  public:
   explicit Loader(std::string source) : source_(std::move(source)) {}
@@ -143,6 +159,17 @@ class Loader {
         continue;
       }
       key->apply(config_, value);
+      lines_[path] = line;
+    }
+  }
+
+  // Checks that involve more than one key, reported at the first key's line.
+  void check_across_keys() {
+    const auto& metrics = config_.metrics;
+    if (metrics.enabled && !metrics.allow_non_loopback && !is_loopback_listen(metrics.listen)) {
+      error(lines_["metrics.listen"], "metrics.listen",
+            "\"" + metrics.listen + "\" is not a loopback address; set metrics.allow_non_loopback = true to expose "
+            "the unauthenticated endpoint");
     }
   }
 
@@ -157,6 +184,7 @@ class Loader {
   std::string source_;
   Config config_;
   std::vector<ConfigError> errors_;
+  std::map<std::string, std::uint32_t> lines_;  // where each key was set
 };
 
 void apply_defaults(Config& config) {
@@ -191,6 +219,7 @@ LoadResult load_config_text(std::string_view text, const std::string& source_nam
   try {
     auto table = toml::parse(text, source_name);
     loader.walk(table, "");
+    loader.check_across_keys();
   } catch (const toml::parse_error& e) {
     loader.error(e.source().begin.line, "", std::string(e.description()));
   }

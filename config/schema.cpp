@@ -105,6 +105,17 @@ std::vector<KeyInfo> build_schema() {
        .doc = "Characters of X-Pushback-Report at most; the least weighty symbols are left out first.",
        .min = 100, .max = 16000,
        .apply = [](Config& c, const Value& v) { c.headers.max_report_length = as<std::int64_t>(v); }});
+
+  // [metrics]
+  add({.path = "metrics.enabled", .kind = ValueKind::boolean, .default_toml = "true",
+       .doc = "Serve Prometheus metrics over HTTP at metrics.listen, path /metrics.",
+       .apply = [](Config& c, const Value& v) { c.metrics.enabled = as<bool>(v); }});
+  add({.path = "metrics.listen", .kind = ValueKind::string, .default_toml = R"("127.0.0.1:9893")",
+       .doc = "Address of the metrics endpoint, HOST:PORT or [IPv6]:PORT; loopback unless allowed below.",
+       .apply = [](Config& c, const Value& v) { c.metrics.listen = as<std::string>(v); }});
+  add({.path = "metrics.allow_non_loopback", .kind = ValueKind::boolean, .default_toml = "false",
+       .doc = "Let metrics.listen be a non-loopback address (the endpoint has no authentication).",
+       .apply = [](Config& c, const Value& v) { c.metrics.allow_non_loopback = as<bool>(v); }});
   return keys;
 }
 

@@ -13,9 +13,10 @@ namespace pushback::milter {
 
 namespace {
 
-// libmilter's callbacks carry no user pointer: this is the one link from them to
-// the daemon, set once before smfi_main() starts any thread.
+// libmilter's callbacks carry no user pointer: these are the one link from them
+// to the daemon, set once before smfi_main() starts any thread.
 ConfigHolder* config_holder = nullptr;
+metrics::PushbackMetrics* daemon_metrics = nullptr;
 
 constexpr unsigned long required_actions = SMFIF_ADDHDRS | SMFIF_CHGHDRS;
 constexpr unsigned long wanted_steps = SMFIP_NOHELO | SMFIP_NOUNKNOWN | SMFIP_NODATA | SMFIP_NOEOH |
@@ -65,7 +66,7 @@ sfsistat to_sfsistat(Status status) {
 // The connection's session, created on first use: close may be the only callback.
 Session& session_of(SMFICTX* ctx) {
   if (auto* session = static_cast<Session*>(smfi_getpriv(ctx))) return *session;
-  auto session = std::make_unique<Session>(config_holder->get());
+  auto session = std::make_unique<Session>(config_holder->get(), *daemon_metrics);
   if (smfi_setpriv(ctx, session.get()) != MI_SUCCESS) throw std::runtime_error("smfi_setpriv failed");
   return *session.release();
 }
@@ -177,8 +178,9 @@ sfsistat on_close(SMFICTX* ctx) {
 
 }  // namespace
 
-bool register_callbacks(ConfigHolder& configs) {
+bool register_callbacks(ConfigHolder& configs, metrics::PushbackMetrics& metrics) {
   config_holder = &configs;
+  daemon_metrics = &metrics;
   static smfiDesc description = {
       .xxfi_name = const_cast<char*>("pushback"),
       .xxfi_version = SMFI_VERSION,

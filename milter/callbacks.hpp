@@ -3,12 +3,13 @@
 // map its Status back to libmilter's.
 #pragma once
 
+#include "metrics/pushback_metrics.hpp"
 #include "milter/config_holder.hpp"
 
 namespace pushback::milter {
 
-// Registers the callbacks with libmilter; `configs` must outlive smfi_main().
-// Returns false (after logging why) when libmilter refuses.
-bool register_callbacks(ConfigHolder& configs);
+// Registers the callbacks with libmilter; `configs` and `metrics` must outlive
+// smfi_main(). Returns false (after logging why) when libmilter refuses.
+bool register_callbacks(ConfigHolder& configs, metrics::PushbackMetrics& metrics);
 
 }  // namespace pushback::milter

@@ -23,6 +23,8 @@
 #include "milter/callbacks.hpp"
 #include "milter/config_holder.hpp"
 #include "milter/logging.hpp"
+#include "metrics/http_server.hpp"
+#include "metrics/pushback_metrics.hpp"
 
 namespace pushback::milter {
 
@@ -126,8 +128,8 @@ bool daemonise() {
 // when it validates; an invalid one is logged and the old one stays.
 class ReloadThread {
  public:
-  ReloadThread(const DaemonOptions& options, ConfigHolder& holder)
-      : thread_([this, &options, &holder] { run(options, holder); }) {}
+  ReloadThread(const DaemonOptions& options, ConfigHolder& holder, metrics::PushbackMetrics& metrics)
+      : metrics_(metrics), thread_([this, &options, &holder] { run(options, holder); }) {}
   ~ReloadThread() {
     stop_ = true;
     thread_.join();
@@ -145,6 +147,7 @@ class ReloadThread {
       if (!result.ok()) {
         for (const auto& error : result.errors) spdlog::error("reload: {}", error.to_string());
         spdlog::error("reload failed; keeping the previous configuration");
+        metrics_.config_reloads.with({"failure"}).add();
         continue;
       }
       auto previous = holder.get();
@@ -154,10 +157,12 @@ class ReloadThread {
       }
       set_log_level(result.config->log);
       holder.set(result.config);
+      metrics_.config_reloads.with({"success"}).add();
       spdlog::info("configuration reloaded from {}", options.config_path);
     }
   }
 
+  metrics::PushbackMetrics& metrics_;
   std::atomic<bool> stop_{false};
   std::thread thread_;
 };
@@ -192,13 +197,25 @@ int run_daemon(const DaemonOptions& options) {
   }
 
   ConfigHolder holder(config);
-  if (!register_callbacks(holder) || !open_socket(config->milter) || !drop_privileges(config->milter)) {
+  metrics::PushbackMetrics metrics;
+  if (!register_callbacks(holder, metrics) || !open_socket(config->milter) || !drop_privileges(config->milter)) {
     return exit_os;
+  }
+  std::unique_ptr<metrics::HttpServer> metrics_server;
+  if (config->metrics.enabled) {
+    try {
+      metrics_server = std::make_unique<metrics::HttpServer>(config->metrics.listen, config->metrics.allow_non_loopback,
+                                                             [&metrics] { return metrics.render(build::version); });
+      spdlog::info("metrics on http://{}/metrics", config->metrics.listen);
+    } catch (const std::exception& e) {
+      spdlog::critical("{}", e.what());
+      return exit_os;
+    }
   }
 
   int status = MI_SUCCESS;
   {
-    ReloadThread reloader(options, holder);
+    ReloadThread reloader(options, holder, metrics);
     spdlog::info("pushback {} ready", build::version);
     sd_notify(0, "READY=1");
     status = smfi_main();

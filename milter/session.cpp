@@ -28,7 +28,12 @@ std::string macro_or(Mta& mta, std::string_view name, std::string fallback = {})
 
 }  // namespace
 
-Session::Session(std::shared_ptr<const config::Config> config) : config_(std::move(config)) {}
+Session::Session(std::shared_ptr<const config::Config> config, metrics::PushbackMetrics& metrics)
+    : config_(std::move(config)), metrics_(metrics) {
+  metrics_.connections_open.add(1);
+}
+
+Session::~Session() { metrics_.connections_open.add(-1); }
 
 Status Session::on_connect(std::string_view client_addr) {
   connect_addr_ = normalise_client_addr(client_addr);
@@ -117,6 +122,10 @@ Status Session::on_end_of_message(Mta& mta) {
   }
 
   auto elapsed = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started);
+  metrics_.analysis_seconds.observe(elapsed.count() / 1000);
+  metrics_.messages.with({"inbound", "pass"}).add();
+  for (const auto& symbol : analysis.symbols) metrics_.symbols.with({symbol.name}).add();
+  for (const auto& limit : analysis.limits_hit) metrics_.limits_hit.with({limit}).add();
   spdlog::info("{}: from=<{}> rcpts={} score={} verdict=pass symbols={} limits={} time={:.2f}ms", log_id(),
                message_.envelope.mail_from, message_.envelope.recipients.size(), scoring::format_score(score),
                analysis.symbols.size(), analysis.limits_hit.empty() ? "none" : fmt::format("{}", fmt::join(analysis.limits_hit, ",")),
@@ -133,6 +142,7 @@ std::string Session::log_id() const {
 
 Status Session::fail(Mta* mta, std::string_view stage, std::string_view what) {
   if (!failed_) {  // once per message
+    metrics_.internal_errors.add();
     if (message_.envelope.queue_id.empty() && mta) message_.envelope.queue_id = macro_or(*mta, "i");
     spdlog::error("{}: internal error in {}: {}; message will be {}", log_id(), stage, what,
                   config_->milter.on_error == config::FailureAction::tempfail ? "tempfailed" : "accepted");

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "config/config.hpp"
+#include "metrics/pushback_metrics.hpp"
 #include "milter/mta.hpp"
 #include "scoring/message.hpp"
 
@@ -25,7 +26,10 @@ struct NoReplySteps {
 
 class Session {
  public:
-  explicit Session(std::shared_ptr<const config::Config> config);
+  Session(std::shared_ptr<const config::Config> config, metrics::PushbackMetrics& metrics);
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
 
   void set_no_reply_steps(NoReplySteps steps) { no_reply_ = steps; }
   const NoReplySteps& no_reply_steps() const { return no_reply_; }
@@ -55,6 +59,7 @@ class Session {
   void remove_forged_headers(Mta& mta);
 
   std::shared_ptr<const config::Config> config_;  // pinned for the whole connection
+  metrics::PushbackMetrics& metrics_;
   NoReplySteps no_reply_;
   std::string connect_addr_;
   scoring::Message message_;

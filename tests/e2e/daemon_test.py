@@ -53,6 +53,14 @@ class CommandLine(unittest.TestCase):
         self.assertEqual(result.returncode, 78)  # EX_CONFIG
         self.assertIn(f"{bad}:3: milter.mystery: unknown key", result.stderr)
 
+    def test_metrics_endpoint_refuses_a_public_address(self):
+        work = make_world_readable_tempdir("pb-metrics-")
+        config = work / "public.toml"
+        config.write_text("[milter]\nsocket = \"inet:1@127.0.0.1\"\n[metrics]\nlisten = \"0.0.0.0:9893\"\n")
+        result = run("milter", "--config", str(config), "--foreground")
+        self.assertEqual(result.returncode, 78)
+        self.assertIn(f"{config}:4: metrics.listen: \"0.0.0.0:9893\" is not a loopback address", result.stderr)
+
     def test_schema_lists_every_key(self):
         result = run("check-config", "--schema")
         self.assertEqual(result.returncode, 0)

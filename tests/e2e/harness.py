@@ -139,6 +139,7 @@ class Pushback:
         self.workdir = workdir
         self.port = free_port()
         self.socket_spec = socket_spec or f"inet:{self.port}@127.0.0.1"
+        self.metrics_port = free_port()
         self.config_path = workdir / f"{name}.toml"
         self.config_text = config_text
         self.write_config(config_text)
@@ -152,7 +153,22 @@ class Pushback:
             text = "[milter]\nuser = \"\"\n" + text
         elif "user =" not in text:
             text = text.replace("[milter]", "[milter]\nuser = \"\"", 1)
+        # Never the default metrics port: other instances may run on this machine.
+        if "[metrics]" not in text:
+            text += f"\n[metrics]\nlisten = \"127.0.0.1:{self.metrics_port}\"\n"
         self.config_path.write_text(text)
+
+    def metrics(self) -> dict[str, float]:
+        """The metrics endpoint's samples, by series name with labels."""
+        import urllib.request
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.metrics_port}/metrics", timeout=5) as response:
+            text = response.read().decode()
+        samples = {}
+        for line in text.splitlines():
+            if line and not line.startswith("#"):
+                series, value = line.rsplit(" ", 1)
+                samples[series] = float(value)
+        return samples
 
     def start(self, extra_args: list[str] | None = None, wait: bool = True) -> "Pushback":
         argv = [self.binary, "milter", "--config", str(self.config_path), "--socket", self.socket_spec,

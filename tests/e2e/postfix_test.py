@@ -71,6 +71,21 @@ class PostfixEndToEnd(unittest.TestCase):
         wait_until(lambda: f"{queue_ids[-1]}: from=<vendor@sales.example> rcpts=2" in self.pushback.log(), 5,
                    "the log line of the last message")
 
+    def test_metrics_count_what_went_through(self):
+        before = self.pushback.metrics()
+        count = len(self.sink.messages())
+        for subject in ("Re: metrics one", "metrics two"):
+            self.postfix.send("vendor@sales.example", ["alice@corp.example"], message(subject))
+        self.delivered(count, 2)
+        after = wait_until(lambda: (m := self.pushback.metrics()) and m.get(
+            'pushback_messages_total{direction="inbound",verdict="pass"}', 0) >= before.get(
+            'pushback_messages_total{direction="inbound",verdict="pass"}', 0) + 2 and m, 5, "the counters")
+        series = 'pushback_symbols_total{symbol="REPLY_WITHOUT_THREAD"}'
+        self.assertEqual(after[series] - before.get(series, 0), 1)
+        self.assertEqual(after["pushback_analysis_seconds_count"] - before["pushback_analysis_seconds_count"], 2)
+        self.assertEqual(after['pushback_build_info{version="0.1.0"}'], 1)
+        self.assertIn("pushback_connections_open", after)
+
 
 class MilterDown(unittest.TestCase):
     """With pushback stopped, Postfix follows milter_default_action."""

@@ -149,3 +149,23 @@ TEST(Config, ReferenceDocumentationMatchesSchema) {
 
 }  // namespace
 }  // namespace pushback::config
+
+namespace pushback::config {
+namespace {
+
+TEST(Config, MetricsEndpointStaysOnLoopbackUnlessAllowed) {
+  for (const char* listen : {"127.0.0.1:9893", "127.1.2.3:80", "[::1]:9893", "localhost:9893"}) {
+    auto text = std::string("[metrics]\nlisten = \"") + listen + "\"\n";
+    EXPECT_TRUE(load_config_text(text, "m.toml").ok()) << listen;
+  }
+  auto refused = load_config_text("[metrics]\n\nlisten = \"0.0.0.0:9893\"\n", "m.toml");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.errors.front().to_string(),
+            "m.toml:3: metrics.listen: \"0.0.0.0:9893\" is not a loopback address; set metrics.allow_non_loopback = "
+            "true to expose the unauthenticated endpoint");
+  EXPECT_TRUE(load_config_text("[metrics]\nlisten = \"0.0.0.0:9893\"\nallow_non_loopback = true\n", "m.toml").ok());
+  EXPECT_TRUE(load_config_text("[metrics]\nlisten = \"192.0.2.1:1\"\nenabled = false\n", "m.toml").ok());
+}
+
+}  // namespace
+}  // namespace pushback::config

@@ -46,6 +46,8 @@ class RecordingMta : public Mta {
   }
 };
 
+metrics::PushbackMetrics test_metrics;
+
 std::shared_ptr<const config::Config> config_with(const std::string& text) {
   auto result = config::load_config_text(text, "test.toml");
   EXPECT_TRUE(result.ok());
@@ -64,17 +66,20 @@ void send_message(Session& session, RecordingMta& mta, const std::string& subjec
 }
 
 TEST(Session, AddsScoreAndReport) {
-  Session session(config::default_config());
+  Session session(config::default_config(), test_metrics);
   RecordingMta mta;
   mta.macros["i"] = "ABC123";
   send_message(session, mta, "Re: quick question", "Hi there\r\n");
   EXPECT_EQ(session.on_end_of_message(mta), Status::proceed);
   EXPECT_EQ(mta.header("X-Pushback-Score"), "1.0");
   EXPECT_EQ(mta.header("X-Pushback-Report"), "REPLY_WITHOUT_THREAD(1.0)[Re: subject with no In-Reply-To or References]");
+  auto page = test_metrics.render("test");
+  EXPECT_NE(page.find("pushback_symbols_total{symbol=\"REPLY_WITHOUT_THREAD\"} "), std::string::npos) << page;
+  EXPECT_NE(page.find("pushback_connections_open 1\n"), std::string::npos) << page;
 }
 
 TEST(Session, RemovesForgedHeadersHighestIndexFirst) {
-  Session session(config::default_config());
+  Session session(config::default_config(), test_metrics);
   RecordingMta mta;
   session.on_mail_from(mta, "<a@b.example>");
   session.on_header("X-Pushback-Score", "-100");
@@ -88,7 +93,7 @@ TEST(Session, RemovesForgedHeadersHighestIndexFirst) {
 }
 
 TEST(Session, BodyOverCapIsSkippedAndFlagged) {
-  Session session(config_with("[milter]\nmax_body_bytes = 1024\n"));
+  Session session(config_with("[milter]\nmax_body_bytes = 1024\n"), test_metrics);
   session.set_no_reply_steps({.skip_supported = true});
   RecordingMta mta;
   session.on_mail_from(mta, "<a@b.example>");
@@ -105,7 +110,7 @@ TEST(Session, SameResultHoweverTheBodyIsSplit) {
   for (int i = 0; i < 500; ++i) body += "line " + std::to_string(i) + " of a longer message body\r\n";
   std::string first;
   for (std::size_t chunk : {1u, 7u, 64u, 1000u, 65536u}) {
-    Session session(config_with("[milter]\nmax_body_bytes = 4096\n"));
+    Session session(config_with("[milter]\nmax_body_bytes = 4096\n"), test_metrics);
     RecordingMta mta;
     send_message(session, mta, "Re: hello", body, chunk);
     std::string collected = session.message().body;
@@ -117,7 +122,7 @@ TEST(Session, SameResultHoweverTheBodyIsSplit) {
 }
 
 TEST(Session, SeveralMessagesAndAbortStartClean) {
-  Session session(config::default_config());
+  Session session(config::default_config(), test_metrics);
   RecordingMta mta;
   send_message(session, mta, "Re: one", "body one\r\n");
   session.on_abort();
@@ -131,9 +136,9 @@ TEST(Session, SeveralMessagesAndAbortStartClean) {
 }
 
 TEST(Session, FailureFollowsConfiguredAction) {
-  Session accepting(config::default_config());
+  Session accepting(config::default_config(), test_metrics);
   EXPECT_EQ(accepting.fail(nullptr, "test", "boom"), Status::accept);
-  Session tempfailing(config_with("[milter]\non_error = \"tempfail\"\n"));
+  Session tempfailing(config_with("[milter]\non_error = \"tempfail\"\n"), test_metrics);
   RecordingMta mta;
   tempfailing.on_mail_from(mta, "<a@b.example>");
   EXPECT_EQ(tempfailing.fail(&mta, "header", "boom"), Status::tempfail);
@@ -143,7 +148,7 @@ TEST(Session, FailureFollowsConfiguredAction) {
 }
 
 TEST(Session, HeaderAndRecipientCaps) {
-  Session session(config_with("[milter]\nmax_header_count = 10\nmax_header_bytes = 256\nmax_recipients = 2\n"));
+  Session session(config_with("[milter]\nmax_header_count = 10\nmax_header_bytes = 256\nmax_recipients = 2\n"), test_metrics);
   RecordingMta mta;
   session.on_mail_from(mta, "<a@b.example>");
   for (int i = 0; i < 5; ++i) session.on_rcpt_to(mta, "<r" + std::to_string(i) + "@corp.example>");
