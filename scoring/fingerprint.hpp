@@ -17,6 +17,8 @@ inline constexpr std::uint16_t fingerprint_algorithm = 1;
 
 inline constexpr std::size_t minhash_size = 64;   // values per signature
 inline constexpr std::size_t lsh_bands = 16;      // bands of minhash_size / lsh_bands rows
+inline constexpr std::size_t shingle_words = 2;   // words per shingle (chosen by bench/template_eval)
+inline constexpr std::size_t min_fingerprint_tokens = 3;  // fewer words give an empty fingerprint
 
 struct Fingerprint {
   std::uint16_t algorithm = fingerprint_algorithm;
@@ -33,5 +35,10 @@ double estimated_jaccard(const Fingerprint& a, const Fingerprint& b);
 
 // Builds the fingerprint of normalised, masked text (tokens separated by single spaces).
 Fingerprint fingerprint_text(std::string_view normalised_text);
+
+namespace detail {
+// The same with another shingle size, to measure the choice of shingle_words.
+Fingerprint fingerprint_text(std::string_view normalised_text, std::size_t shingle_size);
+}  // namespace detail
 
 }  // namespace pushback::scoring

@@ -1,0 +1,227 @@
+// MIME decoding through GMime 3. GMime is initialised once per process (a
+// library init, not state of ours); every object is released before return.
+#include "scoring/mime_text.hpp"
+
+#include <gmime/gmime.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <mutex>
+#include <string_view>
+
+namespace pushback::scoring {
+
+namespace {
+
+void init_gmime() {
+  static std::once_flag once;
+  std::call_once(once, [] { g_mime_init(); });
+}
+
+// Owns one GObject reference.
+template <typename T>
+struct GRef {
+  T* ptr = nullptr;
+  explicit GRef(T* p) : ptr(p) {}
+  GRef(const GRef&) = delete;
+  GRef& operator=(const GRef&) = delete;
+  ~GRef() {
+    if (ptr != nullptr) g_object_unref(ptr);
+  }
+};
+
+void note_limit(std::vector<std::string>& hit, std::string_view name) {
+  if (std::find(hit.begin(), hit.end(), name) == hit.end()) hit.emplace_back(name);
+}
+
+bool is_utf8_name(std::string_view charset) {
+  auto lower = [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; };
+  std::string name;
+  for (char c : charset) name.push_back(lower(c));
+  return name == "utf-8" || name == "utf8" || name == "us-ascii" || name == "ascii";
+}
+
+// Converts with iconv, skipping bytes that are invalid in the source charset.
+bool convert_charset(std::string_view from, std::string& text) {
+  iconv_t cd = g_mime_iconv_open("UTF-8", std::string(from).c_str());
+  if (cd == reinterpret_cast<iconv_t>(-1)) return false;
+  std::string out;
+  out.resize(text.size() * 2 + 16);
+  char* in = text.data();
+  std::size_t in_left = text.size();
+  std::size_t used = 0;
+  while (in_left > 0) {
+    char* out_at = out.data() + used;
+    std::size_t out_left = out.size() - used;
+    std::size_t rc = iconv(cd, &in, &in_left, &out_at, &out_left);
+    used = static_cast<std::size_t>(out_at - out.data());
+    if (rc != static_cast<std::size_t>(-1)) break;
+    if (errno == E2BIG) {
+      out.resize(out.size() * 2);
+    } else {  // EILSEQ or EINVAL: drop one byte and go on
+      ++in;
+      --in_left;
+    }
+  }
+  g_mime_iconv_close(cd);
+  out.resize(used);
+  text = std::move(out);
+  return true;
+}
+
+// Windows-1252 is what unlabelled or mislabelled 8-bit mail most often is.
+void best_effort_utf8(std::string& text) {
+  if (g_utf8_validate(text.data(), static_cast<gssize>(text.size()), nullptr)) return;
+  convert_charset("windows-1252", text);
+}
+
+void collect_mailboxes(InternetAddressList* list, std::vector<Mailbox>& out, int depth = 0) {
+  if (list == nullptr) return;
+  int count = internet_address_list_length(list);
+  for (int i = 0; i < count && out.size() < 64; ++i) {
+    InternetAddress* address = internet_address_list_get_address(list, i);
+    if (INTERNET_ADDRESS_IS_MAILBOX(address)) {
+      const char* name = internet_address_get_name(address);
+      const char* addr = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(address));
+      out.push_back({name != nullptr ? name : "", addr != nullptr ? addr : ""});
+    } else if (INTERNET_ADDRESS_IS_GROUP(address) && depth == 0) {
+      collect_mailboxes(internet_address_group_get_members(INTERNET_ADDRESS_GROUP(address)), out, depth + 1);
+    }
+  }
+}
+
+class Walker {
+ public:
+  Walker(const TextLimits& limits, MimeText& result) : limits_(limits), result_(result) {}
+
+  void walk(GMimeObject* object, std::size_t depth) {
+    if (object == nullptr) return;
+    if (depth > limits_.mime_depth) {
+      note_limit(result_.limits_hit, limit_name::mime_depth);
+      return;
+    }
+    if (++parts_ > limits_.mime_parts) {
+      note_limit(result_.limits_hit, limit_name::mime_parts);
+      return;
+    }
+    if (GMIME_IS_MULTIPART(object)) {
+      auto* multipart = GMIME_MULTIPART(object);
+      int count = g_mime_multipart_get_count(multipart);
+      for (int i = 0; i < count; ++i) {
+        walk(g_mime_multipart_get_part(multipart, i), depth + 1);
+        if (parts_ > limits_.mime_parts) return;
+      }
+    } else if (GMIME_IS_MESSAGE_PART(object)) {
+      GMimeMessage* inner = g_mime_message_part_get_message(GMIME_MESSAGE_PART(object));
+      if (inner != nullptr) walk(g_mime_message_get_mime_part(inner), depth + 1);
+    } else if (GMIME_IS_TEXT_PART(object)) {
+      take_text(object);
+    }
+  }
+
+ private:
+  void take_text(GMimeObject* object) {
+    GMimeContentDisposition* disposition = g_mime_object_get_content_disposition(object);
+    if (disposition != nullptr && g_mime_content_disposition_is_attachment(disposition)) return;
+    GMimeContentType* type = g_mime_object_get_content_type(object);
+    bool plain = g_mime_content_type_is_type(type, "text", "plain");
+    bool html = g_mime_content_type_is_type(type, "text", "html");
+    if ((plain && have_plain_) || (html && have_html_) || (!plain && !html)) return;
+    std::string text = decode(GMIME_PART(object));
+    if (plain) {
+      have_plain_ = true;
+      result_.text = std::move(text);
+      result_.from_html = false;
+    } else {
+      have_html_ = true;
+      result_.html = text;
+      if (!have_plain_) {
+        result_.text = std::move(text);
+        result_.from_html = true;
+      }
+    }
+  }
+
+  std::string decode(GMimePart* part) {
+    GMimeDataWrapper* content = g_mime_part_get_content(part);
+    if (content == nullptr) return {};
+    GRef<GMimeStream> stream(g_mime_stream_mem_new());
+    g_mime_data_wrapper_write_to_stream(content, stream.ptr);
+    GByteArray* bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(stream.ptr));
+    std::size_t length = bytes->len;
+    if (length > limits_.text_bytes) {
+      note_limit(result_.limits_hit, limit_name::text_bytes);
+      length = limits_.text_bytes;
+    }
+    std::string text(reinterpret_cast<const char*>(bytes->data), length);
+    const char* charset = g_mime_object_get_content_type_parameter(GMIME_OBJECT(part), "charset");
+    if (charset != nullptr && !is_utf8_name(charset)) {
+      if (!convert_charset(charset, text)) {
+        result_.charset_unknown = true;
+        best_effort_utf8(text);
+      }
+    } else if (charset == nullptr) {
+      best_effort_utf8(text);
+    }
+    return text;
+  }
+
+  const TextLimits& limits_;
+  MimeText& result_;
+  std::size_t parts_ = 0;
+  bool have_plain_ = false;
+  bool have_html_ = false;
+};
+
+// Only the headers the MIME parser and the text analysis need: fewer to parse.
+bool wanted_header(std::string_view name) {
+  return istarts_with(name, "content-") || iequals(name, "mime-version") || iequals(name, "subject") ||
+         iequals(name, "from") || iequals(name, "to") || iequals(name, "cc");
+}
+
+std::string rebuild(const Message& message, const TextLimits& limits, MimeText& result) {
+  std::string raw;
+  std::size_t body_length = std::min(message.body.size(), limits.body_bytes);
+  if (body_length < message.body.size()) note_limit(result.limits_hit, limit_name::body_bytes);
+  raw.reserve(body_length + 1024);
+  for (const auto& header : message.headers) {
+    if (!wanted_header(header.name)) continue;
+    std::string_view value = header.value;
+    if (value.size() > limits.header_bytes) {
+      note_limit(result.limits_hit, limit_name::header_bytes);
+      value = value.substr(0, limits.header_bytes);
+    }
+    raw += header.name;
+    raw += ": ";
+    // Values come unfolded; stray line breaks or NULs would end the header early.
+    for (char c : value) raw.push_back((c == '\r' || c == '\n' || c == '\0') ? ' ' : c);
+    raw += "\r\n";
+  }
+  raw += "\r\n";
+  raw.append(message.body, 0, body_length);
+  return raw;
+}
+
+}  // namespace
+
+MimeText extract_mime_text(const Message& message, const TextLimits& limits) {
+  init_gmime();
+  MimeText result;
+  std::string raw = rebuild(message, limits, result);
+
+  GRef<GMimeStream> stream(g_mime_stream_mem_new_with_buffer(raw.data(), raw.size()));
+  GRef<GMimeParser> parser(g_mime_parser_new_with_stream(stream.ptr));
+  GRef<GMimeMessage> parsed(g_mime_parser_construct_message(parser.ptr, nullptr));
+  if (parsed.ptr == nullptr) return result;
+
+  if (const char* subject = g_mime_message_get_subject(parsed.ptr); subject != nullptr) result.subject = subject;
+  collect_mailboxes(g_mime_message_get_from(parsed.ptr), result.from);
+  collect_mailboxes(g_mime_message_get_to(parsed.ptr), result.to);
+  collect_mailboxes(g_mime_message_get_cc(parsed.ptr), result.to);
+
+  Walker walker(limits, result);
+  walker.walk(g_mime_message_get_mime_part(parsed.ptr), 0);
+  return result;
+}
+
+}  // namespace pushback::scoring

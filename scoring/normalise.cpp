@@ -1,0 +1,337 @@
+// Tokenising and masking of folded text. Word lists are in folded form.
+#include "scoring/normalise.hpp"
+
+#include <utf8proc.h>
+
+#include <algorithm>
+#include <array>
+
+#include "scoring/casefold.hpp"
+
+namespace pushback::scoring {
+
+namespace {
+
+constexpr std::array greetings{
+    std::string_view("hi"),       std::string_view("hello"),    std::string_view("hey"),     std::string_view("dear"),
+    std::string_view("hiya"),     std::string_view("greetings"), std::string_view("morning"), std::string_view("afternoon"),
+    std::string_view("hallo"),    std::string_view("liebe"),    std::string_view("lieber"),  std::string_view("servus"),
+    std::string_view("moin"),     std::string_view("bonjour"),  std::string_view("salut"),   std::string_view("cher"),
+    std::string_view("chère"),    std::string_view("hola"),     std::string_view("estimado"), std::string_view("estimada"),
+    std::string_view("olá"),      std::string_view("ola"),      std::string_view("oi"),      std::string_view("prezado"),
+    std::string_view("prezada"),  std::string_view("caro"),     std::string_view("cara"),    std::string_view("ciao"),
+    std::string_view("gentile"),  std::string_view("beste"),    std::string_view("hoi"),     std::string_view("goedemorgen"),
+    std::string_view("goedemiddag"), std::string_view("yo"),
+};
+// Two-word greetings: the first word, then the second.
+constexpr std::array<std::array<std::string_view, 2>, 9> greeting_pairs{{
+    {"good", "morning"}, {"good", "afternoon"}, {"good", "evening"}, {"guten", "tag"}, {"guten", "morgen"},
+    {"sehr", "geehrte"}, {"sehr", "geehrter"}, {"buenos", "días"}, {"bom", "dia"},
+}};
+// Titles after a greeting belong to the name.
+constexpr std::array titles{
+    std::string_view("mr"), std::string_view("mrs"), std::string_view("ms"), std::string_view("dr"),
+    std::string_view("herr"), std::string_view("frau"), std::string_view("m"), std::string_view("mme"),
+    std::string_view("sr"), std::string_view("sra"), std::string_view("dhr"), std::string_view("mevr"),
+};
+
+// Weekdays and months in English, German, French, Spanish, Dutch, Portuguese
+// and Italian. English "may" is left out: it is far more often the verb.
+constexpr std::array date_words{
+    std::string_view("monday"), std::string_view("tuesday"), std::string_view("wednesday"),
+    std::string_view("thursday"), std::string_view("friday"), std::string_view("saturday"),
+    std::string_view("sunday"), std::string_view("january"), std::string_view("february"),
+    std::string_view("march"), std::string_view("april"), std::string_view("june"), std::string_view("july"),
+    std::string_view("august"), std::string_view("september"), std::string_view("october"),
+    std::string_view("november"), std::string_view("december"), std::string_view("mon"), std::string_view("tue"),
+    std::string_view("tues"), std::string_view("wed"), std::string_view("thu"), std::string_view("thur"),
+    std::string_view("thurs"), std::string_view("fri"), std::string_view("jan"), std::string_view("feb"),
+    std::string_view("apr"), std::string_view("jun"), std::string_view("jul"), std::string_view("aug"),
+    std::string_view("sep"), std::string_view("sept"), std::string_view("oct"), std::string_view("nov"),
+    std::string_view("dec"),
+    // German
+    std::string_view("montag"), std::string_view("dienstag"), std::string_view("mittwoch"),
+    std::string_view("donnerstag"), std::string_view("freitag"), std::string_view("samstag"),
+    std::string_view("sonnabend"), std::string_view("sonntag"), std::string_view("januar"),
+    std::string_view("februar"), std::string_view("märz"), std::string_view("mai"), std::string_view("juni"),
+    std::string_view("juli"), std::string_view("oktober"), std::string_view("dezember"),
+    // French
+    std::string_view("lundi"), std::string_view("mardi"), std::string_view("mercredi"), std::string_view("jeudi"),
+    std::string_view("vendredi"), std::string_view("samedi"), std::string_view("dimanche"),
+    std::string_view("janvier"), std::string_view("février"), std::string_view("mars"), std::string_view("avril"),
+    std::string_view("juin"), std::string_view("juillet"), std::string_view("août"), std::string_view("septembre"),
+    std::string_view("octobre"), std::string_view("novembre"), std::string_view("décembre"),
+    // Spanish
+    std::string_view("lunes"), std::string_view("martes"), std::string_view("miércoles"), std::string_view("jueves"),
+    std::string_view("viernes"), std::string_view("sábado"), std::string_view("domingo"), std::string_view("enero"),
+    std::string_view("febrero"), std::string_view("marzo"), std::string_view("abril"), std::string_view("mayo"),
+    std::string_view("junio"), std::string_view("julio"), std::string_view("agosto"),
+    std::string_view("septiembre"), std::string_view("setiembre"), std::string_view("octubre"),
+    std::string_view("noviembre"), std::string_view("diciembre"),
+    // Dutch
+    std::string_view("maandag"), std::string_view("dinsdag"), std::string_view("woensdag"),
+    std::string_view("donderdag"), std::string_view("vrijdag"), std::string_view("zaterdag"),
+    std::string_view("zondag"), std::string_view("januari"), std::string_view("februari"), std::string_view("maart"),
+    std::string_view("mei"), std::string_view("augustus"),
+    // Portuguese
+    std::string_view("segunda"), std::string_view("terça"), std::string_view("quarta"), std::string_view("quinta"),
+    std::string_view("sexta"), std::string_view("janeiro"), std::string_view("fevereiro"), std::string_view("março"),
+    std::string_view("maio"), std::string_view("junho"), std::string_view("julho"), std::string_view("setembro"),
+    std::string_view("outubro"), std::string_view("dezembro"),
+    // Italian
+    std::string_view("lunedì"), std::string_view("martedì"), std::string_view("mercoledì"),
+    std::string_view("giovedì"), std::string_view("venerdì"), std::string_view("sabato"),
+    std::string_view("domenica"), std::string_view("gennaio"), std::string_view("febbraio"),
+    std::string_view("aprile"), std::string_view("maggio"), std::string_view("giugno"), std::string_view("luglio"),
+    std::string_view("settembre"), std::string_view("ottobre"), std::string_view("dicembre"),
+};
+
+bool in(std::string_view word, auto const& list) {
+  return std::find(list.begin(), list.end(), word) != list.end();
+}
+
+bool is_word_codepoint(utf8proc_int32_t codepoint) {
+  if (codepoint < 0x80) {
+    return (codepoint >= 'a' && codepoint <= 'z') || (codepoint >= '0' && codepoint <= '9') ||
+           (codepoint >= 'A' && codepoint <= 'Z');
+  }
+  switch (utf8proc_category(codepoint)) {
+    case UTF8PROC_CATEGORY_LU: case UTF8PROC_CATEGORY_LL: case UTF8PROC_CATEGORY_LT: case UTF8PROC_CATEGORY_LM:
+    case UTF8PROC_CATEGORY_LO: case UTF8PROC_CATEGORY_MN: case UTF8PROC_CATEGORY_MC: case UTF8PROC_CATEGORY_ME:
+    case UTF8PROC_CATEGORY_ND: case UTF8PROC_CATEGORY_NL: case UTF8PROC_CATEGORY_NO:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// Calls emit(word) for each run of word characters in a chunk.
+template <typename Emit>
+void for_each_word(std::string_view chunk, Emit&& emit) {
+  const auto* bytes = reinterpret_cast<const utf8proc_uint8_t*>(chunk.data());
+  auto size = static_cast<utf8proc_ssize_t>(chunk.size());
+  utf8proc_ssize_t at = 0;
+  utf8proc_ssize_t start = -1;
+  while (at < size) {
+    utf8proc_int32_t codepoint = bytes[at];
+    utf8proc_ssize_t step = 1;
+    if (codepoint >= 0x80) {
+      step = utf8proc_iterate(bytes + at, size - at, &codepoint);
+      if (step <= 0) step = 1, codepoint = -1;
+    }
+    bool word = codepoint >= 0 && is_word_codepoint(codepoint);
+    // An apostrophe inside a word keeps it whole: "don't", "it's".
+    if (!word && start >= 0 && (codepoint == '\'' || codepoint == 0x2019) && at + step < size &&
+        bytes[at + step] < 0x80 && is_word_codepoint(bytes[at + step])) {
+      word = true;
+    }
+    if (word && start < 0) start = at;
+    if (!word && start >= 0) {
+      emit(chunk.substr(static_cast<std::size_t>(start), static_cast<std::size_t>(at - start)));
+      start = -1;
+    }
+    at += step;
+  }
+  if (start >= 0) emit(chunk.substr(static_cast<std::size_t>(start)));
+}
+
+bool is_punctuation_byte(char c) {
+  return c == '(' || c == ')' || c == '<' || c == '>' || c == '[' || c == ']' || c == '"' || c == '\'' ||
+         c == ',' || c == ';' || c == '.' || c == ':' || c == '!' || c == '?';
+}
+
+std::string_view strip_punctuation(std::string_view chunk) {
+  while (!chunk.empty() && is_punctuation_byte(chunk.front())) chunk.remove_prefix(1);
+  while (!chunk.empty() && is_punctuation_byte(chunk.back())) chunk.remove_suffix(1);
+  return chunk;
+}
+
+bool is_mask(std::string_view chunk) {
+  return chunk.size() >= 3 && chunk.size() <= 12 && chunk.front() == '<' && chunk.back() == '>' &&
+         std::all_of(chunk.begin() + 1, chunk.end() - 1, [](char c) { return c >= 'a' && c <= 'z'; });
+}
+
+bool is_email(std::string_view chunk) {
+  auto at = chunk.find('@');
+  return at != std::string_view::npos && at > 0 && chunk.find('.', at) != std::string_view::npos;
+}
+
+// The host of "http://", "https://" and "www." URLs, or empty.
+std::string_view url_host(std::string_view chunk) {
+  if (chunk.starts_with("https://")) {
+    chunk.remove_prefix(8);
+  } else if (chunk.starts_with("http://")) {
+    chunk.remove_prefix(7);
+  } else if (!chunk.starts_with("www.")) {
+    return {};
+  }
+  auto end = chunk.find_first_of("/?#:");
+  auto host = chunk.substr(0, end);
+  if (auto at = host.rfind('@'); at != std::string_view::npos) host.remove_prefix(at + 1);
+  return host;
+}
+
+class Builder {
+ public:
+  Builder(const Personalisation& personalisation, std::size_t max_tokens)
+      : personalisation_(personalisation), max_tokens_(max_tokens) {}
+
+  // One word or mask; equal masks in a row, and numbers with dates, collapse.
+  void push(std::string_view token) {
+    if (result_.tokens_hit) return;
+    bool numeric = token == mask::number || token == mask::date;
+    if (!last_.empty() && is_mask(last_) && (token == last_ || (numeric && last_numeric_))) {
+      if (token == mask::date && last_ != mask::date) replace_last(mask::date);
+      return;
+    }
+    if (result_.token_count >= max_tokens_) {
+      result_.tokens_hit = true;
+      return;
+    }
+    if (!result_.text.empty()) result_.text.push_back(' ');
+    last_start_ = result_.text.size();
+    result_.text.append(token);
+    last_ = std::string_view(result_.text).substr(last_start_);
+    last_numeric_ = numeric;
+    ++result_.token_count;
+  }
+
+  void push_word(std::string_view word) {
+    if (std::any_of(word.begin(), word.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+      push(mask::number);
+    } else if (personalisation_.is_recipient_name(word)) {
+      push(mask::name);
+    } else if (personalisation_.is_company(word)) {
+      push(mask::company);
+    } else if (personalisation_.is_sender_name(word)) {
+      push(mask::sender);
+    } else if (in(word, date_words)) {
+      push(mask::date);
+    } else {
+      push(word);
+    }
+  }
+
+  void push_chunk(std::string_view chunk) {
+    if (is_mask(chunk)) {
+      push(chunk);
+      return;
+    }
+    auto stripped = strip_punctuation(chunk);
+    if (is_email(stripped)) {
+      push(mask::email);
+      return;
+    }
+    if (auto host = url_host(stripped); !host.empty()) {
+      std::string domain = registrable_domain(host);
+      std::string_view label = std::string_view(domain).substr(0, domain.find('.'));
+      push(personalisation_.is_company(label) ? mask::company : std::string_view(domain));
+      return;
+    }
+    for_each_word(chunk, [this](std::string_view word) { push_word(word); });
+  }
+
+  NormalisedText take() {
+    last_ = {};
+    return std::move(result_);
+  }
+
+ private:
+  void replace_last(std::string_view token) {
+    result_.text.resize(last_start_);
+    result_.text.append(token);
+    last_ = std::string_view(result_.text).substr(last_start_);
+  }
+
+  const Personalisation& personalisation_;
+  std::size_t max_tokens_;
+  NormalisedText result_;
+  std::string_view last_;
+  std::size_t last_start_ = 0;
+  bool last_numeric_ = false;
+};
+
+template <typename Each>
+void for_each_chunk(std::string_view text, Each&& each) {
+  std::size_t at = 0;
+  while (at < text.size()) {
+    auto end = text.find(' ', at);
+    if (end == std::string_view::npos) end = text.size();
+    if (end > at) each(text.substr(at, end - at));
+    at = end + 1;
+  }
+}
+
+// Masks "Hi Jane," / "Dear Mr. Doe -" / "Hola María!": the greeting, then up
+// to four words before the first punctuation mark (or the end of the line).
+std::string mask_greeting(std::string folded_line) {
+  std::vector<std::string_view> chunks;
+  for_each_chunk(folded_line, [&](std::string_view chunk) { chunks.push_back(chunk); });
+  if (chunks.empty()) return folded_line;
+  std::size_t skip = 0;
+  auto bare = [](std::string_view chunk) { return strip_punctuation(chunk); };
+  if (in(bare(chunks[0]), greetings)) {
+    skip = 1;
+  } else if (chunks.size() > 1) {
+    for (const auto& pair : greeting_pairs) {
+      if (bare(chunks[0]) == pair[0] && bare(chunks[1]) == pair[1]) skip = 2;
+    }
+  }
+  if (skip == 0) return folded_line;
+
+  std::string out(mask::greeting);
+  std::size_t i = skip;
+  // A greeting followed straight by punctuation ("Hello,") has no name.
+  bool ended = chunks[skip - 1].back() == ',' || chunks[skip - 1].back() == '!';
+  std::size_t name_words = 0;
+  while (!ended && i < chunks.size() && name_words < 4) {
+    auto chunk = chunks[i];
+    char last = chunk.back();
+    ++i;
+    ++name_words;
+    if (last == ',' || last == '!' || last == ':' || last == ';' || last == '-' || chunk == "-" ||
+        (last == '.' && !in(strip_punctuation(chunk), titles))) {
+      ended = true;
+    }
+  }
+  bool whole_line = i == chunks.size();
+  if (name_words > 0 && (ended || whole_line)) {
+    out += ' ';
+    out += mask::name;
+  } else {
+    i = skip;  // no name found: keep the words
+  }
+  for (; i < chunks.size(); ++i) {
+    out += ' ';
+    out += chunks[i];
+  }
+  return out;
+}
+
+}  // namespace
+
+NormalisedText normalise_text(std::string_view text, const Personalisation& personalisation,
+                              std::size_t max_tokens) {
+  // The greeting sits on the first line with text.
+  std::size_t start = 0;
+  while (start < text.size()) {
+    auto end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    if (!fold_text(text.substr(start, end - start)).empty()) break;
+    start = end + 1;
+  }
+  auto first_end = start < text.size() ? text.find('\n', start) : std::string_view::npos;
+  if (first_end == std::string_view::npos) first_end = text.size();
+  start = std::min(start, text.size());
+
+  Builder builder(personalisation, max_tokens);
+  std::string first = mask_greeting(fold_text(text.substr(start, first_end - start)));
+  for_each_chunk(first, [&](std::string_view chunk) { builder.push_chunk(chunk); });
+  if (first_end < text.size()) {
+    std::string rest = fold_text(text.substr(first_end));
+    for_each_chunk(rest, [&](std::string_view chunk) { builder.push_chunk(chunk); });
+  }
+  return builder.take();
+}
+
+}  // namespace pushback::scoring

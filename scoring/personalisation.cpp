@@ -1,0 +1,167 @@
+// Name and company words from addresses. Role mailboxes (info@, sales@) and
+// webmail domains say nothing about the person, so they give no words.
+#include "scoring/personalisation.hpp"
+
+#include <algorithm>
+#include <array>
+
+#include "scoring/casefold.hpp"
+
+namespace pushback::scoring {
+
+namespace {
+
+constexpr std::array role_local_parts{
+    std::string_view("info"),    std::string_view("sales"),   std::string_view("contact"), std::string_view("admin"),
+    std::string_view("support"), std::string_view("hello"),   std::string_view("office"),  std::string_view("team"),
+    std::string_view("marketing"), std::string_view("hr"),    std::string_view("jobs"),    std::string_view("billing"),
+    std::string_view("help"),    std::string_view("noreply"), std::string_view("no"),      std::string_view("reply"),
+    std::string_view("postmaster"), std::string_view("webmaster"), std::string_view("mail"), std::string_view("careers"),
+    std::string_view("press"),   std::string_view("hi"),      std::string_view("ceo"),     std::string_view("founder"),
+};
+
+constexpr std::array webmail_labels{
+    std::string_view("gmail"),   std::string_view("googlemail"), std::string_view("yahoo"), std::string_view("hotmail"),
+    std::string_view("outlook"), std::string_view("live"),    std::string_view("msn"),     std::string_view("icloud"),
+    std::string_view("me"),      std::string_view("aol"),     std::string_view("gmx"),     std::string_view("web"),
+    std::string_view("proton"),  std::string_view("protonmail"), std::string_view("yandex"), std::string_view("mail"),
+    std::string_view("zoho"),    std::string_view("fastmail"), std::string_view("t-online"), std::string_view("orange"),
+};
+
+// Two-level public suffixes common in business mail.
+constexpr std::array two_level_suffixes{
+    std::string_view("co.uk"),  std::string_view("org.uk"), std::string_view("ac.uk"),  std::string_view("gov.uk"),
+    std::string_view("ltd.uk"), std::string_view("plc.uk"), std::string_view("com.au"), std::string_view("net.au"),
+    std::string_view("org.au"), std::string_view("co.nz"),  std::string_view("co.jp"),  std::string_view("ne.jp"),
+    std::string_view("or.jp"),  std::string_view("co.za"),  std::string_view("com.br"), std::string_view("com.mx"),
+    std::string_view("com.ar"), std::string_view("co.in"),  std::string_view("co.kr"),  std::string_view("com.cn"),
+    std::string_view("com.tw"), std::string_view("com.sg"), std::string_view("com.tr"), std::string_view("co.il"),
+    std::string_view("com.hk"), std::string_view("com.my"), std::string_view("co.id"),  std::string_view("com.es"),
+};
+
+// Words that brand names add to the company: acmecorp.com is "acme".
+constexpr std::array brand_suffixes{
+    std::string_view("corp"),  std::string_view("inc"),   std::string_view("labs"),   std::string_view("group"),
+    std::string_view("tech"),  std::string_view("hq"),    std::string_view("app"),    std::string_view("software"),
+    std::string_view("systems"), std::string_view("solutions"), std::string_view("global"), std::string_view("co"),
+    std::string_view("io"),    std::string_view("ai"),    std::string_view("digital"), std::string_view("media"),
+    std::string_view("health"), std::string_view("bank"), std::string_view("cloud"),  std::string_view("data"),
+};
+constexpr std::array brand_prefixes{
+    std::string_view("get"), std::string_view("try"), std::string_view("use"), std::string_view("join"),
+    std::string_view("go"),  std::string_view("with"),
+};
+
+bool in(std::string_view word, auto const& list) {
+  return std::find(list.begin(), list.end(), word) != list.end();
+}
+
+void add(std::vector<std::string>& words, std::string word, std::size_t min_length = 2) {
+  if (word.size() < min_length) return;
+  if (std::find(words.begin(), words.end(), word) == words.end()) words.push_back(std::move(word));
+}
+
+bool is_word_byte(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || static_cast<unsigned char>(c) >= 0x80;
+}
+
+// Folded pieces of a name or local part, split at anything but letters and digits.
+std::vector<std::string> pieces(std::string_view text) {
+  std::string folded = fold_text(text);
+  std::vector<std::string> out;
+  std::string piece;
+  for (char c : folded) {
+    if (is_word_byte(c)) {
+      piece.push_back(c);
+    } else if (!piece.empty()) {
+      out.push_back(std::move(piece));
+      piece.clear();
+    }
+  }
+  if (!piece.empty()) out.push_back(std::move(piece));
+  return out;
+}
+
+bool has_digit(std::string_view word) {
+  return std::any_of(word.begin(), word.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+void add_local_part(std::vector<std::string>& names, std::string_view local) {
+  for (auto& piece : pieces(local)) {
+    if (!has_digit(piece) && !in(piece, role_local_parts)) add(names, std::move(piece));
+  }
+}
+
+void add_company(std::vector<std::string>& companies, std::string_view domain) {
+  std::string registrable = registrable_domain(domain);
+  std::string label = registrable.substr(0, registrable.find('.'));
+  if (label.empty() || in(label, webmail_labels)) return;
+  add(companies, label);
+  std::string joined;
+  for (auto& piece : pieces(label)) {
+    joined += piece;
+    add(companies, piece, 3);
+  }
+  add(companies, joined);
+  for (auto suffix : brand_suffixes) {
+    if (joined.size() > suffix.size() + 2 && joined.ends_with(suffix)) {
+      add(companies, joined.substr(0, joined.size() - suffix.size()), 3);
+    }
+  }
+  for (auto prefix : brand_prefixes) {
+    if (joined.size() > prefix.size() + 2 && joined.starts_with(prefix)) add(companies, joined.substr(prefix.size()), 3);
+  }
+}
+
+void add_mailbox(std::vector<std::string>& names, std::vector<std::string>* companies, std::string_view name,
+                 std::string_view address) {
+  for (auto& piece : pieces(name)) add(names, std::move(piece));
+  auto at = address.rfind('@');
+  if (at == std::string_view::npos) return;
+  add_local_part(names, address.substr(0, at));
+  if (companies != nullptr) add_company(*companies, address.substr(at + 1));
+}
+
+}  // namespace
+
+std::string registrable_domain(std::string_view host) {
+  std::string lowered;
+  for (char c : host) lowered.push_back((c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c);
+  while (!lowered.empty() && lowered.back() == '.') lowered.pop_back();
+  auto last = lowered.rfind('.');
+  if (last == std::string::npos || last == 0) return lowered;
+  auto second = lowered.rfind('.', last - 1);
+  if (second == std::string::npos) return lowered;
+  if (in(std::string_view(lowered).substr(second + 1), two_level_suffixes)) {
+    if (second == 0) return lowered;
+    auto third = lowered.rfind('.', second - 1);
+    return third == std::string::npos ? lowered : lowered.substr(third + 1);
+  }
+  return lowered.substr(second + 1);
+}
+
+bool Personalisation::is_recipient_name(std::string_view word) const { return in(word, recipient_names); }
+bool Personalisation::is_company(std::string_view word) const { return in(word, company_words); }
+bool Personalisation::is_sender_name(std::string_view word) const { return in(word, sender_names); }
+
+Personalisation personalisation_of(const std::vector<Mailbox>& recipients,
+                                   const std::vector<std::string>& envelope_recipients,
+                                   const std::vector<Mailbox>& senders) {
+  constexpr std::size_t max_recipients = 32;
+  Personalisation result;
+  std::size_t used = 0;
+  for (const auto& mailbox : recipients) {
+    if (++used > max_recipients) break;
+    add_mailbox(result.recipient_names, &result.company_words, mailbox.name, mailbox.address);
+  }
+  for (const auto& address : envelope_recipients) {
+    if (++used > max_recipients) break;
+    add_mailbox(result.recipient_names, &result.company_words, {}, address);
+  }
+  for (const auto& mailbox : senders) add_mailbox(result.sender_names, nullptr, mailbox.name, mailbox.address);
+  // A word of the sender's own name is not the recipient's.
+  std::erase_if(result.recipient_names, [&](const std::string& word) { return in(word, result.sender_names); });
+  return result;
+}
+
+}  // namespace pushback::scoring

@@ -1,0 +1,35 @@
+// What a sender personalises in a template, gathered from the addresses of a
+// message: the recipients' names and companies and the sender's own name.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "scoring/mime_text.hpp"
+
+namespace pushback::scoring {
+
+// Words in folded form (fold_text), each at least two characters.
+struct Personalisation {
+  std::vector<std::string> recipient_names;  // To:/Cc: display names, local-part pieces (jane.doe)
+  std::vector<std::string> company_words;    // from the recipients' domains: acme-corp.com -> acme, corp, acmecorp, acme-corp
+  std::vector<std::string> sender_names;     // From: display name and local-part pieces
+
+  bool is_recipient_name(std::string_view word) const;
+  bool is_company(std::string_view word) const;
+  bool is_sender_name(std::string_view word) const;
+};
+
+// Recipients are the To:/Cc: mailboxes plus the envelope recipients; at most
+// 32 of them are used.
+Personalisation personalisation_of(const std::vector<Mailbox>& recipients,
+                                   const std::vector<std::string>& envelope_recipients,
+                                   const std::vector<Mailbox>& senders);
+
+// The registrable part of a host name, by a simple rule: the last two labels,
+// or the last three under a short list of common two-level public suffixes
+// (co.uk, com.au, co.jp, ...). Not the full Public Suffix List.
+std::string registrable_domain(std::string_view host);
+
+}  // namespace pushback::scoring

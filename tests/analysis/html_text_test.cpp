@@ -1,0 +1,100 @@
+// HTML to text: dropped elements, line breaks, quote markers, images and
+// links, and an HTML bomb.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "mail_builder.hpp"
+#include "scoring/html_text.hpp"
+#include "scoring/text_features.hpp"
+
+namespace pushback::scoring {
+namespace {
+
+TEST(HtmlText, TextWithLineBreaks) {
+  struct Case {
+    std::string name;
+    std::string html;
+    std::string want;
+  };
+  std::vector<Case> cases{
+      {"blocks", "<p>one</p><p>two<br>three</p><div>four</div>", "one\ntwo\nthree\nfour\n"},
+      {"dropped", "<html><head><title>T</title><style>p{}</style></head><body>a<script>x()</script>b</body></html>",
+       "ab\n"},
+      {"entities", "<p>caf&eacute;&nbsp;&amp;&nbsp;bar</p>", "café & bar\n"},
+      {"inline", "<p>a <b>bold</b> <a href='x'>link</a></p>", "a bold link\n"},
+      {"source_newlines", "<p>one\ntwo</p>", "one two\n"},
+  };
+  for (const auto& c : cases) {
+    auto got = html_to_text(c.html, 256);
+    EXPECT_EQ(got.text, c.want) << c.name;
+    EXPECT_EQ(got.quote_at, std::string::npos) << c.name;
+  }
+}
+
+TEST(HtmlText, QuoteMarkers) {
+  std::vector<std::string> markers{
+      "<blockquote>old</blockquote>",
+      "<div class=\"gmail_quote\">old</div>",
+      "<div class=\"x gmail_quote y\">old</div>",
+      "<div id=\"appendonsend\"></div><hr><div id=\"divRplyFwdMsg\">From: old</div>",
+      "<div id=\"divRplyFwdMsg\">old</div>",
+      "<div class=\"moz-cite-prefix\">On day, X wrote:</div><blockquote>old</blockquote>",
+      "<div class=\"yahoo_quoted\">old</div>",
+  };
+  for (const auto& marker : markers) {
+    auto got = html_to_text("<p>new text</p>" + marker, 256);
+    ASSERT_NE(got.quote_at, std::string::npos) << marker;
+    EXPECT_EQ(got.text.substr(0, got.quote_at), "new text\n") << marker;
+  }
+}
+
+TEST(HtmlText, ImagesAndLinks) {
+  auto got = html_to_text(
+      "<a href=\"https://t.example.com/c/1\">x</a><img src=\"a.png\" width=\"1\" height=\"1\">"
+      "<img src=\"b.gif\" style=\"display:none; width: 2px;height:3px\"><img src=\"c.jpg\" hidden>"
+      "<img src=\"d.jpg\" style=\"opacity:0\"><img src=\"e.jpg\" width=\"600\">",
+      256);
+  ASSERT_EQ(got.refs.links.size(), 1u);
+  EXPECT_EQ(got.refs.links[0], "https://t.example.com/c/1");
+  struct Want {
+    std::string src;
+    int width;
+    int height;
+    bool hidden;
+  };
+  std::vector<Want> want{{"a.png", 1, 1, false}, {"b.gif", 2, 3, true}, {"c.jpg", -1, -1, true},
+                         {"d.jpg", -1, -1, true}, {"e.jpg", 600, -1, false}};
+  ASSERT_EQ(got.refs.images.size(), want.size());
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    EXPECT_EQ(got.refs.images[i].src, want[i].src);
+    EXPECT_EQ(got.refs.images[i].width, want[i].width) << want[i].src;
+    EXPECT_EQ(got.refs.images[i].height, want[i].height) << want[i].src;
+    EXPECT_EQ(got.refs.images[i].hidden, want[i].hidden) << want[i].src;
+  }
+}
+
+TEST(HtmlText, HundredThousandNestedDivs) {
+  std::string html;
+  for (int i = 0; i < 100000; ++i) html += "<div>";
+  html += "deep";
+  for (int i = 0; i < 100000; ++i) html += "</div>";
+  auto message = test::html_mail("a@example.com", "b@example.org", "bomb", "<p>top words here</p>" + html);
+  auto got = extract_text_features(message);
+  EXPECT_TRUE(std::find(got.limits_hit.begin(), got.limits_hit.end(), limit_name::html_depth) != got.limits_hit.end() ||
+              std::find(got.limits_hit.begin(), got.limits_hit.end(), limit_name::text_bytes) != got.limits_hit.end());
+  EXPECT_NE(got.text.find("top words here"), std::string::npos);
+}
+
+TEST(HtmlText, DepthLimitDropsDeepContent) {
+  std::string html;
+  for (int i = 0; i < 50; ++i) html += "<div>";
+  html += "deep";
+  auto got = html_to_text("<p>shallow</p>" + html, 20);
+  EXPECT_TRUE(got.depth_hit);
+  EXPECT_EQ(got.text.find("deep"), std::string::npos);
+  EXPECT_NE(got.text.find("shallow"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace pushback::scoring

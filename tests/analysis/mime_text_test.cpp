@@ -1,0 +1,167 @@
+// MIME decoding: transfer encodings, charsets, RFC 2047 words, the choice of
+// part, and hostile input handled within the named limits.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "mail_builder.hpp"
+#include "scoring/casefold.hpp"
+#include "scoring/mime_text.hpp"
+#include "scoring/raw_message.hpp"
+#include "scoring/text_features.hpp"
+
+namespace pushback::scoring {
+namespace {
+
+using test::make_message;
+
+bool has_limit(const std::vector<std::string>& hit, std::string_view name) {
+  return std::find(hit.begin(), hit.end(), name) != hit.end();
+}
+
+TEST(MimeText, DecodesEncodingsAndCharsets) {
+  struct Case {
+    std::string name;
+    std::vector<std::pair<std::string, std::string>> headers;
+    std::string body;
+    std::string want_text;
+  };
+  std::vector<Case> cases{
+      {"plain_utf8", {{"Content-Type", "text/plain; charset=utf-8"}}, "Grüße aus Köln", "Grüße aus Köln"},
+      {"no_mime_headers", {}, "hello there", "hello there"},
+      {"base64", {{"Content-Type", "text/plain; charset=utf-8"}, {"Content-Transfer-Encoding", "base64"}},
+       "SGVsbG8gd29ybGQ=", "Hello world"},
+      {"quoted_printable_latin1",
+       {{"Content-Type", "text/plain; charset=iso-8859-1"}, {"Content-Transfer-Encoding", "quoted-printable"}},
+       "Gr=FC=DFe =\nund mehr", "Grüße und mehr"},
+      {"windows_1252_8bit", {{"Content-Type", "text/plain; charset=windows-1252"}}, "caf\xe9 \x93quoted\x94",
+       "café \xe2\x80\x9cquoted\xe2\x80\x9d"},
+      {"koi8r", {{"Content-Type", "text/plain; charset=koi8-r"}}, "\xf0\xd2\xc9\xd7\xc5\xd4", "Привет"},
+      {"unlabelled_latin1", {{"Content-Type", "text/plain"}}, "na\xefve", "naïve"},
+  };
+  for (const auto& c : cases) {
+    auto got = extract_mime_text(make_message(c.headers, c.body));
+    EXPECT_EQ(fold_text(got.text), fold_text(c.want_text)) << c.name;
+    EXPECT_FALSE(got.charset_unknown) << c.name;
+  }
+}
+
+TEST(MimeText, DecodesEncodedWordsInSubjectAndNames) {
+  auto message = make_message({{"Subject", "=?UTF-8?B?UXVpY2sgcXVlc3Rpb24g4oCUIMOcYmVyc2ljaHQ=?="},
+                               {"From", "=?iso-8859-1?Q?J=F6rg_M=FCller?= <joerg@example.org>"},
+                               {"To", "\"Doe, Jane\" <jane.doe@acme-corp.com>, bob@example.net"}},
+                              "body");
+  auto got = extract_mime_text(message);
+  EXPECT_EQ(got.subject, "Quick question — Übersicht");
+  ASSERT_EQ(got.from.size(), 1u);
+  EXPECT_EQ(got.from[0].name, "Jörg Müller");
+  EXPECT_EQ(got.from[0].address, "joerg@example.org");
+  ASSERT_EQ(got.to.size(), 2u);
+  EXPECT_EQ(got.to[0].name, "Doe, Jane");
+  EXPECT_EQ(got.to[1].address, "bob@example.net");
+}
+
+TEST(MimeText, PrefersPlainThenHtmlSkipsAttachments) {
+  std::string alternative =
+      "--b1\nContent-Type: text/plain; charset=utf-8\n\nplain words\n"
+      "--b1\nContent-Type: text/html; charset=utf-8\n\n<p>html words</p>\n--b1--\n";
+  std::string html_only_with_attachment =
+      "--b1\nContent-Type: text/plain\nContent-Disposition: attachment; filename=a.txt\n\nattached\n"
+      "--b1\nContent-Type: multipart/alternative; boundary=b2\n\n"
+      "--b2\nContent-Type: text/html\n\n<p>nested html</p>\n--b2--\n--b1--\n";
+  struct Case {
+    std::string name;
+    std::string content_type;
+    std::string body;
+    std::string want_text;
+    bool want_html;
+  };
+  std::vector<Case> cases{
+      {"alternative", "multipart/alternative; boundary=b1", alternative, "plain words", false},
+      {"nested_html", "multipart/mixed; boundary=b1", html_only_with_attachment, "<p>nested html</p>", true},
+  };
+  for (const auto& c : cases) {
+    auto got = extract_mime_text(make_message({{"Content-Type", c.content_type}}, c.body));
+    EXPECT_EQ(fold_text(got.text), fold_text(c.want_text)) << c.name;
+    EXPECT_EQ(got.from_html, c.want_html) << c.name;
+    EXPECT_FALSE(got.html.empty()) << c.name;
+  }
+}
+
+TEST(MimeText, UnknownCharsetIsBestEffortAndFlagged) {
+  auto got = extract_mime_text(make_message({{"Content-Type", "text/plain; charset=x-no-such-charset"}}, "hello caf\xe9"));
+  EXPECT_TRUE(got.charset_unknown);
+  EXPECT_EQ(fold_text(got.text), "hello café");
+}
+
+TEST(MimeText, BadBase64GivesWhatDecodes) {
+  auto message = make_message(
+      {{"Content-Type", "text/plain; charset=utf-8"}, {"Content-Transfer-Encoding", "base64"}},
+      "SGVsbG8g!!!***d29y\x01\x02bGQ=\n====\n%%%%");
+  auto got = extract_text_features(message);
+  EXPECT_NE(got.text.find("Hello"), std::string::npos);
+}
+
+TEST(MimeText, ThousandNestedMultipartsStopAtDepth) {
+  std::string body;
+  constexpr int levels = 1000;
+  for (int i = 0; i < levels; ++i) {
+    body += "--b" + std::to_string(i) + "\nContent-Type: multipart/mixed; boundary=b" + std::to_string(i + 1) + "\n\n";
+  }
+  body += "--b1000\nContent-Type: text/plain\n\ndeep text\n--b1000--\n";
+  for (int i = levels; i-- > 0;) body += "--b" + std::to_string(i) + "--\n";
+  auto message = make_message({{"Content-Type", "multipart/mixed; boundary=b0"}}, body);
+  auto got = extract_text_features(message);
+  EXPECT_TRUE(has_limit(got.limits_hit, limit_name::mime_depth));
+  EXPECT_TRUE(got.text.empty());
+}
+
+TEST(MimeText, ManyPartsStopAtPartLimit) {
+  std::string body;
+  for (int i = 0; i < 500; ++i) body += "--b\nContent-Type: image/png\n\nxx\n";
+  body += "--b\nContent-Type: text/plain\n\nlate text\n--b--\n";
+  auto got = extract_text_features(make_message({{"Content-Type", "multipart/mixed; boundary=b"}}, body));
+  EXPECT_TRUE(has_limit(got.limits_hit, limit_name::mime_parts));
+}
+
+TEST(MimeText, NulBytesDoNotStopTheText) {
+  std::string body("first part\0 second part\0\0 third part", 37);
+  auto got = extract_text_features(make_message({{"Content-Type", "text/plain; charset=utf-8"}}, body));
+  EXPECT_EQ(fold_text(got.text), "first part second part third part");
+}
+
+TEST(MimeText, MegabyteHeaderLineIsCutAndNamed) {
+  std::string raw = "Subject: " + std::string(1024 * 1024, 'x') + "\nContent-Type: text/plain\n\nshort body text";
+  auto got = extract_text_features(parse_raw_message(raw));
+  EXPECT_TRUE(has_limit(got.limits_hit, limit_name::header_bytes));
+  EXPECT_LE(got.subject.size(), TextLimits{}.header_bytes);
+  EXPECT_EQ(fold_text(got.text), "short body text");
+}
+
+TEST(MimeText, LimitsTruncateAndAreNamed) {
+  struct Case {
+    std::string name;
+    TextLimits limits;
+    std::string body;
+    std::string_view want_limit;
+  };
+  std::string long_line(10000, 'a');
+  std::string many_words;
+  for (int i = 0; i < 100; ++i) many_words += "word ";
+  std::vector<Case> cases{
+      {"body_bytes", TextLimits{.body_bytes = 100}, std::string(1000, 'b'), limit_name::body_bytes},
+      {"text_bytes", TextLimits{.text_bytes = 100}, std::string(1000, 'b'), limit_name::text_bytes},
+      {"line_length", TextLimits{}, long_line, limit_name::line_length},
+      {"tokens", TextLimits{.tokens = 10}, many_words, limit_name::tokens},
+  };
+  for (const auto& c : cases) {
+    auto got = extract_text_features(make_message({{"Content-Type", "text/plain"}}, c.body), c.limits);
+    EXPECT_TRUE(has_limit(got.limits_hit, c.want_limit)) << c.name;
+    EXPECT_EQ(got.limits_hit.size(), 1u) << c.name;
+  }
+  auto got = extract_text_features(make_message({{"Content-Type", "text/plain"}}, many_words), TextLimits{.tokens = 10});
+  EXPECT_EQ(got.fingerprint.token_count, 10u);
+}
+
+}  // namespace
+}  // namespace pushback::scoring
