@@ -76,9 +76,9 @@ UrlParts split_url(std::string_view url) {
   parts.host = lower_ascii(authority);
   if (authority_end != std::string_view::npos && url[authority_end] == '/') {
     std::string_view rest = url.substr(authority_end);
-    parts.path = std::string(rest.substr(0, rest.find_first_of("?#")));
+    parts.path.assign(rest.data(), std::min(rest.size(), rest.find_first_of("?#")));
   } else {
-    parts.path = "/";
+    parts.path.push_back('/');
   }
   return parts;
 }

@@ -192,7 +192,11 @@ MessageIds parse_message_ids(std::string_view value, std::size_t limit) {
       std::string_view token = value.substr(at, end - at);
       if (token.find('@') != std::string_view::npos && token.find_first_of("<>()") == std::string_view::npos) {
         if (token.size() + 2 > max_message_id_bytes) result.truncated = true;
-        else keep("<" + std::string(token) + ">");
+        else {
+          std::string id(1, '<');
+          id.append(token).push_back('>');
+          keep(id);
+        }
       }
       at = end;
     }
