@@ -201,7 +201,7 @@ class Builder {
       push(mask::number);
     } else if (personalisation_.is_recipient_name(word)) {
       push(mask::name);
-    } else if (personalisation_.is_company(word)) {
+    } else if (personalisation_.is_company(word) || (last_ == mask::company && is_company_designator(word))) {
       push(mask::company);
     } else if (personalisation_.is_sender_name(word)) {
       push(mask::sender);

@@ -39,14 +39,6 @@ constexpr std::array two_level_suffixes{
     std::string_view("com.hk"), std::string_view("com.my"), std::string_view("co.id"),  std::string_view("com.es"),
 };
 
-// Words that brand names add to the company: acmecorp.com is "acme".
-constexpr std::array brand_suffixes{
-    std::string_view("corp"),  std::string_view("inc"),   std::string_view("labs"),   std::string_view("group"),
-    std::string_view("tech"),  std::string_view("hq"),    std::string_view("app"),    std::string_view("software"),
-    std::string_view("systems"), std::string_view("solutions"), std::string_view("global"), std::string_view("co"),
-    std::string_view("io"),    std::string_view("ai"),    std::string_view("digital"), std::string_view("media"),
-    std::string_view("health"), std::string_view("bank"), std::string_view("cloud"),  std::string_view("data"),
-};
 constexpr std::array brand_prefixes{
     std::string_view("get"), std::string_view("try"), std::string_view("use"), std::string_view("join"),
     std::string_view("go"),  std::string_view("with"),
@@ -55,6 +47,29 @@ constexpr std::array brand_prefixes{
 bool in(std::string_view word, auto const& list) {
   return std::find(list.begin(), list.end(), word) != list.end();
 }
+
+constexpr std::array designators{
+    std::string_view("inc"),        std::string_view("llc"),       std::string_view("ltd"),
+    std::string_view("limited"),    std::string_view("gmbh"),      std::string_view("ag"),
+    std::string_view("sa"),         std::string_view("sarl"),      std::string_view("bv"),
+    std::string_view("nv"),         std::string_view("plc"),       std::string_view("corp"),
+    std::string_view("corporation"), std::string_view("co"),       std::string_view("group"),
+    std::string_view("holdings"),   std::string_view("labs"),      std::string_view("lab"),
+    std::string_view("tech"),       std::string_view("technologies"), std::string_view("technology"),
+    std::string_view("media"),      std::string_view("analytics"), std::string_view("bank"),
+    std::string_view("pay"),        std::string_view("payments"),  std::string_view("health"),
+    std::string_view("healthcare"), std::string_view("software"),  std::string_view("systems"),
+    std::string_view("solutions"),  std::string_view("digital"),   std::string_view("cloud"),
+    std::string_view("ai"),         std::string_view("io"),        std::string_view("hq"),
+    std::string_view("studio"),     std::string_view("studios"),   std::string_view("partners"),
+    std::string_view("insurance"),  std::string_view("energy"),    std::string_view("logistics"),
+    std::string_view("retail"),     std::string_view("foods"),     std::string_view("security"),
+    std::string_view("robotics"),   std::string_view("dental"),    std::string_view("consulting"),
+    std::string_view("capital"),    std::string_view("ventures"),  std::string_view("agency"),
+    std::string_view("services"),   std::string_view("international"), std::string_view("global"),
+    std::string_view("app"),        std::string_view("data"),      std::string_view("marketing"),
+    std::string_view("networks"),   std::string_view("freight"),   std::string_view("traders"),
+};
 
 void add(std::vector<std::string>& words, std::string word, std::size_t min_length = 2) {
   if (word.size() < min_length) return;
@@ -92,7 +107,7 @@ void add_local_part(std::vector<std::string>& names, std::string_view local) {
   }
 }
 
-void add_company(std::vector<std::string>& companies, std::string_view domain) {
+void add_company(std::vector<std::string>& companies, std::vector<std::string>& labels, std::string_view domain) {
   std::string registrable = registrable_domain(domain);
   std::string label = registrable.substr(0, registrable.find('.'));
   if (label.empty() || in(label, webmail_labels)) return;
@@ -100,10 +115,11 @@ void add_company(std::vector<std::string>& companies, std::string_view domain) {
   std::string joined;
   for (auto& piece : pieces(label)) {
     joined += piece;
-    add(companies, piece, 3);
+    if (!in(piece, designators)) add(companies, piece, 3);
   }
   add(companies, joined);
-  for (auto suffix : brand_suffixes) {
+  add(labels, joined, 3);
+  for (auto suffix : designators) {
     if (joined.size() > suffix.size() + 2 && joined.ends_with(suffix)) {
       add(companies, joined.substr(0, joined.size() - suffix.size()), 3);
     }
@@ -113,13 +129,13 @@ void add_company(std::vector<std::string>& companies, std::string_view domain) {
   }
 }
 
-void add_mailbox(std::vector<std::string>& names, std::vector<std::string>* companies, std::string_view name,
+void add_mailbox(std::vector<std::string>& names, Personalisation* companies, std::string_view name,
                  std::string_view address) {
   for (auto& piece : pieces(name)) add(names, std::move(piece));
   auto at = address.rfind('@');
   if (at == std::string_view::npos) return;
   add_local_part(names, address.substr(0, at));
-  if (companies != nullptr) add_company(*companies, address.substr(at + 1));
+  if (companies != nullptr) add_company(companies->company_words, companies->company_labels, address.substr(at + 1));
 }
 
 }  // namespace
@@ -141,7 +157,15 @@ std::string registrable_domain(std::string_view host) {
 }
 
 bool Personalisation::is_recipient_name(std::string_view word) const { return in(word, recipient_names); }
-bool Personalisation::is_company(std::string_view word) const { return in(word, company_words); }
+bool is_company_designator(std::string_view word) { return in(word, designators); }
+
+bool Personalisation::is_company(std::string_view word) const {
+  if (in(word, company_words)) return true;
+  if (word.size() < 4 || in(word, designators)) return false;
+  return std::any_of(company_labels.begin(), company_labels.end(), [&](const std::string& label) {
+    return word.size() * 3 >= label.size() && (label.starts_with(word) || label.ends_with(word));
+  });
+}
 bool Personalisation::is_sender_name(std::string_view word) const { return in(word, sender_names); }
 
 Personalisation personalisation_of(const std::vector<Mailbox>& recipients,
@@ -152,11 +176,11 @@ Personalisation personalisation_of(const std::vector<Mailbox>& recipients,
   std::size_t used = 0;
   for (const auto& mailbox : recipients) {
     if (++used > max_recipients) break;
-    add_mailbox(result.recipient_names, &result.company_words, mailbox.name, mailbox.address);
+    add_mailbox(result.recipient_names, &result, mailbox.name, mailbox.address);
   }
   for (const auto& address : envelope_recipients) {
     if (++used > max_recipients) break;
-    add_mailbox(result.recipient_names, &result.company_words, {}, address);
+    add_mailbox(result.recipient_names, &result, {}, address);
   }
   for (const auto& mailbox : senders) add_mailbox(result.sender_names, nullptr, mailbox.name, mailbox.address);
   // A word of the sender's own name is not the recipient's.

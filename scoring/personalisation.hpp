@@ -14,12 +14,21 @@ namespace pushback::scoring {
 struct Personalisation {
   std::vector<std::string> recipient_names;  // To:/Cc: display names, local-part pieces (jane.doe)
   std::vector<std::string> company_words;    // from the recipients' domains: acme-corp.com -> acme, corp, acmecorp, acme-corp
+  std::vector<std::string> company_labels;   // the domain labels without hyphens: acmecorp
   std::vector<std::string> sender_names;     // From: display name and local-part pieces
 
   bool is_recipient_name(std::string_view word) const;
+  // Also true for a word of four or more letters that starts or ends a
+  // company label and covers at least a third of it: "northwind" and
+  // "traders" of northwindtraders.com. Designators alone never are.
   bool is_company(std::string_view word) const;
   bool is_sender_name(std::string_view word) const;
 };
+
+// Words that follow a brand in a company name ("Acme Analytics", "Tidewater
+// Bank", "Redwood Logistics"): part of the company after its name, but too
+// common to mask on their own.
+bool is_company_designator(std::string_view word);
 
 // Recipients are the To:/Cc: mailboxes plus the envelope recipients; at most
 // 32 of them are used.

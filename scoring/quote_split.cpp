@@ -64,8 +64,7 @@ constexpr std::array header_labels{
     std::string_view("sent:"),      std::string_view("date:"),     std::string_view("to:"),
     std::string_view("cc:"),        std::string_view("subject:"),  std::string_view("gesendet:"),
     std::string_view("datum:"),     std::string_view("an:"),       std::string_view("betreff:"),
-    std::string_view("envoyé:"),    std::string_view("envoyé :"),  std::string_view("à:"),
-    std::string_view("à :"),        std::string_view("objet:"),    std::string_view("objet :"),
+    std::string_view("envoyé:"),    std::string_view("à:"),        std::string_view("objet:"),
     std::string_view("enviado:"),   std::string_view("enviado el:"), std::string_view("para:"),
     std::string_view("asunto:"),    std::string_view("verzonden:"), std::string_view("aan:"),
     std::string_view("onderwerp:"), std::string_view("assunto:"),  std::string_view("data:"),
@@ -74,11 +73,19 @@ constexpr std::array header_labels{
     std::string_view("sendt:"),     std::string_view("emne:"),     std::string_view("til:"),
 };
 
+// French typography puts a space before the colon: "De : Jane".
 bool starts_with_any(std::string_view lowered, auto const& labels) {
+  std::string key(lowered.substr(0, 40));
+  if (auto colon = key.find(" :"); colon != std::string::npos) key.erase(colon, 1);
   for (auto label : labels) {
-    if (lowered.starts_with(label)) return true;
+    if (key.starts_with(label)) return true;
   }
   return false;
+}
+
+// A rule of underscores or dashes that Outlook puts above its header block.
+bool is_rule(std::string_view line) {
+  return line.size() >= 10 && line.find_first_not_of("_-") == std::string_view::npos;
 }
 
 // Separators that open quoted or forwarded mail.
@@ -94,7 +101,7 @@ constexpr std::array separator_phrases{
 };
 constexpr std::array forward_openers{
     std::string_view("begin forwarded message:"), std::string_view("anfang der weitergeleiteten nachricht:"),
-    std::string_view("début du message réexpédié :"), std::string_view("début du message réexpédié:"),
+    std::string_view("début du message réexpédié :"),
     std::string_view("inicio del mensaje reenviado:"), std::string_view("início da mensagem reencaminhada:"),
 };
 
@@ -195,7 +202,11 @@ std::size_t find_marker(const std::vector<std::string_view>& lines) {
       for (std::size_t j = i + 1; j < lines.size() && j <= i + 6; ++j) {
         if (starts_with_any(lower_ascii(trim(lines[j])), header_labels)) ++labels;
       }
-      if (labels >= 2) return i;
+      if (labels >= 2) {
+        std::size_t rule = i;
+        while (rule > 0 && trim(lines[rule - 1]).empty()) --rule;
+        return rule > 0 && is_rule(trim(lines[rule - 1])) ? rule - 1 : i;
+      }
     }
   }
   return lines.size();
@@ -237,7 +248,7 @@ SplitText split_quotes(std::string_view text, std::size_t quote_at) {
   std::vector<std::string_view> fresh;
   for (std::size_t i = 0; i < lines.size(); ++i) {
     auto trimmed = trim(lines[i]);
-    if (i >= marker) {
+    if (i >= marker && !trimmed.starts_with('>')) {
       append_line(result.quoted, lines[i]);
     } else if (trimmed.starts_with('>')) {
       // One level of '>' and the space after it.
