@@ -8,9 +8,9 @@
 
 namespace pushback::cli {
 
-int check_config(const std::vector<std::string>& files, bool print_schema) {
-  if (print_schema) {
-    std::fputs(config::schema_markdown().c_str(), stdout);
+int check_config(const std::vector<std::string>& files, const std::string& schema_format) {
+  if (!schema_format.empty()) {
+    std::fputs((schema_format == "roff" ? config::schema_roff() : config::schema_markdown()).c_str(), stdout);
     if (files.empty()) return 0;
   }
   if (files.empty()) {

@@ -7,6 +7,7 @@
 namespace pushback::cli {
 
 // `pushback check-config FILE...`: prints every error with file, line and key.
-int check_config(const std::vector<std::string>& files, bool print_schema);
+// A non-empty `schema_format` ("markdown" or "roff") prints the key reference first.
+int check_config(const std::vector<std::string>& files, const std::string& schema_format);
 
 }  // namespace pushback::cli

@@ -20,14 +20,17 @@ int main(int argc, char** argv) {
   milter->add_flag("--foreground,-f", daemon.foreground, "Stay in the foreground (for systemd and tests)");
 
   std::vector<std::string> check_files;
-  bool print_schema = false;
+  std::string schema_format;
   auto* check = app.add_subcommand("check-config", "Validate configuration files; exit non-zero on any error");
   check->add_option("files", check_files, "Configuration files to check");
-  check->add_flag("--schema", print_schema, "Print every key with its type, default and meaning (Markdown)");
+  check->add_option("--schema", schema_format, "Print every key with its type, default and meaning: markdown or roff")
+      ->expected(0, 1)
+      ->default_str("markdown")
+      ->check(CLI::IsMember({"markdown", "roff"}));
 
   CLI11_PARSE(app, argc, argv);
 
   if (milter->parsed()) return pushback::milter::run_daemon(daemon);
-  if (check->parsed()) return pushback::cli::check_config(check_files, print_schema);
+  if (check->parsed()) return pushback::cli::check_config(check_files, check->count("--schema") ? (schema_format.empty() ? "markdown" : schema_format) : "");
   return 2;
 }

@@ -155,3 +155,46 @@ std::string schema_markdown() {
 }
 
 }  // namespace pushback::config
+
+namespace pushback::config {
+
+namespace {
+
+// roff treats a leading '.' or "'" as a request and '\\' as an escape.
+std::string roff_escape(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '\\') out += "\\e";
+    else if (c == '-') out += "\\-";
+    else out.push_back(c);
+  }
+  if (!out.empty() && (out.front() == '.' || out.front() == '\'')) out.insert(0, "\\&");
+  return out;
+}
+
+}  // namespace
+
+std::string schema_roff() {
+  std::string out;
+  std::string_view section;
+  for (const auto& key : schema()) {
+    auto dot = key.path.rfind('.');
+    if (key.path.substr(0, dot) != section) {
+      section = key.path.substr(0, dot);
+      out += fmt::format(".SS [{}]\n", section);
+    }
+    out += fmt::format(".TP\n.B {}\n", roff_escape(key.path.substr(dot + 1)));
+    std::string allowed;
+    if (!key.choices.empty()) {
+      for (auto choice : key.choices) allowed += fmt::format("{}{}", allowed.empty() ? "" : ", ", choice);
+      allowed = "; one of " + allowed;
+    } else if (key.min != key.max) {
+      allowed = fmt::format("; {} to {}{}", key.min, key.max, key.kind == ValueKind::duration ? " seconds" : "");
+    }
+    out += fmt::format("({}, default {}{})\n.br\n{}\n", to_string(key.kind), roff_escape(key.default_toml),
+                       roff_escape(allowed), roff_escape(key.doc));
+  }
+  return out;
+}
+
+}  // namespace pushback::config

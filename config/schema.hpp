@@ -41,4 +41,7 @@ std::span<const KeyInfo> schema();
 // Renders the schema as the Markdown table of docs/configuration.md.
 std::string schema_markdown();
 
+// Renders the schema as roff for the KEYS section of pushback.toml(5).
+std::string schema_roff();
+
 }  // namespace pushback::config
