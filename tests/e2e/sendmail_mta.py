@@ -3,9 +3,9 @@ sendmail.cf with m4, its own queue in a temp dir, the daemon on 127.0.0.1 at a
 free port, relaying everything to a sink, with pushback as its input filter.
 
 Sendmail runs from the extracted Debian package that scripts/setup unpacks
-(`sendmail-bin` conflicts with `postfix`). It runs in the foreground (`-bD`)
-in its own session and is stopped by its PID; the delivery children it forks
-share that session's process group and are stopped with it.
+(`sendmail-bin` conflicts with `postfix`). The daemon runs in the foreground
+(`-bD`) and is stopped by its PID, together with any SMTP session child that
+it forked and that outlived it.
 """
 from __future__ import annotations
 
@@ -15,15 +15,18 @@ import smtplib
 import subprocess
 from pathlib import Path
 
-from harness import Process, free_port, port_open, wait_until
+from harness import Process, free_port, wait_until
 
 SENDMAIL_ROOT = Path(os.environ.get("PUSHBACK_SENDMAIL_ROOT", "/opt/pushback-test/sendmail"))
 SENDMAIL_BIN = SENDMAIL_ROOT / "usr/libexec/sendmail/sendmail"
 CF_DIR = SENDMAIL_ROOT / "usr/share/sendmail/cf"
 
-# Sendmail canonicalises its own host name at start-up; a name without a dot
-# makes it sleep and retry for 60 s. It runs in its own UTS namespace
-# (`unshare -u`) under this name, which leaves the machine's name alone.
+# Sendmail looks up its own host name with the C library before it reads its
+# configuration: a name without a dot makes it sleep and retry for 60 s, and
+# a name the resolver has to ask DNS about costs a query, or a resolver
+# timeout on a machine without network. The daemon runs in its own UTS and
+# mount namespaces (`unshare -u -m`) with this name, and with a private
+# /etc/hosts that holds it, which leaves the machine's own untouched.
 HOSTNAME = "mx.pushback-test.example"
 
 
@@ -97,15 +100,14 @@ class Sendmail:
         problem = available()
         if problem:
             raise RuntimeError(problem)
-        # Sendmail's delivery children and the m4 build read this tree as other
-        # users: every directory on the path must be enterable (0755).
+        # Sendmail switches to DefaultUser (nobody here) for some of its work:
+        # every directory on the path stays enterable (0755).
         self.dir = workdir / "sendmail"
         self.dir.mkdir()
         self.dir.chmod(0o755)
         self.port = free_port()
         self.relay_port = relay_port
-        # Sendmail refuses a queue directory that other users can write
-        # ("unsafe"): 0700, owned by root, which runs the daemon.
+        # The queue holds message copies: root's only, as on a real system.
         self.queue = self.dir / "mqueue"
         self.queue.mkdir(mode=0o700)
         self.queue.chmod(0o700)
@@ -117,6 +119,12 @@ class Sendmail:
             # Host names and aliases come from files only: no DNS query ever
             # leaves the machine, and a missing resolver cannot stall a test.
             "hosts files\naliases files\n")
+        self.hosts_path = self.dir / "hosts"
+        # Bound over /etc/hosts for the daemon alone (see HOSTNAME). Sendmail
+        # looks its name up for IPv6 too: without the ::1 line that query
+        # goes to DNS.
+        self.hosts_path.write_text(f"127.0.0.1 localhost\n127.0.1.1 {HOSTNAME} mx\n"
+                                   f"::1 localhost ip6-localhost\n::1 {HOSTNAME} mx\n")
         (self.dir / "aliases").write_text("postmaster: root\n")
         (self.dir / "helpfile").write_text("")
         (self.dir / "statistics").write_text("")
@@ -145,7 +153,6 @@ define(`STATUS_FILE', `{d}/statistics')dnl
 define(`HELP_FILE', `{d}/helpfile')dnl
 define(`ALIAS_FILE', `{d}/aliases')dnl
 define(`confSERVICE_SWITCH_FILE', `{d}/service.switch')dnl
-define(`confHOSTS_FILE', `/etc/hosts')dnl
 define(`confDEAD_LETTER_DROP', `{d}/dead.letter')dnl
 define(`confHOST_STATUS_DIRECTORY', `')dnl
 define(`confUSERDB_SPEC', `')dnl
@@ -185,22 +192,37 @@ MAILER(`smtp')dnl
     def _build_cf(self):
         result = subprocess.run(["m4", f"-D_CF_DIR_={CF_DIR}/", str(CF_DIR / "m4" / "cf.m4"), str(self.mc_path)],
                                 capture_output=True, text=True, timeout=60)
-        if result.returncode != 0 or not result.stdout:
+        # m4 goes on after a missing file or a bad macro: any message is an error.
+        if result.returncode != 0 or result.stderr or not result.stdout:
             raise RuntimeError(f"m4 failed on {self.mc_path}: {result.stderr}")
         self.cf_path.write_text(result.stdout)
-        self.m4_warnings = result.stderr
 
     def start(self, timeout: float = 20.0) -> "Sendmail":
-        argv = ["unshare", "-u", "--", "sh", "-c", f'hostname "$1" && exec "$2" -bD -C "$3" -X "$4"', "sh",
-                HOSTNAME, str(SENDMAIL_BIN), str(self.cf_path), str(self.traffic_path)]
+        # unshare and sh both exec: the PID we hold is the daemon's own. The
+        # bind mount of the hosts file is private to the new mount namespace.
+        # -bD: daemon in the foreground; -X: a transcript of every SMTP
+        # conversation, ours and the one with the sink (there is no syslog).
+        script = 'hostname "$1" && mount --bind "$2" /etc/hosts && exec "$3" -bD -C "$4" -X "$5"'
+        argv = ["unshare", "--uts", "--mount", "--propagation", "private", "--", "sh", "-c", script, "sh",
+                HOSTNAME, str(self.hosts_path), str(SENDMAIL_BIN), str(self.cf_path), str(self.traffic_path)]
         self.process = Process(argv, self.dir / "sendmail.out")
-        wait_until(self._ready, timeout, "sendmail to listen")
+        try:
+            wait_until(self._ready, timeout, "sendmail to listen")
+        except Exception:
+            self.stop()
+            raise
         return self
 
     def _ready(self) -> bool:
+        """Sendmail writes its pid file once its listening socket is open.
+        Waiting for it rather than probing the port keeps an empty SMTP
+        session, and with it a milter session, out of every test."""
         if not self.process.running():
-            raise RuntimeError(f"sendmail exited early:\n{self.process.log()}")
-        return port_open(self.port)
+            raise RuntimeError(f"sendmail exited early:\n{self.log()}")
+        try:
+            return self.pid_path.read_text().split("\n", 1)[0].strip() == str(self.process.pid)
+        except OSError:
+            return False
 
     def stop(self, timeout: float = 10.0):
         """Stops the daemon by its PID, then any SMTP session child it forked
@@ -216,6 +238,10 @@ MAILER(`smtp')dnl
         out = self.process.log() if self.process else ""
         traffic = self.traffic_path.read_text(errors="replace") if self.traffic_path.exists() else ""
         return f"--- sendmail output\n{out}\n--- SMTP traffic\n{traffic}"
+
+    def queued(self) -> list[str]:
+        """Queue ids of the messages in the queue, quarantined ones included."""
+        return sorted(path.name[2:] for path in self.queue.iterdir() if path.name[:2] in ("qf", "hf"))
 
     def smtp(self) -> smtplib.SMTP:
         return smtplib.SMTP("127.0.0.1", self.port, timeout=30)

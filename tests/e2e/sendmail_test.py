@@ -23,84 +23,123 @@ def report_of(got) -> str:
     return " ".join(str(got["X-Pushback-Report"]).split())
 
 
-class SendmailCase(unittest.TestCase):
-    """Each test gets its own pushback, smtp-sink and Sendmail, all stopped by
-    PID in cleanups that run even when setUp or the test fails."""
+class World:
+    """pushback, smtp-sink and a Sendmail that calls pushback with F=T, each
+    stopped by its PID through `cleanup`, which runs even when a start fails."""
 
-    def setUp(self):
+    def __init__(self, prefix: str, cleanup):
         problem = available()
         if problem:
-            self.fail(problem)  # a missing Sendmail is a setup error, not a skip
-        self.work = make_world_readable_tempdir("pb-sendmail-")
+            raise RuntimeError(problem)  # a missing Sendmail is a setup error, not a skip
+        self.work = make_world_readable_tempdir(prefix)
         self.pushback = Pushback(BINARY, self.work)
-        self.addCleanup(self.pushback.stop)
+        cleanup(self.pushback.stop)
         self.pushback.start()
         self.sink = SmtpSink(self.work)
-        self.addCleanup(self.sink.stop)
+        cleanup(self.sink.stop)
         self.sendmail = Sendmail(self.work, self.sink.port, start=False,
                                  milters=[milter_line("pushback", self.pushback.socket_spec)])
-        self.addCleanup(self.sendmail.stop)
-        self.addCleanup(self.dump_logs_on_failure)
+        cleanup(self.sendmail.stop)
         self.sendmail.start()
 
-    def dump_logs_on_failure(self):
-        # unittest records a failure before it runs the cleanups.
-        result = getattr(getattr(self, "_outcome", None), "result", None)
-        if result is None or any(test is self for test, _ in result.failures + result.errors):
-            sys.stderr.write(f"\n{self.sendmail.log()}\n--- pushback\n{self.pushback.log()}\n")
+    def logs(self) -> str:
+        return f"{self.sendmail.log()}\n--- pushback\n{self.pushback.log()}\n"
 
-    def send(self, msg: str, recipients=("alice@corp.example",)):
+
+def failed(test: unittest.TestCase) -> bool:
+    """Whether unittest has recorded a failure of `test` (it does so before the cleanups run)."""
+    result = getattr(getattr(test, "_outcome", None), "result", None)
+    return result is None or any(t is test for t, _ in result.failures + result.errors)
+
+
+class Filtering(unittest.TestCase):
+    """One world for the class: stopping pushback costs seconds (libmilter
+    notices a stop request only between polls), so it is started once."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.world = World("pb-sendmail-", cls.addClassCleanup)
+
+    def setUp(self):
+        self.sendmail, self.sink = self.world.sendmail, self.world.sink
+        self.before = len(self.sink.messages())
+        self.addCleanup(lambda: failed(self) and sys.stderr.write(self.world.logs()))
+
+    def delivered(self, count: int = 1):
+        return self.sink.wait_for(self.before + count)[self.before:]
+
+    def send(self, msg: str):
         with self.sendmail.smtp() as client:
-            return client.sendmail("vendor@sales.example", list(recipients), msg.encode())
+            self.assertEqual(client.sendmail("vendor@sales.example", ["alice@corp.example"], msg.encode()), {})
 
-
-class Filtering(SendmailCase):
     def test_headers_are_added(self):
         self.send(message("Re: our call"))
-        [got] = self.sink.wait_for(1)
+        [got] = self.delivered()
         self.assertEqual(got.get_all("X-Pushback-Score"), ["1.0"])
         self.assertIn("REPLY_WITHOUT_THREAD(1.0)[Re: subject with no In-Reply-To or References]", report_of(got))
         self.assertIn("Just checking in.", got.get_content())
-        # Sendmail's own trace header is still there, above pushback's.
+        # Sendmail's own trace header is kept.
         self.assertIn("by mx.pushback-test.example", " ".join(map(str, got.get_all("Received"))))
 
     def test_forged_headers_are_removed(self):
         forged = ("X-Pushback-Score: -100.0\r\nX-Pushback-Report: ALL_GOOD(-100)\r\n"
                   "X-PUSHBACK-Score: -50.0\r\nX-Pushback-Verdict: pass\r\n")
         self.send(message("Re: our call", extra=forged))
-        [got] = self.sink.wait_for(1)
+        [got] = self.delivered()
         self.assertEqual(got.get_all("X-Pushback-Score"), ["1.0"])
         self.assertEqual(len(got.get_all("X-Pushback-Report")), 1)
         self.assertNotIn("ALL_GOOD", report_of(got))
         self.assertIsNone(got["X-Pushback-Verdict"])
+        self.assertEqual(str(got["Subject"]), "Re: our call")
 
     def test_two_messages_on_one_connection(self):
         with self.sendmail.smtp() as client:
             for subject in ("Re: one", "two"):
                 self.assertEqual(client.sendmail("vendor@sales.example", ["alice@corp.example"],
                                                  message(subject).encode()), {})
-        got = sorted(self.sink.wait_for(2), key=lambda m: str(m["Subject"]))
+        got = sorted(self.delivered(2), key=lambda m: str(m["Subject"]))
         self.assertEqual([(str(m["Subject"]), m.get_all("X-Pushback-Score")) for m in got],
                          [("Re: one", ["1.0"]), ("two", ["0.0"])])
         self.assertIn("REPLY_WITHOUT_THREAD", report_of(got[0]))
         self.assertNotIn("REPLY_WITHOUT_THREAD", report_of(got[1]))
 
 
-class MilterDown(SendmailCase):
-    """F=T: with pushback stopped, Sendmail asks the client to retry."""
+class MilterDown(unittest.TestCase):
+    """F=T: with pushback stopped, Sendmail asks the client to retry and keeps
+    nothing. When the milter is down as the session starts, the refusal comes
+    at MAIL FROM; when it goes away during a session, at the end of data."""
 
-    def test_tempfail_at_end_of_data(self):
-        self.assertEqual(self.pushback.stop(), 0)
-        with self.sendmail.smtp() as client:
+    def setUp(self):
+        self.world = World("pb-sendmail-down-", self.addCleanup)
+        self.addCleanup(lambda: failed(self) and sys.stderr.write(self.world.logs()))
+
+    def assert_nothing_kept(self):
+        # Delivery is interactive (see sendmail_mta): anything accepted would
+        # already be at the sink or in the queue.
+        time.sleep(0.5)
+        self.assertEqual(self.world.sink.messages(), [])
+        self.assertEqual(self.world.sendmail.queued(), [])
+
+    def test_stopped_mid_session_tempfails_at_end_of_data(self):
+        with self.world.sendmail.smtp() as client:
             client.ehlo()
             self.assertEqual(client.mail("vendor@sales.example")[0], 250)
             self.assertEqual(client.rcpt("alice@corp.example")[0], 250)
-            with self.assertRaises(smtplib.SMTPDataError) as refused:
-                client.data(message("while down").encode())
-        self.assertEqual(refused.exception.smtp_code, 451)
-        self.assertEqual(refused.exception.smtp_error, b"4.3.2 Please try again later")
-        time.sleep(1)
-        self.assertEqual(self.sink.messages(), [])
+            self.assertEqual(self.world.pushback.stop(), 0)
+            # smtplib's data() returns the reply to the final dot rather than raising.
+            self.assertEqual(client.data(message("while down").encode()), (451, b"4.3.2 Please try again later"))
+            # The rest of the session is refused too.
+            self.assertEqual(client.mail("vendor@sales.example"), (451, b"4.3.2 Please try again later"))
+        self.assert_nothing_kept()
+
+    def test_stopped_before_the_session_tempfails_at_mail_from(self):
+        self.assertEqual(self.world.pushback.stop(), 0)
+        with self.world.sendmail.smtp() as client:
+            with self.assertRaises(smtplib.SMTPSenderRefused) as refused:
+                client.sendmail("vendor@sales.example", ["alice@corp.example"], message("while down").encode())
+            self.assertEqual((refused.exception.smtp_code, refused.exception.smtp_error),
+                             (451, b"4.3.2 Please try again later"))
+        self.assert_nothing_kept()
 
 
 if __name__ == "__main__":
