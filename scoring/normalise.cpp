@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <unordered_set>
 
 #include "scoring/casefold.hpp"
 
@@ -88,6 +89,50 @@ constexpr std::array date_words{
 
 bool in(std::string_view word, auto const& list) {
   return std::find(list.begin(), list.end(), word) != list.end();
+}
+
+bool is_date_word(std::string_view word) {
+  static const std::unordered_set<std::string_view> set(date_words.begin(), date_words.end());
+  return set.contains(word);
+}
+
+bool is_ascii_space(char c) { return c == ' ' || (c >= 0x09 && c <= 0x0d); }
+
+// fold_text() with a fast path: words (between ASCII white space) that are
+// pure ASCII only need lowering; the others go through fold_text() one by
+// one, which gives the same result since folding never joins across white
+// space and every run of white space becomes one space.
+std::string fold_words(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  std::size_t at = 0;
+  while (at < text.size()) {
+    while (at < text.size() && is_ascii_space(text[at])) ++at;
+    std::size_t end = at;
+    bool ascii = true;
+    while (end < text.size() && !is_ascii_space(text[end])) {
+      ascii = ascii && static_cast<unsigned char>(text[end]) < 0x80 && text[end] != '\0';
+      ++end;
+    }
+    if (end == at) break;
+    std::size_t mark = out.size();
+    if (!out.empty()) out.push_back(' ');
+    if (ascii) {
+      for (std::size_t i = at; i < end; ++i) {
+        char c = text[i];
+        out.push_back((c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c);
+      }
+    } else {
+      std::string folded = fold_text(text.substr(at, end - at));
+      if (folded.empty()) {
+        out.resize(mark);
+      } else {
+        out += folded;
+      }
+    }
+    at = end;
+  }
+  return out;
 }
 
 bool is_word_codepoint(utf8proc_int32_t codepoint) {
@@ -205,7 +250,7 @@ class Builder {
       push(mask::company);
     } else if (personalisation_.is_sender_name(word)) {
       push(mask::sender);
-    } else if (in(word, date_words)) {
+    } else if (is_date_word(word)) {
       push(mask::date);
     } else {
       push(word);
@@ -317,7 +362,7 @@ NormalisedText normalise_text(std::string_view text, const Personalisation& pers
   while (start < text.size()) {
     auto end = text.find('\n', start);
     if (end == std::string_view::npos) end = text.size();
-    if (!fold_text(text.substr(start, end - start)).empty()) break;
+    if (!fold_words(text.substr(start, end - start)).empty()) break;
     start = end + 1;
   }
   auto first_end = start < text.size() ? text.find('\n', start) : std::string_view::npos;
@@ -325,10 +370,10 @@ NormalisedText normalise_text(std::string_view text, const Personalisation& pers
   start = std::min(start, text.size());
 
   Builder builder(personalisation, max_tokens);
-  std::string first = mask_greeting(fold_text(text.substr(start, first_end - start)));
+  std::string first = mask_greeting(fold_words(text.substr(start, first_end - start)));
   for_each_chunk(first, [&](std::string_view chunk) { builder.push_chunk(chunk); });
   if (first_end < text.size()) {
-    std::string rest = fold_text(text.substr(first_end));
+    std::string rest = fold_words(text.substr(first_end));
     for_each_chunk(rest, [&](std::string_view chunk) { builder.push_chunk(chunk); });
   }
   return builder.take();

@@ -182,6 +182,13 @@ std::size_t find_marker(const std::vector<std::string_view>& lines) {
   for (std::size_t i = 0; i < lines.size(); ++i) {
     auto line = trim(lines[i]);
     if (line.empty()) continue;
+    // Every marker has a colon or opens with a rule; a wrapped attribution
+    // ends with a colon on the next line.
+    bool next_has_colon = i + 1 < lines.size() && trim(lines[i + 1]).ends_with(':');
+    if (line.find(':') == std::string_view::npos && line[0] != '-' && line[0] != '_' && line[0] != '=' &&
+        !next_has_colon) {
+      continue;
+    }
     std::string lowered = lower_ascii(line);
     if (is_separator(lowered)) return i;
     // The next non-empty line starts with '>' (attribution lines often stand alone).
@@ -190,7 +197,7 @@ std::size_t find_marker(const std::vector<std::string_view>& lines) {
     bool next_is_quote = next < lines.size() && trim(lines[next]).starts_with('>');
     if (is_attribution(lowered, next_is_quote)) return i;
     // Clients wrap long attributions: try this line with the next one.
-    if (lowered.size() < 300 && i + 1 < lines.size() && !trim(lines[i + 1]).empty()) {
+    if (next_has_colon && lowered.size() < 300) {
       std::string joined = lowered + " " + lower_ascii(trim(lines[i + 1]));
       std::size_t after = i + 2;
       while (after < lines.size() && trim(lines[after]).empty()) ++after;

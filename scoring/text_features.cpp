@@ -79,8 +79,9 @@ TextFeatures extract_text_features(const Message& message, const TextLimits& lim
   Personalisation personalisation = personalisation_of(mime.to, envelope_recipients, mime.from);
 
   NormalisedText fresh = normalise_text(split.new_text, personalisation, limits.tokens);
-  NormalisedText quoted = normalise_text(split.quoted, personalisation, limits.tokens);
-  if (fresh.tokens_hit || quoted.tokens_hit) note_limit(features.limits_hit, limit_name::tokens);
+  NormalisedText quoted = normalise_text(split.quoted, personalisation, limits.quoted_tokens);
+  if (fresh.tokens_hit) note_limit(features.limits_hit, limit_name::tokens);
+  if (quoted.tokens_hit) note_limit(features.limits_hit, limit_name::quoted_tokens);
   features.new_text = std::move(fresh.text);
   features.quoted_text = std::move(quoted.text);
   features.fingerprint = fingerprint_text(features.new_text);

@@ -25,6 +25,9 @@ struct TextLimits {
   std::size_t html_depth = 256;
   // Words of normalised new text that are fingerprinted ("tokens").
   std::size_t tokens = 4096;
+  // Words of quoted history kept: the latest quoted message comes first and
+  // is what links a follow-up to its step ("quoted_tokens").
+  std::size_t quoted_tokens = 1024;
 };
 
 // The names recorded in limits_hit, one per field above.
@@ -37,6 +40,7 @@ inline constexpr std::string_view text_bytes = "text_bytes";
 inline constexpr std::string_view line_length = "line_length";
 inline constexpr std::string_view html_depth = "html_depth";
 inline constexpr std::string_view tokens = "tokens";
+inline constexpr std::string_view quoted_tokens = "quoted_tokens";
 }  // namespace limit_name
 
 }  // namespace pushback::scoring
