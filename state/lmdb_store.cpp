@@ -1,0 +1,751 @@
+// The embedded backend. One write transaction per observed message, so a
+// message's counts are all there or none are; LMDB's copy-on-write pages keep
+// the file consistent through a kill -9 at any instruction.
+#include "state/lmdb_store.hpp"
+
+#include <lmdb.h>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <atomic>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+
+#include "state/address.hpp"
+#include "state/records.hpp"
+#include "state/windows.hpp"
+
+namespace pushback::state {
+
+namespace {
+
+using namespace detail;
+
+inline constexpr std::string_view format_version = "1";
+// Message tags a sender record keeps for dedup of split deliveries.
+inline constexpr std::size_t recent_tags_kept = 16;
+
+class LmdbError : public std::runtime_error {
+ public:
+  LmdbError(int code, const std::string& what) : std::runtime_error(what), code_(code) {}
+  int code() const { return code_; }
+
+ private:
+  int code_;
+};
+
+void check(int rc, const char* what) {
+  if (rc != 0) throw LmdbError(rc, fmt::format("LMDB {}: {}", what, mdb_strerror(rc)));
+}
+
+MDB_val as_val(std::string_view text) { return MDB_val{text.size(), const_cast<char*>(text.data())}; }
+std::string_view as_view(const MDB_val& val) { return {static_cast<const char*>(val.mv_data), val.mv_size}; }
+
+// A transaction that aborts unless committed. Views it returns live until
+// the next write or the end of the transaction: decode them at once.
+class Txn {
+ public:
+  Txn(MDB_env* env, MDB_dbi dbi, bool write) : dbi_(dbi) {
+    check(mdb_txn_begin(env, nullptr, write ? 0 : MDB_RDONLY, &txn_), "begin transaction");
+  }
+  Txn(const Txn&) = delete;
+  Txn& operator=(const Txn&) = delete;
+  ~Txn() {
+    if (txn_) mdb_txn_abort(txn_);
+  }
+
+  std::optional<std::string_view> get(std::string_view key) {
+    MDB_val k = as_val(key);
+    MDB_val v{};
+    int rc = mdb_get(txn_, dbi_, &k, &v);
+    if (rc == MDB_NOTFOUND) return std::nullopt;
+    check(rc, "get");
+    return as_view(v);
+  }
+  void put(std::string_view key, std::string_view value) {
+    MDB_val k = as_val(key);
+    MDB_val v = as_val(value);
+    check(mdb_put(txn_, dbi_, &k, &v, 0), "put");
+  }
+  void del(std::string_view key) {
+    MDB_val k = as_val(key);
+    int rc = mdb_del(txn_, dbi_, &k, nullptr);
+    if (rc != MDB_NOTFOUND) check(rc, "delete");
+  }
+  void commit() {
+    int rc = mdb_txn_commit(txn_);
+    txn_ = nullptr;
+    check(rc, "commit");
+  }
+  MDB_txn* raw() { return txn_; }
+  MDB_dbi dbi() const { return dbi_; }
+
+ private:
+  MDB_txn* txn_ = nullptr;
+  MDB_dbi dbi_;
+};
+
+// Visits every key with `prefix` in order; `visit` returns false to stop.
+template <typename Visit>
+void scan_prefix(Txn& txn, std::string_view prefix, Visit visit) {
+  MDB_cursor* cursor = nullptr;
+  check(mdb_cursor_open(txn.raw(), txn.dbi(), &cursor), "open cursor");
+  MDB_val k = as_val(prefix);
+  MDB_val v{};
+  int rc = mdb_cursor_get(cursor, &k, &v, MDB_SET_RANGE);
+  while (rc == 0) {
+    auto key = as_view(k);
+    if (key.substr(0, prefix.size()) != prefix || !visit(key, as_view(v))) break;
+    rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT);
+  }
+  mdb_cursor_close(cursor);
+  if (rc != 0 && rc != MDB_NOTFOUND) check(rc, "scan");
+}
+
+bool within(std::uint32_t now, std::uint32_t then, std::chrono::seconds limit) {
+  return then != 0 && now >= then ? now - then < limit.count() : then != 0;
+}
+
+// Moves one member's contribution in a distinct-count histogram from the
+// bucket of its previous message to the bucket of this one.
+void move_member(Series& members, const Windows& windows, std::uint32_t previous, std::uint32_t now) {
+  Bucket next = windows.bucket_of(std::max(previous, now));
+  if (previous != 0) {
+    Bucket old = windows.bucket_of(previous);
+    if (old == next) return;
+    members.add(old, -1);
+  }
+  members.add(next, 1);
+}
+
+template <typename Record>
+Record load(Txn& txn, const std::string& key, bool* found = nullptr) {
+  auto bytes = txn.get(key);
+  if (found) *found = bytes.has_value();
+  return bytes ? Record::decode(*bytes) : Record{};
+}
+
+PairReport pair_report(const PairRecord& pair, std::uint64_t recipient_id, const Windows& windows, Bucket now) {
+  PairReport out;
+  out.recipient = to_hex(recipient_id);
+  out.messages_total = pair.total;
+  out.messages = windows.sums(pair.messages, now);
+  out.streak = pair.streak;
+  out.dialogue = pair.dialogue;
+  out.first_seen = from_seconds(pair.first_seen);
+  out.last_seen = from_seconds(pair.last_seen);
+  out.last_reply = from_seconds(pair.last_reply);
+  out.steps = pair.steps;
+  out.templates.assign(pair.templates.begin(), pair.templates.end());
+  return out;
+}
+
+WindowCounts owner_counts(const OwnerRecord& owner, const Windows& windows, Bucket now) {
+  return {windows.sums(owner.messages, now), windows.sums(owner.members, now)};
+}
+
+class LmdbStore final : public Store {
+ public:
+  LmdbStore(const StoreSettings& settings, std::shared_ptr<const Clock> clock, KeyedHasher hasher)
+      : settings_(settings), clock_(std::move(clock)), hasher_(std::move(hasher)), windows_(make_windows(settings)) {
+    open_env();
+  }
+
+  ~LmdbStore() override {
+    if (env_) {
+      mdb_env_sync(env_, 1);
+      mdb_env_close(env_);
+    }
+  }
+
+  History observe(const Observation& observation) override {
+    std::uint32_t now = to_seconds(observation.time == TimePoint{} ? clock_->now() : observation.time);
+    try {
+      Txn txn(env_, dbi_, true);
+      History history = observation.direction == Direction::inbound ? observe_inbound(txn, observation, now)
+                                                                     : observe_outbound(txn, observation, now);
+      txn.commit();
+      note_success();
+      return history;
+    } catch (const std::exception& error) {
+      note_failure(error.what());
+      History history;
+      history.direction = observation.direction;
+      history.outcome = Outcome::unavailable;
+      return history;
+    }
+  }
+
+  PairSnapshot peek(std::string_view sender_address, std::string_view recipient_address) override {
+    PairSnapshot out;
+    try {
+      Txn txn(env_, dbi_, false);
+      std::string sender = normalise_address(sender_address);
+      out.allowlisted = is_allowed(txn, sender);
+      auto key = make_key(key_pair, hasher_.hash(HashKind::sender, sender),
+                          hasher_.hash(HashKind::recipient, normalise_address(recipient_address)));
+      PairRecord pair = load<PairRecord>(txn, key, &out.known);
+      out.streak = pair.streak;
+      out.dialogue = pair.dialogue;
+      out.messages_total = pair.total;
+      out.last_seen = from_seconds(pair.last_seen);
+      out.last_reply = from_seconds(pair.last_reply);
+      out.available = true;
+    } catch (const std::exception& error) {
+      note_failure(error.what());
+    }
+    return out;
+  }
+
+  SenderReport inspect(std::string_view sender_address, std::string_view recipient_address) override {
+    SenderReport out;
+    try {
+      Txn txn(env_, dbi_, false);
+      Bucket now = windows_.bucket_of(to_seconds(clock_->now()));
+      out.sender = normalise_address(sender_address);
+      out.domain = domain_of(out.sender);
+      out.windows = settings_.windows;
+      out.allowlisted = is_allowed(txn, out.sender);
+      OwnerRecord sender = load<OwnerRecord>(txn, make_key(key_sender, out.sender), &out.known);
+      OwnerRecord domain = load<OwnerRecord>(txn, make_key(key_domain, out.domain));
+      out.counts = owner_counts(sender, windows_, now);
+      out.domain_counts = owner_counts(domain, windows_, now);
+      out.first_seen = from_seconds(sender.first_seen);
+      out.last_seen = from_seconds(sender.touched);
+      std::uint64_t sender_id = hasher_.hash(HashKind::sender, out.sender);
+      std::string prefix = make_key(key_pair, sender_id);
+      if (!recipient_address.empty()) {
+        prefix = make_key(key_pair, sender_id, hasher_.hash(HashKind::recipient, normalise_address(recipient_address)));
+      }
+      std::vector<std::uint32_t> template_ids;
+      scan_prefix(txn, prefix, [&](std::string_view key, std::string_view value) {
+        PairRecord pair = PairRecord::decode(value);
+        out.pairs.push_back(pair_report(pair, read_big_endian(key.substr(9)), windows_, now));
+        for (auto id : pair.templates) {
+          if (std::find(template_ids.begin(), template_ids.end(), id) == template_ids.end()) template_ids.push_back(id);
+        }
+        out.known = true;
+        return true;
+      });
+      for (auto id : template_ids) {
+        bool found = false;
+        TemplateRecord record = load<TemplateRecord>(txn, make_key(key_template, id), &found);
+        if (found) out.templates.push_back(template_report(id, record, now));
+      }
+      out.available = true;
+    } catch (const std::exception& error) {
+      note_failure(error.what());
+    }
+    return out;
+  }
+
+  TopReport top(std::size_t n) override {
+    TopReport out;
+    try {
+      Txn txn(env_, dbi_, false);
+      Bucket now = windows_.bucket_of(to_seconds(clock_->now()));
+      std::size_t longest = windows_.widths.size() - 1;
+      std::map<std::uint64_t, std::string> names;  // sender hash -> address
+      scan_prefix(txn, std::string(1, key_sender), [&](std::string_view key, std::string_view value) {
+        std::string sender(key.substr(1));
+        OwnerRecord record = OwnerRecord::decode(value);
+        names[hasher_.hash(HashKind::sender, sender)] = sender;
+        out.senders_by_volume.push_back({sender, record.messages.sum(now, windows_.widths[longest])});
+        out.senders_by_reach.push_back({sender, record.members.sum(now, windows_.widths[longest])});
+        return true;
+      });
+      std::map<std::uint64_t, std::uint32_t> streaks;
+      scan_prefix(txn, std::string(1, key_pair), [&](std::string_view key, std::string_view value) {
+        auto& best = streaks[read_big_endian(key.substr(1))];
+        best = std::max(best, PairRecord::decode(value).streak);
+        return true;
+      });
+      for (const auto& [id, streak] : streaks) {
+        auto name = names.find(id);
+        if (name != names.end()) out.senders_by_streak.push_back({name->second, streak});
+      }
+      scan_prefix(txn, std::string(1, key_template), [&](std::string_view key, std::string_view value) {
+        TemplateRecord record = TemplateRecord::decode(value);
+        out.templates_by_reach.push_back(
+            {to_hex(read_big_endian(key.substr(1))), record.recipients.sum(now, windows_.widths[longest])});
+        return true;
+      });
+      for (auto* list : {&out.senders_by_streak, &out.senders_by_reach, &out.senders_by_volume, &out.templates_by_reach}) {
+        std::stable_sort(list->begin(), list->end(), [](const TopEntry& a, const TopEntry& b) { return a.value > b.value; });
+        std::erase_if(*list, [](const TopEntry& entry) { return entry.value == 0; });
+        if (list->size() > n) list->resize(n);
+      }
+      out.available = true;
+    } catch (const std::exception& error) {
+      note_failure(error.what());
+    }
+    return out;
+  }
+
+  bool forget(std::string_view sender_address) override {
+    try {
+      Txn txn(env_, dbi_, true);
+      std::string sender = normalise_address(sender_address);
+      txn.del(make_key(key_sender, sender));
+      std::vector<std::string> keys;
+      scan_prefix(txn, make_key(key_pair, hasher_.hash(HashKind::sender, sender)),
+                  [&](std::string_view key, std::string_view) {
+                    keys.emplace_back(key);
+                    return true;
+                  });
+      for (const auto& key : keys) txn.del(key);
+      txn.commit();
+      return true;
+    } catch (const std::exception& error) {
+      note_failure(error.what());
+      return false;
+    }
+  }
+
+  bool allow(std::string_view entry) override {
+    return write_allow(entry, true);
+  }
+
+  bool disallow(std::string_view entry) override {
+    return write_allow(entry, false);
+  }
+
+  std::vector<AllowEntry> allowlist() override {
+    std::vector<AllowEntry> out;
+    try {
+      Txn txn(env_, dbi_, false);
+      scan_prefix(txn, std::string(1, key_allow), [&](std::string_view key, std::string_view value) {
+        out.push_back({std::string(key.substr(1)), from_seconds(decode_u32(value))});
+        return true;
+      });
+    } catch (const std::exception& error) {
+      note_failure(error.what());
+    }
+    return out;
+  }
+
+  std::size_t maintain() override {
+    try {
+      if (settings_.durability == Durability::periodic) check(mdb_env_sync(env_, 1), "sync");
+      return sweep_step();
+    } catch (const std::exception& error) {
+      note_failure(error.what());
+      return 0;
+    }
+  }
+
+  const StoreSettings& settings() const override { return settings_; }
+
+ private:
+  void open_env() {
+    std::filesystem::create_directories(settings_.state_dir);
+    check(mdb_env_create(&env_), "create environment");
+    check(mdb_env_set_mapsize(env_, settings_.lmdb_map_size), "set map size");
+    check(mdb_env_set_maxreaders(env_, 512), "set readers");
+    // MDB_NOTLS: read transactions are not bound to a thread (libmilter moves
+    // a connection between workers).
+    unsigned flags = MDB_NOTLS;
+    if (settings_.durability == Durability::periodic) flags |= MDB_NOSYNC;
+    int rc = mdb_env_open(env_, settings_.state_dir.c_str(), flags, 0600);
+    if (rc != 0) {
+      mdb_env_close(env_);
+      env_ = nullptr;
+      check(rc, "open environment");
+    }
+    int dead = 0;
+    mdb_reader_check(env_, &dead);  // slots left by a killed process
+    Txn txn(env_, 0, true);
+    check(mdb_dbi_open(txn.raw(), nullptr, 0, &dbi_), "open database");
+    std::string version_key = make_key(key_meta, "format");
+    MDB_val k = as_val(version_key);
+    MDB_val v{};
+    rc = mdb_get(txn.raw(), dbi_, &k, &v);
+    if (rc == MDB_NOTFOUND) {
+      MDB_val value = as_val(format_version);
+      check(mdb_put(txn.raw(), dbi_, &k, &value, 0), "write format");
+    } else {
+      check(rc, "read format");
+      if (as_view(v) != format_version) {
+        throw std::runtime_error(fmt::format("state store {} has format {}, this version reads {}",
+                                             settings_.state_dir, as_view(v), format_version));
+      }
+    }
+    txn.commit();
+  }
+
+  bool is_allowed(Txn& txn, const std::string& sender) {
+    return txn.get(make_key(key_allow, sender)).has_value() || txn.get(make_key(key_allow, domain_of(sender))).has_value();
+  }
+
+  bool write_allow(std::string_view raw_entry, bool add) {
+    try {
+      std::string entry = raw_entry.find('@') == std::string_view::npos ? domain_of("@" + std::string(raw_entry))
+                                                                         : normalise_address(raw_entry);
+      Txn txn(env_, dbi_, true);
+      if (add) {
+        txn.put(make_key(key_allow, entry), encode_u32(to_seconds(clock_->now())));
+      } else {
+        txn.del(make_key(key_allow, entry));
+      }
+      txn.commit();
+      return true;
+    } catch (const std::exception& error) {
+      note_failure(error.what());
+      return false;
+    }
+  }
+
+  TemplateReport template_report(std::uint32_t id, const TemplateRecord& record, Bucket now) const {
+    TemplateReport out;
+    out.id = id;
+    out.messages_total = static_cast<std::uint32_t>(record.total);
+    out.counts = {windows_.sums(record.messages, now), windows_.sums(record.recipients, now)};
+    out.senders = windows_.sums(record.senders, now);
+    out.saturated = record.recipients.total() >= settings_.distinct_cap || record.senders.total() >= settings_.distinct_cap;
+    out.first_seen = from_seconds(record.first_seen);
+    out.last_seen = from_seconds(record.touched);
+    return out;
+  }
+
+  struct Cluster {
+    bool known = false;
+    std::uint32_t id = 0;
+    double similarity = 0;
+    bool created = false;
+    TemplateRecord record;
+  };
+
+  // The cluster whose first member is most similar to `fp` among those that
+  // share an LSH band with it, or a new one (when `write`).
+  Cluster find_cluster(Txn& txn, const scoring::Fingerprint& fp, std::uint32_t now, bool write) {
+    Cluster best;
+    if (fp.empty) return best;
+    std::array<std::uint32_t, scoring::lsh_bands> band_cluster{};
+    std::array<std::uint32_t, scoring::lsh_bands> band_touched{};
+    std::vector<std::uint32_t> candidates;
+    for (std::size_t band = 0; band < scoring::lsh_bands; ++band) {
+      auto value = txn.get(make_band_key(fp.algorithm, band, fp.band_keys[band]));
+      if (!value) continue;
+      band_touched[band] = decode_u32(*value);
+      band_cluster[band] = decode_u32(value->substr(std::min<std::size_t>(4, value->size())));
+      if (std::find(candidates.begin(), candidates.end(), band_cluster[band]) == candidates.end()) {
+        candidates.push_back(band_cluster[band]);
+      }
+    }
+    for (auto id : candidates) {
+      bool found = false;
+      TemplateRecord record = load<TemplateRecord>(txn, make_key(key_template, id), &found);
+      if (!found || record.algorithm != fp.algorithm) continue;
+      scoring::Fingerprint first;
+      first.algorithm = record.algorithm;
+      first.empty = false;
+      first.token_count = fp.token_count;
+      first.minhash = record.minhash;
+      double similarity = scoring::estimated_jaccard(fp, first);
+      if (similarity >= settings_.template_similarity && similarity > best.similarity) {
+        best = {true, id, similarity, false, std::move(record)};
+      }
+    }
+    if (!best.known) {
+      if (!write) return best;
+      auto id = static_cast<std::uint32_t>(fp.skeleton_hash ^ (fp.skeleton_hash >> 32));
+      while (id == 0 || txn.get(make_key(key_template, id))) ++id;  // ids stay unique
+      best.known = true;
+      best.created = true;
+      best.id = id;
+      best.similarity = 1;
+      best.record.first_seen = now;
+      best.record.algorithm = fp.algorithm;
+      best.record.minhash = fp.minhash;
+    }
+    if (write) {
+      // Free bands point at this cluster; its own band keys are refreshed
+      // daily so that they live as long as the campaign does.
+      for (std::size_t band = 0; band < scoring::lsh_bands; ++band) {
+        bool free = band_touched[band] == 0;
+        bool stale_own = band_cluster[band] == best.id && now >= band_touched[band] + 86400;
+        if (free || stale_own) {
+          txn.put(make_band_key(fp.algorithm, band, fp.band_keys[band]), encode_u32(now) + encode_u32(best.id));
+        }
+      }
+    }
+    return best;
+  }
+
+  // Adds one member to a capped distinct count: returns false when the member
+  // is new and the cap is reached.
+  bool count_member(Txn& txn, Series& members, char kind, std::uint64_t owner, std::uint64_t member,
+                    std::uint32_t now) {
+    std::string key = make_member_key(kind, owner, member);
+    auto value = txn.get(key);
+    std::uint32_t previous = value ? decode_u32(*value) : 0;
+    if (previous == 0 && members.total() >= settings_.distinct_cap) return false;
+    move_member(members, windows_, previous, now);
+    if (previous < now) txn.put(key, encode_u32(now));
+    return true;
+  }
+
+  History observe_inbound(Txn& txn, const Observation& observation, std::uint32_t now) {
+    History history;
+    history.direction = Direction::inbound;
+    history.windows = settings_.windows;
+    const Bucket bucket = windows_.bucket_of(now);
+    const std::string sender = normalise_address(observation.sender);
+    const std::string domain = domain_of(sender);
+    const std::uint64_t sender_id = hasher_.hash(HashKind::sender, sender);
+    const std::uint64_t domain_id = hasher_.hash(HashKind::sender, "@" + domain);
+    const auto& fp = observation.fingerprint;
+    history.allowlisted = is_allowed(txn, sender);
+
+    // The same delivery again: by Message-ID, else by the exact text. Each
+    // pair remembers the tag of its last message (a retry after a tempfail,
+    // a second MX); the sender remembers its latest tags (a message whose
+    // recipients came in several deliveries counts once for the sender).
+    std::string dedup_text = !observation.message_id.empty() ? "id:" + observation.message_id
+                             : !fp.empty                     ? "text:" + to_hex(fp.skeleton_hash)
+                                                             : std::string{};
+    std::uint32_t tag = 0;
+    if (!dedup_text.empty()) tag = static_cast<std::uint32_t>(hasher_.hash(HashKind::dedup, sender, dedup_text)) | 1;
+    OwnerRecord sender_record = load<OwnerRecord>(txn, make_key(key_sender, sender));
+    const bool message_duplicate =
+        tag != 0 && std::any_of(sender_record.recent_tags.begin(), sender_record.recent_tags.end(), [&](const auto& seen) {
+          return seen.first == tag && within(now, seen.second, settings_.dedup_window);
+        });
+
+    for (const auto* ids : {&observation.in_reply_to, &observation.references}) {
+      for (const auto& id : *ids) {
+        history.cites_ids = true;
+        if (!history.answers_our_message && txn.get(make_key(key_sent_id, hasher_.hash(HashKind::message_id, id)))) {
+          history.answers_our_message = true;
+        }
+      }
+    }
+
+    Cluster cluster = find_cluster(txn, fp, now, !message_duplicate);
+    OwnerRecord domain_record = load<OwnerRecord>(txn, make_key(key_domain, domain));
+    bool any_pair_counted = false;
+    std::vector<std::string> seen_recipients;
+
+    for (const auto& raw : observation.recipients) {
+      std::string recipient = normalise_address(raw);
+      if (auto earlier = std::find(seen_recipients.begin(), seen_recipients.end(), recipient);
+          earlier != seen_recipients.end()) {
+        PairFacts facts = history.pairs[static_cast<std::size_t>(earlier - seen_recipients.begin())];
+        facts.recipient = raw;
+        facts.duplicate = true;
+        history.pairs.push_back(std::move(facts));
+        seen_recipients.push_back(recipient);
+        continue;
+      }
+      seen_recipients.push_back(recipient);
+      const std::uint64_t recipient_id = hasher_.hash(HashKind::recipient, recipient);
+      const std::string key = make_key(key_pair, sender_id, recipient_id);
+      PairRecord pair = load<PairRecord>(txn, key);
+      PairFacts facts;
+      facts.recipient = raw;
+      facts.duplicate = tag != 0 && pair.last_tag == tag && within(now, pair.last_seen, settings_.dedup_window);
+      facts.previous_seen = from_seconds(pair.last_seen);
+      if (!facts.duplicate) {
+        any_pair_counted = true;
+        move_member(sender_record.members, windows_, pair.last_seen, now);
+        count_member(txn, domain_record.members, member_domain_recipient, domain_id, recipient_id, now);
+        if (cluster.known) {
+          count_member(txn, cluster.record.recipients, member_template_recipient, cluster.id, recipient_id, now);
+        }
+        if (pair.first_seen == 0) pair.first_seen = now;
+        pair.last_seen = std::max(pair.last_seen, now);
+        pair.touched = std::max(pair.touched, now);
+        ++pair.total;
+        ++pair.streak;
+        pair.last_tag = tag;
+        pair.messages.add(bucket, 1);
+        pair.messages.prune(bucket, windows_.longest);
+        if (cluster.known) {
+          bool repeat = std::find(pair.templates.begin(), pair.templates.end(), cluster.id) != pair.templates.end();
+          facts.template_repeat = repeat;
+          facts.follows_template = std::any_of(pair.templates.begin(), pair.templates.end(),
+                                               [&](std::uint32_t id) { return id != cluster.id; });
+          if (!repeat) {
+            ++pair.steps;
+            pair.templates.push_back(cluster.id);
+            if (pair.templates.size() > settings_.pair_templates) pair.templates.erase(pair.templates.begin());
+          }
+        }
+        txn.put(key, pair.encode());
+      } else if (cluster.known) {
+        // Facts as the first copy saw them.
+        facts.follows_template = std::any_of(pair.templates.begin(), pair.templates.end(),
+                                             [&](std::uint32_t id) { return id != cluster.id; });
+      }
+      facts.messages_total = pair.total;
+      facts.messages = windows_.sums(pair.messages, bucket);
+      facts.streak = pair.streak;
+      facts.dialogue = pair.dialogue;
+      facts.first_seen = from_seconds(pair.first_seen);
+      facts.last_reply = from_seconds(pair.last_reply);
+      facts.steps = pair.steps;
+      history.pairs.push_back(std::move(facts));
+    }
+
+    bool counted = !message_duplicate || any_pair_counted;
+    history.outcome = counted ? Outcome::counted : Outcome::duplicate;
+    if (counted) {
+      for (auto* owner : {&sender_record, &domain_record}) {
+        if (!message_duplicate) {
+          owner->messages.add(bucket, 1);
+          ++owner->total;
+        }
+        if (owner->first_seen == 0) owner->first_seen = now;
+        owner->touched = std::max(owner->touched, now);
+        owner->messages.prune(bucket, windows_.longest);
+        owner->members.prune(bucket, windows_.longest);
+      }
+      if (tag != 0 && !message_duplicate) {
+        auto& tags = sender_record.recent_tags;
+        std::erase_if(tags, [&](const auto& seen) { return seen.first == tag; });
+        tags.emplace_back(tag, now);
+        if (tags.size() > recent_tags_kept) tags.erase(tags.begin());
+      }
+      txn.put(make_key(key_sender, sender), sender_record.encode());
+      txn.put(make_key(key_domain, domain), domain_record.encode());
+      if (cluster.known) {
+        auto& record = cluster.record;
+        if (!message_duplicate) {
+          record.messages.add(bucket, 1);
+          ++record.total;
+          count_member(txn, record.senders, member_template_sender, cluster.id, sender_id, now);
+        }
+        if (record.first_seen == 0) record.first_seen = now;
+        record.touched = std::max(record.touched, now);
+        for (auto* series : {&record.messages, &record.recipients, &record.senders}) series->prune(bucket, windows_.longest);
+        txn.put(make_key(key_template, cluster.id), record.encode());
+      }
+    }
+
+    history.sender = owner_counts(sender_record, windows_, bucket);
+    history.domain = owner_counts(domain_record, windows_, bucket);
+    if (cluster.known) {
+      TemplateReport report = template_report(cluster.id, cluster.record, bucket);
+      history.cluster.known = true;
+      history.cluster.id = cluster.id;
+      history.cluster.new_cluster = cluster.created;
+      history.cluster.similarity = cluster.similarity;
+      history.cluster.messages_total = report.messages_total;
+      history.cluster.counts = report.counts;
+      history.cluster.senders = report.senders;
+      history.cluster.saturated = report.saturated;
+      history.cluster.first_seen = report.first_seen;
+      history.cluster.last_seen = report.last_seen;
+    }
+    return history;
+  }
+
+  History observe_outbound(Txn& txn, const Observation& observation, std::uint32_t now) {
+    History history;
+    history.direction = Direction::outbound;
+    history.outcome = Outcome::counted;
+    history.windows = settings_.windows;
+    const Bucket bucket = windows_.bucket_of(now);
+    const std::uint64_t user_id = hasher_.hash(HashKind::recipient, normalise_address(observation.sender));
+    if (!observation.message_id.empty()) {
+      txn.put(make_key(key_sent_id, hasher_.hash(HashKind::message_id, observation.message_id)), encode_u32(now));
+    }
+    for (const auto& raw : observation.recipients) {
+      std::string external = normalise_address(raw);
+      std::string key = make_key(key_pair, hasher_.hash(HashKind::sender, external), user_id);
+      PairRecord pair = load<PairRecord>(txn, key);
+      if (pair.first_seen == 0) pair.first_seen = now;
+      pair.touched = std::max(pair.touched, now);
+      // A reply older than the sender's last message does not end that streak
+      // (replay of an archive out of order).
+      if (now >= pair.last_seen) pair.streak = 0;
+      pair.last_reply = std::max(pair.last_reply, now);
+      pair.dialogue = true;
+      txn.put(key, pair.encode());
+      PairFacts facts;
+      facts.recipient = raw;
+      facts.messages_total = pair.total;
+      facts.messages = windows_.sums(pair.messages, bucket);
+      facts.streak = pair.streak;
+      facts.dialogue = true;
+      facts.first_seen = from_seconds(pair.first_seen);
+      facts.previous_seen = from_seconds(pair.last_seen);
+      facts.last_reply = from_seconds(pair.last_reply);
+      facts.steps = pair.steps;
+      history.pairs.push_back(std::move(facts));
+    }
+    return history;
+  }
+
+  std::size_t sweep_step() {
+    std::lock_guard lock(sweep_mutex_);
+    std::uint32_t now = to_seconds(clock_->now());
+    Txn txn(env_, dbi_, true);
+    MDB_cursor* cursor = nullptr;
+    check(mdb_cursor_open(txn.raw(), dbi_, &cursor), "open cursor");
+    MDB_val k = as_val(sweep_position_);
+    MDB_val v{};
+    int rc = mdb_cursor_get(cursor, &k, &v, sweep_position_.empty() ? MDB_FIRST : MDB_SET_RANGE);
+    std::size_t examined = 0;
+    std::size_t deleted = 0;
+    while (rc == 0 && examined < settings_.sweep_batch) {
+      auto key = as_view(k);
+      std::optional<std::chrono::seconds> limit;
+      switch (key.empty() ? '\0' : key.front()) {
+        case key_allow:
+        case key_meta:
+          break;
+        case key_sent_id:
+          limit = settings_.sent_id_retention;
+          break;
+        default:
+          limit = settings_.retention;
+      }
+      std::uint32_t touched = decode_u32(as_view(v));
+      if (limit && now > touched && now - touched > limit->count()) {
+        check(mdb_cursor_del(cursor, 0), "delete");
+        ++deleted;
+      }
+      ++examined;
+      // After a delete the cursor already stands on the next key: MDB_NEXT
+      // returns that key rather than skipping it.
+      rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT);
+    }
+    sweep_position_ = rc == 0 ? std::string(as_view(k)) : std::string{};
+    mdb_cursor_close(cursor);
+    if (rc != 0 && rc != MDB_NOTFOUND) check(rc, "sweep");
+    txn.commit();
+    return deleted;
+  }
+
+  void note_failure(const char* what) {
+    if (!failing_.exchange(true)) spdlog::error("state store {}: {}; mail passes uncounted", settings_.state_dir, what);
+  }
+
+  void note_success() {
+    if (failing_.exchange(false)) spdlog::info("state store {}: working again", settings_.state_dir);
+  }
+
+  StoreSettings settings_;
+  std::shared_ptr<const Clock> clock_;
+  KeyedHasher hasher_;
+  Windows windows_;
+  MDB_env* env_ = nullptr;
+  MDB_dbi dbi_ = 0;
+  std::mutex sweep_mutex_;
+  std::string sweep_position_;  // where the next sweep step starts
+  std::atomic<bool> failing_{false};
+};
+
+}  // namespace
+
+std::unique_ptr<Store> open_lmdb_store(const StoreSettings& settings, std::shared_ptr<const Clock> clock,
+                                       KeyedHasher hasher) {
+  return std::make_unique<LmdbStore>(settings, std::move(clock), std::move(hasher));
+}
+
+}  // namespace pushback::state

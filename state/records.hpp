@@ -1,0 +1,87 @@
+// The binary records of the LMDB store: key layouts and compact values. Every
+// value starts with a 32-bit "touched" time so the sweep can expire any record
+// without knowing its kind. Times are seconds since the epoch, 0 = never.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "scoring/fingerprint.hpp"
+#include "state/series.hpp"
+
+namespace pushback::state::detail {
+
+// Key prefixes (first byte of every key).
+inline constexpr char key_sender = 'S';    // 'S' sender address (clear)       -> OwnerRecord
+inline constexpr char key_domain = 'D';    // 'D' sender domain (clear)        -> OwnerRecord
+inline constexpr char key_pair = 'P';      // 'P' sender hash, recipient hash  -> PairRecord
+inline constexpr char key_member = 'M';    // 'M' kind, owner id, member hash  -> u32 touched
+inline constexpr char key_template = 'T';  // 'T' cluster id (u32)             -> TemplateRecord
+inline constexpr char key_band = 'L';      // 'L' algorithm, band, band key    -> u32 touched, u32 cluster id
+inline constexpr char key_sent_id = 'I';   // 'I' hash(message id we sent)     -> u32 touched
+inline constexpr char key_allow = 'A';     // 'A' address or domain            -> u32 added
+inline constexpr char key_meta = 'm';      // 'm' name                         -> value
+
+inline constexpr char member_domain_recipient = 'd';
+inline constexpr char member_template_recipient = 'r';
+inline constexpr char member_template_sender = 's';
+
+std::string make_key(char prefix, std::string_view text);
+std::string make_key(char prefix, std::uint64_t a);
+std::string make_key(char prefix, std::uint64_t a, std::uint64_t b);
+std::string make_member_key(char kind, std::uint64_t owner, std::uint64_t member);
+std::string make_band_key(std::uint16_t algorithm, std::size_t band, std::uint64_t band_key);
+
+// A sender or a sender domain.
+struct OwnerRecord {
+  std::uint32_t touched = 0;
+  std::uint32_t first_seen = 0;
+  std::uint64_t total = 0;
+  Series messages;
+  Series members;  // distinct recipients, each at the bucket of its latest message
+  // Dedup tags and times of the sender's latest messages: a copy of a message
+  // whose recipients were split over several deliveries is one message.
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> recent_tags;
+
+  std::string encode() const;
+  static OwnerRecord decode(std::string_view bytes);
+};
+
+struct PairRecord {
+  std::uint32_t touched = 0;     // max(last_seen, last_reply)
+  std::uint32_t first_seen = 0;  // first contact in either direction
+  std::uint32_t last_seen = 0;   // last inbound message; 0 if none
+  std::uint32_t last_reply = 0;  // last outbound message; 0 if none
+  bool dialogue = false;
+  std::uint32_t total = 0;
+  std::uint32_t streak = 0;
+  std::uint32_t steps = 0;
+  std::uint32_t last_tag = 0;            // dedup tag of the last message: a retry repeats it
+  std::vector<std::uint32_t> templates;  // cluster ids, oldest first, capped
+  Series messages;
+
+  std::string encode() const;
+  static PairRecord decode(std::string_view bytes);
+};
+
+struct TemplateRecord {
+  std::uint32_t touched = 0;
+  std::uint32_t first_seen = 0;
+  std::uint64_t total = 0;
+  Series messages;
+  Series recipients;
+  Series senders;
+  std::uint16_t algorithm = 0;
+  std::array<std::uint32_t, scoring::minhash_size> minhash{};  // the cluster's first member
+
+  std::string encode() const;
+  static TemplateRecord decode(std::string_view bytes);
+};
+
+std::string encode_u32(std::uint32_t value);
+std::uint32_t decode_u32(std::string_view bytes);  // first 4 bytes, little-endian; 0 if short
+
+}  // namespace pushback::state::detail

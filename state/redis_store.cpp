@@ -1,0 +1,620 @@
+// The Redis backend: a small pool of hiredis connections with connect and
+// command timeouts. observe() is one EVALSHA of redis_observe_script. An
+// outage is logged once when it starts and once when it ends; in between,
+// a reconnect is tried at most every retry interval and every other call
+// reports "unavailable" without waiting.
+#include "state/redis_store.hpp"
+
+#include <hiredis/hiredis.h>
+#include <spdlog/spdlog.h>
+#include <sys/time.h>
+
+#include <algorithm>
+#include <cctype>
+#include <condition_variable>
+#include <cstring>
+#include <mutex>
+#include <stdexcept>
+
+#include "state/address.hpp"
+#include "state/windows.hpp"
+
+namespace pushback::state {
+
+namespace {
+
+using namespace detail;
+
+struct ReplyFree {
+  void operator()(redisReply* reply) const { freeReplyObject(reply); }
+};
+using Reply = std::unique_ptr<redisReply, ReplyFree>;
+
+struct ContextFree {
+  void operator()(redisContext* context) const { redisFree(context); }
+};
+using Context = std::unique_ptr<redisContext, ContextFree>;
+
+timeval to_timeval(std::chrono::milliseconds ms) {
+  return {static_cast<time_t>(ms.count() / 1000), static_cast<suseconds_t>((ms.count() % 1000) * 1000)};
+}
+
+Reply command(redisContext* context, const std::vector<std::string>& args) {
+  std::vector<const char*> argv;
+  std::vector<std::size_t> lengths;
+  for (const auto& arg : args) {
+    argv.push_back(arg.data());
+    lengths.push_back(arg.size());
+  }
+  return Reply(static_cast<redisReply*>(
+      redisCommandArgv(context, static_cast<int>(argv.size()), argv.data(), lengths.data())));
+}
+
+bool is_error(const Reply& reply) { return !reply || reply->type == REDIS_REPLY_ERROR; }
+
+std::string error_text(redisContext* context, const Reply& reply) {
+  if (reply && reply->type == REDIS_REPLY_ERROR) return std::string(reply->str, reply->len);
+  return context && context->err ? context->errstr : "no reply";
+}
+
+std::int64_t integer(const redisReply* reply) {
+  if (!reply) return 0;
+  if (reply->type == REDIS_REPLY_INTEGER) return reply->integer;
+  if (reply->type == REDIS_REPLY_STRING) return std::strtoll(reply->str, nullptr, 10);
+  return 0;
+}
+
+const redisReply* element(const redisReply* reply, std::size_t index) {
+  return reply && reply->type == REDIS_REPLY_ARRAY && index < reply->elements ? reply->element[index] : nullptr;
+}
+
+std::vector<std::uint32_t> integers(const redisReply* reply) {
+  std::vector<std::uint32_t> out;
+  if (!reply || reply->type != REDIS_REPLY_ARRAY) return out;
+  for (std::size_t i = 0; i < reply->elements; ++i) out.push_back(static_cast<std::uint32_t>(integer(reply->element[i])));
+  return out;
+}
+
+std::string bulk(const redisReply* reply) {
+  return reply && reply->type == REDIS_REPLY_STRING ? std::string(reply->str, reply->len) : std::string{};
+}
+
+// Field -> value of an HGETALL reply.
+std::vector<std::pair<std::string, std::string>> fields(const redisReply* reply) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (std::size_t i = 0; reply && reply->type == REDIS_REPLY_ARRAY && i + 1 < reply->elements; i += 2) {
+    out.emplace_back(bulk(reply->element[i]), bulk(reply->element[i + 1]));
+  }
+  return out;
+}
+
+std::string field(const std::vector<std::pair<std::string, std::string>>& all, std::string_view name) {
+  for (const auto& [key, value] : all) {
+    if (key == name) return value;
+  }
+  return {};
+}
+
+std::uint32_t field_u32(const std::vector<std::pair<std::string, std::string>>& all, std::string_view name) {
+  return static_cast<std::uint32_t>(std::strtoull(field(all, name).c_str(), nullptr, 10));
+}
+
+Series bucket_series(const std::vector<std::pair<std::string, std::string>>& all) {
+  Series out;
+  for (const auto& [key, value] : all) {
+    if (key.size() > 1 && key[0] == 'm' && std::isdigit(static_cast<unsigned char>(key[1]))) {
+      out.add(static_cast<Bucket>(std::strtoull(key.c_str() + 1, nullptr, 10)), std::strtoll(value.c_str(), nullptr, 10));
+    }
+  }
+  return out;
+}
+
+std::string minhash_bytes(const scoring::Fingerprint& fp) {
+  std::string out;
+  out.reserve(fp.minhash.size() * 4);
+  for (auto value : fp.minhash) {
+    for (int i = 3; i >= 0; --i) out.push_back(static_cast<char>(value >> (8 * i)));
+  }
+  return out;
+}
+
+// A bounded set of connections; connects lazily and tracks outages.
+class Pool {
+ public:
+  explicit Pool(const RedisSettings& settings) : settings_(settings) {}
+
+  // A connected context, or nullptr when Redis is unavailable now.
+  Context acquire() {
+    std::unique_lock lock(mutex_);
+    auto deadline = std::chrono::steady_clock::now() + settings_.command_timeout;
+    while (true) {
+      if (!idle_.empty()) {
+        Context context = std::move(idle_.back());
+        idle_.pop_back();
+        return context;
+      }
+      if (open_ < settings_.pool_size) {
+        if (down_ && std::chrono::steady_clock::now() < next_retry_) return nullptr;
+        ++open_;
+        lock.unlock();
+        std::string error;
+        Context context = connect(error);
+        lock.lock();
+        if (context) {
+          if (down_) {
+            down_ = false;
+            spdlog::info("Redis {}:{} is reachable again; counting resumes", settings_.host, settings_.port);
+          }
+          return context;
+        }
+        --open_;
+        mark_down_locked(error);
+        return nullptr;
+      }
+      if (cv_.wait_until(lock, deadline) == std::cv_status::timeout) return nullptr;
+    }
+  }
+
+  void release(Context context) {
+    std::lock_guard lock(mutex_);
+    idle_.push_back(std::move(context));
+    cv_.notify_one();
+  }
+
+  // The connection failed: drop it and every idle one (they share its fate).
+  void discard(Context context, const std::string& error) {
+    std::lock_guard lock(mutex_);
+    context.reset();
+    open_ -= 1 + idle_.size();
+    idle_.clear();
+    mark_down_locked(error);
+    cv_.notify_all();
+  }
+
+  const std::string& sha() const { return sha_; }
+
+  void reload_script(redisContext* context) {
+    Reply reply = command(context, {"SCRIPT", "LOAD", std::string(redis_observe_script)});
+    if (!is_error(reply) && reply->type == REDIS_REPLY_STRING) {
+      std::lock_guard lock(mutex_);
+      sha_ = bulk(reply.get());
+    }
+  }
+
+ private:
+  Context connect(std::string& error) {
+    timeval connect_timeout = to_timeval(settings_.connect_timeout);
+    Context context(redisConnectWithTimeout(settings_.host.c_str(), settings_.port, connect_timeout));
+    if (!context || context->err) {
+      error = context ? context->errstr : "cannot allocate a connection";
+      return nullptr;
+    }
+    timeval command_timeout = to_timeval(settings_.command_timeout);
+    redisSetTimeout(context.get(), command_timeout);
+    auto setup = [&](const std::vector<std::string>& args) {
+      Reply reply = command(context.get(), args);
+      if (is_error(reply)) error = error_text(context.get(), reply);
+      return !is_error(reply);
+    };
+    if (!settings_.password.empty() && !setup({"AUTH", settings_.password})) return nullptr;
+    if (settings_.db != 0 && !setup({"SELECT", std::to_string(settings_.db)})) return nullptr;
+    Reply reply = command(context.get(), {"SCRIPT", "LOAD", std::string(redis_observe_script)});
+    if (is_error(reply) || reply->type != REDIS_REPLY_STRING) {
+      error = error_text(context.get(), reply);
+      return nullptr;
+    }
+    std::lock_guard lock(mutex_);
+    sha_ = bulk(reply.get());
+    return context;
+  }
+
+  void mark_down_locked(const std::string& error) {
+    next_retry_ = std::chrono::steady_clock::now() + settings_.retry_interval;
+    if (!down_) {
+      down_ = true;
+      spdlog::error("Redis {}:{} is unavailable ({}); mail passes uncounted until it returns", settings_.host,
+                    settings_.port, error);
+    }
+  }
+
+  RedisSettings settings_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::vector<Context> idle_;
+  std::size_t open_ = 0;  // connections in use or idle
+  bool down_ = false;
+  std::chrono::steady_clock::time_point next_retry_{};
+  std::string sha_;
+};
+
+class RedisStore final : public Store {
+ public:
+  RedisStore(const StoreSettings& settings, std::shared_ptr<const Clock> clock, KeyedHasher hasher)
+      : settings_(settings),
+        clock_(std::move(clock)),
+        hasher_(std::move(hasher)),
+        windows_(make_windows(settings)),
+        prefix_(settings.redis.key_prefix),
+        pool_(settings.redis) {
+    for (auto width : windows_.widths) {
+      if (!widths_text_.empty()) widths_text_ += ',';
+      widths_text_ += std::to_string(width);
+    }
+  }
+
+  History observe(const Observation& observation) override {
+    std::uint32_t now = to_seconds(observation.time == TimePoint{} ? clock_->now() : observation.time);
+    History history;
+    history.direction = observation.direction;
+    history.windows = settings_.windows;
+    history.outcome = Outcome::unavailable;
+    std::vector<std::string> args = script_args(observation, now);
+    Reply reply = run([&](redisContext* context) {
+      std::vector<std::string> call{"EVALSHA", pool_.sha(), "0"};
+      call.insert(call.end(), args.begin(), args.end());
+      Reply result = command(context, call);
+      if (result && result->type == REDIS_REPLY_ERROR && std::strncmp(result->str, "NOSCRIPT", 8) == 0) {
+        // Redis restarted or its scripts were flushed.
+        pool_.reload_script(context);
+        call[1] = pool_.sha();
+        result = command(context, call);
+      }
+      return result;
+    });
+    if (!reply || reply->type != REDIS_REPLY_ARRAY) return history;
+    decode_history(reply.get(), observation, history);
+    return history;
+  }
+
+  PairSnapshot peek(std::string_view sender_address, std::string_view recipient_address) override {
+    PairSnapshot out;
+    std::string sender = normalise_address(sender_address);
+    std::string pair_key = pair_key_of(sender, hasher_.hash(HashKind::recipient, normalise_address(recipient_address)));
+    Reply reply = run([&](redisContext* context) {
+      // One round trip: the pair and both allowlist entries.
+      return command(context, {"EVAL",
+                               "return {redis.call('HMGET', KEYS[1], 'streak', 'dialogue', 'total', 'last', 'reply', "
+                               "'touched'), redis.call('HEXISTS', KEYS[2], ARGV[1]) + redis.call('HEXISTS', KEYS[2], ARGV[2])}",
+                               "2", pair_key, prefix_ + "a", sender, domain_of(sender)});
+    });
+    if (!reply || reply->type != REDIS_REPLY_ARRAY) return out;
+    const redisReply* pair = element(reply.get(), 0);
+    out.available = true;
+    out.streak = static_cast<std::uint32_t>(integer(element(pair, 0)));
+    out.dialogue = integer(element(pair, 1)) != 0;
+    out.messages_total = static_cast<std::uint32_t>(integer(element(pair, 2)));
+    out.last_seen = from_seconds(static_cast<std::uint32_t>(integer(element(pair, 3))));
+    out.last_reply = from_seconds(static_cast<std::uint32_t>(integer(element(pair, 4))));
+    out.known = integer(element(pair, 5)) != 0;
+    out.allowlisted = integer(element(reply.get(), 1)) != 0;
+    return out;
+  }
+
+  SenderReport inspect(std::string_view sender_address, std::string_view recipient_address) override {
+    SenderReport out;
+    out.sender = normalise_address(sender_address);
+    out.domain = domain_of(out.sender);
+    out.windows = settings_.windows;
+    Bucket now = windows_.bucket_of(to_seconds(clock_->now()));
+    bool ok = with_context([&](redisContext* context) {
+      auto get = [&](const std::vector<std::string>& args) {
+        Reply reply = command(context, args);
+        if (!reply || context->err) throw std::runtime_error(error_text(context, reply));
+        return reply;
+      };
+      auto sender = fields(get({"HGETALL", prefix_ + "s:" + out.sender}).get());
+      auto domain = fields(get({"HGETALL", prefix_ + "d:" + out.domain}).get());
+      out.known = !sender.empty();
+      out.counts = {windows_.sums(bucket_series(sender), now), member_counts(get, prefix_ + "sr:" + out.sender, now)};
+      out.domain_counts = {windows_.sums(bucket_series(domain), now), member_counts(get, prefix_ + "dr:" + out.domain, now)};
+      out.first_seen = from_seconds(field_u32(sender, "first"));
+      out.last_seen = from_seconds(field_u32(sender, "touched"));
+      out.allowlisted = integer(get({"HEXISTS", prefix_ + "a", out.sender}).get()) != 0 ||
+                        integer(get({"HEXISTS", prefix_ + "a", out.domain}).get()) != 0;
+      std::vector<std::string> recipients;
+      if (!recipient_address.empty()) {
+        recipients.push_back(to_hex(hasher_.hash(HashKind::recipient, normalise_address(recipient_address))));
+      } else {
+        Reply list = get({"ZRANGE", prefix_ + "ps:" + out.sender, "0", "-1"});
+        for (std::size_t i = 0; i < list->elements; ++i) recipients.push_back(bulk(list->element[i]));
+      }
+      std::vector<std::string> template_ids;
+      for (const auto& recipient : recipients) {
+        auto pair = fields(get({"HGETALL", prefix_ + "p:" + out.sender + ":" + recipient}).get());
+        if (pair.empty()) continue;
+        out.known = true;
+        PairReport report;
+        report.recipient = recipient;
+        report.messages_total = field_u32(pair, "total");
+        report.messages = windows_.sums(bucket_series(pair), now);
+        report.streak = field_u32(pair, "streak");
+        report.dialogue = field_u32(pair, "dialogue") != 0;
+        report.first_seen = from_seconds(field_u32(pair, "first"));
+        report.last_seen = from_seconds(field_u32(pair, "last"));
+        report.last_reply = from_seconds(field_u32(pair, "reply"));
+        report.steps = field_u32(pair, "steps");
+        std::string list = field(pair, "tpl");
+        for (std::size_t at = 0; at < list.size();) {
+          auto comma = list.find(',', at);
+          std::string id = list.substr(at, comma == std::string::npos ? std::string::npos : comma - at);
+          report.templates.push_back(std::strtoull(id.c_str(), nullptr, 10));
+          if (std::find(template_ids.begin(), template_ids.end(), id) == template_ids.end()) template_ids.push_back(id);
+          at = comma == std::string::npos ? list.size() : comma + 1;
+        }
+        out.pairs.push_back(std::move(report));
+      }
+      for (const auto& id : template_ids) {
+        auto record = fields(get({"HGETALL", prefix_ + "t:" + id}).get());
+        if (record.empty()) continue;
+        TemplateReport report;
+        report.id = std::strtoull(id.c_str(), nullptr, 10);
+        report.messages_total = field_u32(record, "total");
+        report.counts = {windows_.sums(bucket_series(record), now), member_counts(get, prefix_ + "tr:" + id, now)};
+        report.senders = member_counts(get, prefix_ + "ts:" + id, now);
+        report.saturated = integer(get({"ZCARD", prefix_ + "tr:" + id}).get()) >= settings_.distinct_cap ||
+                           integer(get({"ZCARD", prefix_ + "ts:" + id}).get()) >= settings_.distinct_cap;
+        report.first_seen = from_seconds(field_u32(record, "first"));
+        report.last_seen = from_seconds(field_u32(record, "touched"));
+        out.templates.push_back(std::move(report));
+      }
+    });
+    out.available = ok;
+    return out;
+  }
+
+  TopReport top(std::size_t n) override {
+    TopReport out;
+    out.available = with_context([&](redisContext* context) {
+      auto ranking = [&](const std::string& name, std::vector<TopEntry>& into) {
+        Reply reply = command(context, {"ZREVRANGE", prefix_ + name, "0", std::to_string(n == 0 ? 0 : n - 1),
+                                        "WITHSCORES"});
+        if (!reply || context->err) throw std::runtime_error(error_text(context, reply));
+        if (n == 0) return;
+        for (std::size_t i = 0; i + 1 < reply->elements; i += 2) {
+          auto value = static_cast<std::uint64_t>(std::strtoull(bulk(reply->element[i + 1]).c_str(), nullptr, 10));
+          if (value > 0) into.push_back({bulk(reply->element[i]), value});
+        }
+      };
+      ranking("top:streak", out.senders_by_streak);
+      ranking("top:reach", out.senders_by_reach);
+      ranking("top:volume", out.senders_by_volume);
+      ranking("top:treach", out.templates_by_reach);
+      for (auto& entry : out.templates_by_reach) entry.name = to_hex(std::strtoull(entry.name.c_str(), nullptr, 10));
+    });
+    return out;
+  }
+
+  bool forget(std::string_view sender_address) override {
+    std::string sender = normalise_address(sender_address);
+    return with_context([&](redisContext* context) {
+      Reply list = command(context, {"ZRANGE", prefix_ + "ps:" + sender, "0", "-1"});
+      if (!list || context->err) throw std::runtime_error(error_text(context, list));
+      std::vector<std::string> del{"DEL", prefix_ + "s:" + sender, prefix_ + "sr:" + sender, prefix_ + "ps:" + sender};
+      for (std::size_t i = 0; list->type == REDIS_REPLY_ARRAY && i < list->elements; ++i) {
+        del.push_back(prefix_ + "p:" + sender + ":" + bulk(list->element[i]));
+      }
+      for (const auto& args : {del, {"ZREM", prefix_ + "top:streak", sender}, {"ZREM", prefix_ + "top:reach", sender},
+                               {"ZREM", prefix_ + "top:volume", sender}, {"ZREM", prefix_ + "top:seen", sender}}) {
+        Reply reply = command(context, args);
+        if (!reply || context->err) throw std::runtime_error(error_text(context, reply));
+      }
+    });
+  }
+
+  bool allow(std::string_view entry) override {
+    std::string key = allow_entry(entry);
+    return with_context([&](redisContext* context) {
+      Reply reply = command(context, {"HSET", prefix_ + "a", key, std::to_string(to_seconds(clock_->now()))});
+      if (!reply || context->err) throw std::runtime_error(error_text(context, reply));
+    });
+  }
+
+  bool disallow(std::string_view entry) override {
+    std::string key = allow_entry(entry);
+    return with_context([&](redisContext* context) {
+      Reply reply = command(context, {"HDEL", prefix_ + "a", key});
+      if (!reply || context->err) throw std::runtime_error(error_text(context, reply));
+    });
+  }
+
+  std::vector<AllowEntry> allowlist() override {
+    std::vector<AllowEntry> out;
+    with_context([&](redisContext* context) {
+      Reply reply = command(context, {"HGETALL", prefix_ + "a"});
+      if (!reply || context->err) throw std::runtime_error(error_text(context, reply));
+      for (const auto& [entry, added] : fields(reply.get())) {
+        out.push_back({entry, from_seconds(static_cast<std::uint32_t>(std::strtoull(added.c_str(), nullptr, 10)))});
+      }
+      std::sort(out.begin(), out.end(), [](const AllowEntry& a, const AllowEntry& b) { return a.entry < b.entry; });
+    });
+    return out;
+  }
+
+  // Redis expires keys itself (EXPIRE on every write); nothing to sweep.
+  std::size_t maintain() override { return 0; }
+
+  const StoreSettings& settings() const override { return settings_; }
+
+ private:
+  static std::string allow_entry(std::string_view entry) {
+    return entry.find('@') == std::string_view::npos ? domain_of("@" + std::string(entry)) : normalise_address(entry);
+  }
+
+  std::string pair_key_of(const std::string& sender, std::uint64_t recipient_id) const {
+    return prefix_ + "p:" + sender + ":" + to_hex(recipient_id);
+  }
+
+  template <typename Get>
+  std::vector<std::uint32_t> member_counts(Get& get, const std::string& key, Bucket now) const {
+    std::vector<std::uint32_t> out;
+    for (auto width : windows_.widths) {
+      auto from = static_cast<std::uint64_t>(now >= width ? now - width + 1 : 0) * windows_.bucket_seconds;
+      auto to = (static_cast<std::uint64_t>(now) + 1) * windows_.bucket_seconds - 1;
+      out.push_back(static_cast<std::uint32_t>(
+          integer(get({"ZCOUNT", key, std::to_string(from), std::to_string(to)}).get())));
+    }
+    return out;
+  }
+
+  // Runs `call` on a pooled connection; nullptr when Redis is unavailable.
+  template <typename Call>
+  Reply run(Call call) {
+    Context context = pool_.acquire();
+    if (!context) return nullptr;
+    Reply reply = call(context.get());
+    if (!reply || context->err) {
+      pool_.discard(std::move(context), error_text(context.get(), reply));
+      return nullptr;
+    }
+    if (reply->type == REDIS_REPLY_ERROR) {
+      // The server answered: the connection is fine, the command was not.
+      spdlog::error("Redis: {}", std::string(reply->str, reply->len));
+      pool_.release(std::move(context));
+      return nullptr;
+    }
+    pool_.release(std::move(context));
+    return reply;
+  }
+
+  // For admin calls with several commands; `body` throws on a failed command.
+  template <typename Body>
+  bool with_context(Body body) {
+    Context context = pool_.acquire();
+    if (!context) return false;
+    try {
+      body(context.get());
+    } catch (const std::exception& error) {
+      if (context->err) {
+        pool_.discard(std::move(context), error.what());
+      } else {
+        spdlog::error("Redis: {}", error.what());
+        pool_.release(std::move(context));
+      }
+      return false;
+    }
+    pool_.release(std::move(context));
+    return true;
+  }
+
+  std::vector<std::string> script_args(const Observation& observation, std::uint32_t now) const {
+    const bool inbound = observation.direction == Direction::inbound;
+    const std::string sender = normalise_address(observation.sender);
+    const auto& fp = observation.fingerprint;
+    std::vector<std::string> args{prefix_,
+                                  inbound ? "in" : "out",
+                                  std::to_string(now),
+                                  std::to_string(windows_.bucket_seconds),
+                                  widths_text_,
+                                  std::to_string(settings_.retention.count()),
+                                  std::to_string(settings_.dedup_window.count()),
+                                  std::to_string(settings_.sent_id_retention.count()),
+                                  std::to_string(settings_.distinct_cap),
+                                  fmt::format("{}", settings_.template_similarity),
+                                  std::to_string(settings_.pair_templates)};
+    std::string dedup_text;
+    std::uint32_t tag = 0;
+    std::string dedup_hex;
+    if (inbound) {
+      dedup_text = !observation.message_id.empty() ? "id:" + observation.message_id
+                   : !fp.empty                     ? "text:" + to_hex(fp.skeleton_hash)
+                                                   : std::string{};
+      if (!dedup_text.empty()) {
+        std::uint64_t id = hasher_.hash(HashKind::dedup, sender, dedup_text);
+        tag = static_cast<std::uint32_t>(id) | 1;
+        dedup_hex = to_hex(id);
+      }
+      args.push_back(sender);
+      args.push_back(domain_of(sender));
+    } else {
+      args.push_back(to_hex(hasher_.hash(HashKind::recipient, sender)));
+      args.emplace_back();
+    }
+    args.push_back(to_hex(hasher_.hash(HashKind::sender, sender)));
+    args.push_back(dedup_hex);
+    args.push_back(std::to_string(tag));
+    args.push_back(!inbound && !observation.message_id.empty()
+                       ? to_hex(hasher_.hash(HashKind::message_id, observation.message_id))
+                       : std::string{});
+    std::vector<std::string> ids;
+    if (inbound) {
+      for (const auto* list : {&observation.in_reply_to, &observation.references}) {
+        for (const auto& id : *list) ids.push_back(to_hex(hasher_.hash(HashKind::message_id, id)));
+      }
+    }
+    args.push_back(std::to_string(ids.size()));
+    args.insert(args.end(), ids.begin(), ids.end());
+    bool use_fp = inbound && !fp.empty;
+    args.push_back(use_fp ? "0" : "1");
+    args.push_back(std::to_string(fp.algorithm));
+    args.push_back(minhash_bytes(fp));
+    args.push_back(std::to_string(static_cast<std::uint32_t>(fp.skeleton_hash ^ (fp.skeleton_hash >> 32))));
+    for (std::size_t band = 0; band < scoring::lsh_bands; ++band) args.push_back(to_hex(fp.band_keys[band]));
+    std::vector<std::string> recipients;
+    for (const auto& raw : observation.recipients) {
+      std::string recipient = normalise_address(raw);
+      recipients.push_back(inbound ? to_hex(hasher_.hash(HashKind::recipient, recipient)) : recipient);
+    }
+    args.push_back(std::to_string(recipients.size()));
+    args.insert(args.end(), recipients.begin(), recipients.end());
+    return args;
+  }
+
+  void decode_history(const redisReply* reply, const Observation& observation, History& history) const {
+    history.outcome = integer(element(reply, 0)) == 2 ? Outcome::duplicate : Outcome::counted;
+    history.allowlisted = integer(element(reply, 1)) != 0;
+    history.answers_our_message = integer(element(reply, 2)) != 0;
+    history.cites_ids = observation.direction == Direction::inbound &&
+                        (!observation.in_reply_to.empty() || !observation.references.empty());
+    history.sender = {integers(element(reply, 3)), integers(element(reply, 4))};
+    history.domain = {integers(element(reply, 5)), integers(element(reply, 6))};
+    const redisReply* cluster = element(reply, 7);
+    if (integer(element(cluster, 0)) == 1) {
+      auto& out = history.cluster;
+      out.known = true;
+      out.id = static_cast<std::uint64_t>(integer(element(cluster, 1)));
+      out.new_cluster = integer(element(cluster, 2)) != 0;
+      out.similarity = static_cast<double>(integer(element(cluster, 3))) / 1000.0;
+      out.messages_total = static_cast<std::uint32_t>(integer(element(cluster, 4)));
+      out.first_seen = from_seconds(static_cast<std::uint32_t>(integer(element(cluster, 5))));
+      out.last_seen = from_seconds(static_cast<std::uint32_t>(integer(element(cluster, 6))));
+      out.saturated = integer(element(cluster, 7)) != 0;
+      out.counts = {integers(element(cluster, 8)), integers(element(cluster, 9))};
+      out.senders = integers(element(cluster, 10));
+    }
+    const redisReply* pairs = element(reply, 8);
+    for (std::size_t i = 0; i < observation.recipients.size(); ++i) {
+      const redisReply* p = element(pairs, i);
+      PairFacts facts;
+      facts.recipient = observation.recipients[i];
+      facts.duplicate = integer(element(p, 0)) != 0;
+      facts.messages_total = static_cast<std::uint32_t>(integer(element(p, 1)));
+      facts.messages = integers(element(p, 2));
+      facts.streak = static_cast<std::uint32_t>(integer(element(p, 3)));
+      facts.dialogue = integer(element(p, 4)) != 0;
+      facts.first_seen = from_seconds(static_cast<std::uint32_t>(integer(element(p, 5))));
+      facts.previous_seen = from_seconds(static_cast<std::uint32_t>(integer(element(p, 6))));
+      facts.last_reply = from_seconds(static_cast<std::uint32_t>(integer(element(p, 7))));
+      facts.steps = static_cast<std::uint32_t>(integer(element(p, 8)));
+      facts.template_repeat = integer(element(p, 9)) != 0;
+      facts.follows_template = integer(element(p, 10)) != 0;
+      history.pairs.push_back(std::move(facts));
+    }
+  }
+
+  StoreSettings settings_;
+  std::shared_ptr<const Clock> clock_;
+  KeyedHasher hasher_;
+  Windows windows_;
+  std::string prefix_;
+  std::string widths_text_;
+  Pool pool_;
+};
+
+}  // namespace
+
+std::unique_ptr<Store> open_redis_store(const StoreSettings& settings, std::shared_ptr<const Clock> clock,
+                                        KeyedHasher hasher) {
+  return std::make_unique<RedisStore>(settings, std::move(clock), std::move(hasher));
+}
+
+}  // namespace pushback::state

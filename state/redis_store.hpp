@@ -1,0 +1,23 @@
+// The shared backend: Redis, for several mail servers with one view. Each
+// observed message is one EVALSHA round trip; an unreachable Redis makes
+// observe() report "unavailable" at once until a reconnect succeeds.
+#pragma once
+
+#include <memory>
+#include <string_view>
+
+#include "state/keyed_hash.hpp"
+#include "state/store.hpp"
+
+namespace pushback::state {
+
+// Never throws for an unreachable server: it connects lazily.
+std::unique_ptr<Store> open_redis_store(const StoreSettings& settings, std::shared_ptr<const Clock> clock,
+                                        KeyedHasher hasher);
+
+namespace detail {
+// The server-side script that does all the work of one observation.
+extern const std::string_view redis_observe_script;
+}  // namespace detail
+
+}  // namespace pushback::state

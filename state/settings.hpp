@@ -1,0 +1,72 @@
+// Settings of the state store as a plain struct. The configuration file is
+// mapped onto it by config/; nothing here reads files.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace pushback::state {
+
+enum class BackendKind { lmdb, redis };
+
+// What observe() reports to the milter when the store cannot be used.
+enum class StoreFailureAction { accept, tempfail };
+
+// When LMDB flushes to disk. `periodic` commits without fsync and syncs on the
+// maintenance timer: a process crash loses nothing committed, an OS crash or
+// power loss at most the last sync interval. `commit` fsyncs every commit.
+enum class Durability { periodic, commit };
+
+struct RedisSettings {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 6379;
+  int db = 0;
+  std::string password;  // empty: no AUTH
+  std::string key_prefix = "pb:";
+  std::chrono::milliseconds connect_timeout{200};
+  std::chrono::milliseconds command_timeout{200};
+  // While Redis is down, a reconnect is tried at most this often; the messages
+  // in between are reported unavailable at once instead of waiting.
+  std::chrono::milliseconds retry_interval{1000};
+  std::size_t pool_size = 4;
+};
+
+struct StoreSettings {
+  BackendKind backend = BackendKind::lmdb;
+  // Holds the LMDB files and the secret key file (needed by both backends;
+  // servers sharing one Redis must share the key file too).
+  std::string state_dir = "/var/lib/pushback";
+  // Sliding windows for every count, shortest first.
+  std::vector<std::chrono::seconds> windows{std::chrono::hours(24), std::chrono::hours(24 * 7),
+                                            std::chrono::hours(24 * 40)};
+  // Width of one count bucket: windows slide by this step.
+  std::chrono::seconds bucket_width = std::chrono::hours(1);
+  // A key untouched this long is deleted (pairs keep their dialogue flag until then).
+  std::chrono::seconds retention = std::chrono::hours(24 * 120);
+  // A second delivery of the same sender + Message-ID within this time is counted once.
+  std::chrono::seconds dedup_window = std::chrono::hours(24 * 7);
+  // How long a Message-ID our users sent is remembered for reply detection.
+  std::chrono::seconds sent_id_retention = std::chrono::hours(24 * 120);
+  // Interval of the maintenance timer: LMDB sync and one sweep step.
+  std::chrono::seconds sync_interval{5};
+  // Keys examined per sweep step (one write transaction each).
+  std::size_t sweep_batch = 5000;
+  Durability durability = Durability::periodic;
+  std::uint64_t lmdb_map_size = 4ull << 30;  // bytes; the file grows sparsely up to this
+  StoreFailureAction on_unavailable = StoreFailureAction::accept;
+  // Distinct members counted exactly per domain or template; beyond it the
+  // count saturates and is reported as such.
+  std::uint32_t distinct_cap = 10000;
+  // Estimated Jaccard similarity at which a fingerprint joins a template cluster.
+  double template_similarity = 0.5;
+  // Templates remembered per (sender, recipient) pair to link sequence steps.
+  std::size_t pair_templates = 4;
+  RedisSettings redis;
+};
+
+// Empty when the settings are usable, else what is wrong.
+std::string validate(const StoreSettings& settings);
+
+}  // namespace pushback::state

@@ -1,0 +1,198 @@
+// The state interface: what the milter tells the store about each message
+// (Observation), what it gets back (History), the cheap RCPT-time lookup
+// (PairSnapshot) and the admin operations. Two backends implement it: LMDB
+// (embedded, the default) and Redis (shared by several mail servers).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "scoring/fingerprint.hpp"
+#include "state/clock.hpp"
+#include "state/settings.hpp"
+
+namespace pushback::state {
+
+enum class Direction {
+  inbound,   // an external sender writes to internal recipients
+  outbound,  // an internal user (sender) writes to external recipients
+};
+
+struct Observation {
+  Direction direction = Direction::inbound;
+  std::string sender;                   // envelope sender, normalise_address()d
+  std::vector<std::string> recipients;  // envelope recipients, normalise_address()d
+  std::string message_id;               // without angle brackets; empty when absent
+  std::vector<std::string> in_reply_to; // ids without angle brackets (message_ids())
+  std::vector<std::string> references;
+  scoring::Fingerprint fingerprint;     // of the new text; ignored for outbound mail
+  TimePoint time{};                     // when the message arrived; {} means the store's clock
+};
+
+enum class Outcome {
+  counted,      // the message was counted
+  duplicate,    // seen before (a retry or a second MX): counts are as after the first copy
+  unavailable,  // the store could not be reached: nothing was counted, facts are empty
+};
+
+// Counts in each configured window, in the order of StoreSettings::windows.
+struct WindowCounts {
+  std::vector<std::uint32_t> messages;
+  std::vector<std::uint32_t> recipients;  // distinct internal recipients
+};
+
+struct PairFacts {
+  std::string recipient;             // as in the observation
+  bool duplicate = false;            // this recipient already had this message
+  std::uint32_t messages_total = 0;  // inbound messages from the sender to this recipient
+  std::vector<std::uint32_t> messages;  // per window
+  std::uint32_t streak = 0;  // inbound messages since the recipient last wrote to the sender
+  bool dialogue = false;     // the recipient has written to the sender
+  TimePoint first_seen{};
+  TimePoint previous_seen{};  // the message before this one; {} for the first
+  TimePoint last_reply{};     // the recipient's last message to the sender; {} if never
+  std::uint32_t steps = 0;    // distinct templates sent to this recipient, this one included
+  bool template_repeat = false;   // this template was already sent to this recipient
+  bool follows_template = false;  // an earlier, different template was sent: a sequence step
+};
+
+struct TemplateFacts {
+  bool known = false;          // the message had a fingerprint and joined or opened a cluster
+  std::uint64_t id = 0;        // cluster id (stable while the cluster lives)
+  bool new_cluster = false;
+  double similarity = 0;       // estimated Jaccard with the cluster's first member (1 when new)
+  std::uint32_t messages_total = 0;
+  WindowCounts counts;                  // messages and distinct recipients
+  std::vector<std::uint32_t> senders;   // distinct senders per window
+  bool saturated = false;      // a distinct count reached StoreSettings::distinct_cap
+  TimePoint first_seen{};
+  TimePoint last_seen{};
+};
+
+struct History {
+  Outcome outcome = Outcome::unavailable;
+  Direction direction = Direction::inbound;
+  std::vector<std::chrono::seconds> windows;  // the windows of every per-window vector
+  WindowCounts sender;
+  WindowCounts domain;
+  TemplateFacts cluster;
+  std::vector<PairFacts> pairs;  // one per recipient, in observation order
+  bool cites_ids = false;        // In-Reply-To or References present
+  bool answers_our_message = false;  // one of them is a Message-ID our users sent
+  bool allowlisted = false;      // sender or its domain is on the runtime allowlist
+};
+
+// The RCPT-time view of one (sender, recipient) pair.
+struct PairSnapshot {
+  bool available = false;  // false when the store could not be read
+  bool known = false;      // the pair has been seen
+  bool allowlisted = false;
+  std::uint32_t streak = 0;
+  bool dialogue = false;
+  std::uint32_t messages_total = 0;
+  TimePoint last_seen{};
+  TimePoint last_reply{};
+};
+
+struct PairReport {
+  std::string recipient;  // the keyed hash (hex): recipients are never stored in clear
+  std::uint32_t messages_total = 0;
+  std::vector<std::uint32_t> messages;  // per window
+  std::uint32_t streak = 0;
+  bool dialogue = false;
+  TimePoint first_seen{};
+  TimePoint last_seen{};
+  TimePoint last_reply{};
+  std::uint32_t steps = 0;
+  std::vector<std::uint64_t> templates;  // cluster ids (low 32 bits), oldest first
+};
+
+struct TemplateReport {
+  std::uint64_t id = 0;
+  std::uint32_t messages_total = 0;
+  WindowCounts counts;
+  std::vector<std::uint32_t> senders;
+  bool saturated = false;
+  TimePoint first_seen{};
+  TimePoint last_seen{};
+};
+
+struct SenderReport {
+  bool available = false;
+  bool known = false;
+  std::string sender;
+  std::string domain;
+  bool allowlisted = false;
+  std::vector<std::chrono::seconds> windows;
+  WindowCounts counts;
+  WindowCounts domain_counts;
+  TimePoint first_seen{};
+  TimePoint last_seen{};
+  std::vector<PairReport> pairs;  // all pairs, or the one asked for
+  std::vector<TemplateReport> templates;  // templates seen in those pairs that still exist
+};
+
+struct TopEntry {
+  std::string name;  // sender address, or template id in hex
+  std::uint64_t value = 0;
+};
+
+// Rankings over the longest window.
+struct TopReport {
+  bool available = false;
+  std::vector<TopEntry> senders_by_streak;  // the longest unanswered streak of any pair
+  std::vector<TopEntry> senders_by_reach;   // distinct recipients
+  std::vector<TopEntry> senders_by_volume;  // messages
+  std::vector<TopEntry> templates_by_reach; // distinct recipients
+};
+
+struct AllowEntry {
+  std::string entry;  // a normalised address, or a domain
+  TimePoint added{};
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // At end of message. Inbound: counts the message for the sender, its domain,
+  // its template and each recipient. Outbound: the sender is our user and each
+  // recipient an external address: resets those pairs' streaks, marks them a
+  // dialogue and remembers the Message-ID. Never throws.
+  virtual History observe(const Observation& observation) = 0;
+
+  // At RCPT time: one read, no writes. Never throws.
+  virtual PairSnapshot peek(std::string_view sender, std::string_view recipient) = 0;
+
+  // Admin. `recipient` empty: every pair of the sender.
+  virtual SenderReport inspect(std::string_view sender, std::string_view recipient = {}) = 0;
+  virtual TopReport top(std::size_t n) = 0;
+  // Deletes the sender's own counts and pairs; returns false when unavailable.
+  virtual bool forget(std::string_view sender) = 0;
+  // `entry` is an address or a domain; returns false when unavailable.
+  virtual bool allow(std::string_view entry) = 0;
+  virtual bool disallow(std::string_view entry) = 0;
+  virtual std::vector<AllowEntry> allowlist() = 0;
+
+  // Periodic work for the maintenance timer: flush to disk and expire one batch
+  // of idle keys. Returns the number of keys deleted.
+  virtual std::size_t maintain() = 0;
+
+  virtual const StoreSettings& settings() const = 0;
+};
+
+// Opens the configured backend. Creates the state directory's secret key file
+// on first start. Throws std::runtime_error when the LMDB store or the key file
+// cannot be opened; a Redis store opens even when Redis is down.
+std::unique_ptr<Store> open_store(const StoreSettings& settings, std::shared_ptr<const Clock> clock);
+
+// The ids in a Message-ID, In-Reply-To or References header value, without
+// angle brackets (capped: long References chains keep their last 32 ids).
+std::vector<std::string> message_ids(std::string_view header_value);
+
+}  // namespace pushback::state

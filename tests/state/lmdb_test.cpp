@@ -1,0 +1,136 @@
+// What only the embedded backend has: the retention sweep, the maintenance
+// timer, and surviving kill -9 while counting.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <random>
+#include <thread>
+
+#include "state/maintainer.hpp"
+#include "state/store.hpp"
+#include "support.hpp"
+
+namespace pushback::state {
+namespace {
+
+using namespace std::chrono_literals;
+
+Observation message(std::string sender, std::string recipient, std::string id) {
+  Observation observation;
+  observation.sender = std::move(sender);
+  observation.recipients = {std::move(recipient)};
+  observation.message_id = std::move(id);
+  return observation;
+}
+
+TEST(LmdbStore, SweepExpiresIdleKeys) {
+  testing::TempDir dir;
+  StoreSettings settings;
+  settings.state_dir = dir.path();
+  settings.sweep_batch = 7;  // several steps, so the sweep resumes where it stopped
+  auto clock = std::make_shared<FakeClock>();
+  auto store = open_store(settings, clock);
+  ASSERT_TRUE(store->allow("partner.example"));
+  for (int n = 0; n < 20; ++n) {
+    store->observe(message("old" + std::to_string(n) + "@sales.example", "alice@corp.example", std::to_string(n)));
+  }
+  clock->advance(settings.retention - 24h);
+  store->observe(message("recent@sales.example", "alice@corp.example", "recent"));
+  clock->advance(48h);  // the first twenty are now idle longer than the retention
+  std::size_t deleted = 0;
+  for (int step = 0; step < 40; ++step) deleted += store->maintain();
+  EXPECT_GE(deleted, 20u * 2);  // at least their senders and pairs
+  EXPECT_FALSE(store->peek("old3@sales.example", "alice@corp.example").known);
+  EXPECT_FALSE(store->inspect("old3@sales.example").known);
+  EXPECT_TRUE(store->peek("recent@sales.example", "alice@corp.example").known);
+  EXPECT_EQ(store->allowlist().size(), 1u) << "the allowlist never expires";
+  EXPECT_EQ(store->maintain(), 0u);
+}
+
+TEST(LmdbStore, MaintainerRunsOnItsTimer) {
+  testing::TempDir dir;
+  StoreSettings settings;
+  settings.state_dir = dir.path();
+  auto store = open_store(settings, std::make_shared<SystemClock>());
+  Maintainer maintainer(*store, 5ms);
+  for (int wait = 0; wait < 400 && maintainer.runs() < 3; ++wait) std::this_thread::sleep_for(5ms);
+  EXPECT_GE(maintainer.runs(), 3u);
+}
+
+TEST(LmdbStore, CreatesItsDirectoryOrSaysWhyNot) {
+  testing::TempDir dir;
+  StoreSettings settings;
+  settings.state_dir = dir.path() + "/missing/deeper";
+  EXPECT_NO_THROW(open_store(settings, std::make_shared<SystemClock>()));
+  settings.state_dir = "/proc/version/not-a-dir";
+  EXPECT_THROW(open_store(settings, std::make_shared<SystemClock>()), std::runtime_error);
+}
+
+// Starts the helper, lets it count for a random time, kills it with SIGKILL
+// and returns the last total it reported as committed.
+std::uint32_t run_and_kill(const std::string& dir, std::mt19937& random) {
+  int out[2];
+  EXPECT_EQ(::pipe(out), 0);
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::dup2(out[1], STDOUT_FILENO);
+    ::close(out[0]);
+    ::close(out[1]);
+    ::execl(STATE_CRASH_HELPER, "state_crash_helper", dir.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  ::close(out[1]);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(100 + random() % 400);
+  std::string pending;
+  std::uint32_t last = 0;
+  char buffer[4096];
+  bool killed = false;
+  while (true) {
+    if (!killed && std::chrono::steady_clock::now() >= deadline) {
+      ::kill(pid, SIGKILL);  // mid-transaction, most likely
+      killed = true;
+    }
+    auto got = ::read(out[0], buffer, sizeof buffer);
+    if (got <= 0) break;
+    pending.append(buffer, static_cast<std::size_t>(got));
+    for (auto end = pending.find('\n'); end != std::string::npos; end = pending.find('\n')) {
+      last = static_cast<std::uint32_t>(std::stoul(pending.substr(0, end)));
+      pending.erase(0, end + 1);
+    }
+  }
+  ::close(out[0]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << "the helper stopped on its own: " << status;
+  return last;
+}
+
+TEST(LmdbStore, SurvivesKillNineWhileCounting) {
+  testing::TempDir dir;
+  std::mt19937 random(std::random_device{}());
+  std::uint32_t reported = 0;
+  for (int round = 0; round < 6; ++round) {
+    std::uint32_t last = run_and_kill(dir.path(), random);
+    ASSERT_GT(last, reported) << "round " << round << " counted nothing";
+    reported = last;
+    StoreSettings settings;
+    settings.state_dir = dir.path();
+    auto store = open_store(settings, std::make_shared<SystemClock>());  // opens clean
+    PairSnapshot pair = store->peek("loop@sales.example", "alice@corp.example");
+    ASSERT_TRUE(pair.available);
+    // A process crash loses nothing committed; one message may have been
+    // committed after its total was printed.
+    EXPECT_GE(pair.messages_total, reported) << "round " << round;
+    EXPECT_LE(pair.messages_total, reported + 1) << "round " << round;
+    reported = pair.messages_total;
+    TopReport top = store->top(3);  // reads every record
+    ASSERT_TRUE(top.available);
+    ASSERT_FALSE(top.senders_by_volume.empty());
+    EXPECT_GE(top.senders_by_volume[0].value, reported);
+  }
+}
+
+}  // namespace
+}  // namespace pushback::state

@@ -1,0 +1,177 @@
+// What only the Redis backend has: one round trip per message, expiry by
+// TTL, and an outage that lets mail pass and heals by itself.
+#include <gtest/gtest.h>
+#include <hiredis/hiredis.h>
+#include <spdlog/sinks/ringbuffer_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <thread>
+
+#include "state/store.hpp"
+#include "support.hpp"
+
+namespace pushback::state {
+namespace {
+
+using namespace std::chrono_literals;
+
+class RedisStoreTest : public ::testing::Test {
+ protected:
+  RedisStoreTest() {
+    settings_.backend = BackendKind::redis;
+    settings_.state_dir = dir_.path();
+    settings_.redis.port = redis_.port();
+    settings_.redis.retry_interval = 200ms;
+    store_ = open_store(settings_, clock_);
+  }
+
+  History observe(int n, std::vector<std::string> recipients = {"alice@corp.example", "bob@corp.example"}) {
+    Observation observation;
+    observation.sender = "jim@sales.example";
+    observation.recipients = std::move(recipients);
+    observation.message_id = "m" + std::to_string(n) + "@sales.example";
+    observation.fingerprint = testing::fingerprint(1, static_cast<std::uint32_t>(n), 4);
+    observation.references = {"x" + std::to_string(n) + "@y"};
+    return store_->observe(observation);
+  }
+
+  testing::TempDir dir_;
+  testing::RedisServer redis_;
+  StoreSettings settings_;
+  std::shared_ptr<FakeClock> clock_ = std::make_shared<FakeClock>();
+  std::unique_ptr<Store> store_;
+};
+
+// Commands as MONITOR sees them: a client's own commands and, marked "lua",
+// those its scripts ran.
+class Monitor {
+ public:
+  explicit Monitor(std::uint16_t port) {
+    timeval timeout{1, 0};
+    context_ = redisConnectWithTimeout("127.0.0.1", port, timeout);
+    auto* reply = static_cast<redisReply*>(redisCommand(context_, "MONITOR"));
+    if (reply) freeReplyObject(reply);
+    timeval short_wait{0, 300'000};
+    redisSetTimeout(context_, short_wait);
+  }
+  ~Monitor() { redisFree(context_); }
+
+  // Lines until the server has been quiet for a moment.
+  std::vector<std::string> drain() {
+    std::vector<std::string> lines;
+    void* reply = nullptr;
+    while (redisGetReply(context_, &reply) == REDIS_OK && reply) {
+      auto* r = static_cast<redisReply*>(reply);
+      if (r->type == REDIS_REPLY_STATUS) lines.emplace_back(r->str, r->len);
+      freeReplyObject(r);
+    }
+    return lines;
+  }
+
+ private:
+  redisContext* context_ = nullptr;
+};
+
+TEST_F(RedisStoreTest, OneRoundTripPerMessage) {
+  observe(0);  // connects and loads the script
+  std::uint64_t evalsha = redis_.calls("evalsha");
+  Monitor monitor(redis_.port());
+  constexpr int messages = 50;
+  for (int n = 1; n <= messages; ++n) ASSERT_EQ(observe(n).outcome, Outcome::counted);
+  int client_commands = 0;
+  int script_commands = 0;
+  for (const auto& line : monitor.drain()) {
+    (line.find(" lua]") != std::string::npos ? script_commands : client_commands)++;
+  }
+  EXPECT_EQ(client_commands, messages) << "one command from the client per message";
+  EXPECT_GT(script_commands, messages) << "the work happens inside the script";
+  EXPECT_EQ(redis_.calls("evalsha") - evalsha, static_cast<std::uint64_t>(messages));
+}
+
+TEST_F(RedisStoreTest, EveryCountingKeyExpires) {
+  for (int n = 0; n < 3; ++n) observe(n);
+  Observation reply;
+  reply.direction = Direction::outbound;
+  reply.sender = "alice@corp.example";
+  reply.recipients = {"jim@sales.example"};
+  reply.message_id = "r@corp.example";
+  store_->observe(reply);
+  store_->allow("partner.example");
+  for (const auto& key : redis_.command({"KEYS", "*"})) {
+    auto ttl = std::stoll(redis_.command({"TTL", key}).at(0));
+    bool ranking = key.rfind("pb:top:", 0) == 0;  // pruned by the script instead
+    if (key == "pb:a" || ranking) {
+      EXPECT_EQ(ttl, -1) << key;
+    } else {
+      EXPECT_GT(ttl, 0) << key;
+      EXPECT_LE(ttl, settings_.retention.count() + 86400) << key;
+    }
+  }
+}
+
+TEST_F(RedisStoreTest, OutageLetsMailPassAndCountingResumes) {
+  auto sink = std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(100);
+  auto previous = spdlog::default_logger();
+  spdlog::set_default_logger(std::make_shared<spdlog::logger>("capture", sink));
+
+  ASSERT_EQ(observe(1).outcome, Outcome::counted);
+  redis_.stop();
+  for (int n = 2; n < 12; ++n) {
+    auto started = std::chrono::steady_clock::now();
+    History history = observe(n);
+    EXPECT_EQ(history.outcome, Outcome::unavailable);
+    EXPECT_TRUE(history.pairs.empty());
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 500ms) << "a dead Redis must not stall the milter";
+    EXPECT_FALSE(store_->peek("jim@sales.example", "alice@corp.example").available);
+    std::this_thread::sleep_for(30ms);
+  }
+  EXPECT_FALSE(store_->inspect("jim@sales.example").available);
+
+  redis_.start();  // same port, empty data (no persistence)
+  History resumed;
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    resumed = observe(100 + attempt);
+    if (resumed.outcome == Outcome::counted) break;
+    std::this_thread::sleep_for(20ms);
+  }
+  ASSERT_EQ(resumed.outcome, Outcome::counted);
+  EXPECT_EQ(resumed.pairs.at(0).streak, 1u);
+  EXPECT_EQ(observe(1000).pairs.at(0).streak, 2u);
+
+  int down = 0;
+  int up = 0;
+  for (const auto& line : sink->last_formatted()) {
+    if (line.find("unavailable") != std::string::npos) ++down;
+    if (line.find("reachable again") != std::string::npos) ++up;
+  }
+  spdlog::set_default_logger(previous);
+  EXPECT_EQ(down, 1) << "the outage is logged once when it starts";
+  EXPECT_EQ(up, 1) << "and once when it ends";
+}
+
+TEST_F(RedisStoreTest, StartsWhileRedisIsDown) {
+  redis_.stop();
+  auto store = open_store(settings_, clock_);
+  Observation observation;
+  observation.sender = "jim@sales.example";
+  observation.recipients = {"alice@corp.example"};
+  EXPECT_EQ(store->observe(observation).outcome, Outcome::unavailable);
+  EXPECT_FALSE(store->top(3).available);
+  EXPECT_FALSE(store->allow("x.example"));
+}
+
+TEST_F(RedisStoreTest, TwoServersShareOneView) {
+  // A second mail server: its own process state, the same Redis and key file.
+  auto second = open_store(settings_, clock_);
+  observe(1, {"alice@corp.example"});
+  Observation observation;
+  observation.sender = "jim@sales.example";
+  observation.recipients = {"alice@corp.example"};
+  observation.message_id = "other@sales.example";
+  History history = second->observe(observation);
+  EXPECT_EQ(history.pairs.at(0).streak, 2u);
+  EXPECT_EQ(store_->peek("jim@sales.example", "alice@corp.example").streak, 2u);
+}
+
+}  // namespace
+}  // namespace pushback::state

@@ -1,0 +1,84 @@
+// Bucket series, the record codec and keyed hashing.
+#include <gtest/gtest.h>
+
+#include "state/keyed_hash.hpp"
+#include "state/records.hpp"
+#include "state/series.hpp"
+#include "support.hpp"
+
+namespace pushback::state {
+namespace {
+
+TEST(Series, SumsWindowsAndPrunes) {
+  Series series;
+  series.add(100, 1);
+  series.add(105, 2);
+  series.add(105, 1);
+  series.add(110, 4);
+  EXPECT_EQ(series.sum(110, 1), 4u);
+  EXPECT_EQ(series.sum(110, 6), 7u);   // 105..110
+  EXPECT_EQ(series.sum(110, 11), 8u);  // 100..110
+  EXPECT_EQ(series.sum(104, 5), 1u);   // later buckets are not counted
+  series.add(105, -3);
+  EXPECT_EQ(series.entries().size(), 2u);
+  series.add(99, -1);  // absent: nothing to take
+  series.prune(110, 5);
+  EXPECT_EQ(series.entries().size(), 1u);
+  EXPECT_EQ(series.total(), 4u);
+}
+
+TEST(Records, PairRoundTripIsCompact) {
+  detail::PairRecord pair;
+  pair.touched = 1'730'000'000;
+  pair.first_seen = pair.touched - 86400 * 12;
+  pair.last_seen = pair.touched;
+  pair.last_reply = 0;
+  pair.total = 5;
+  pair.streak = 5;
+  pair.steps = 3;
+  pair.last_tag = 0xdeadbeef;
+  pair.templates = {1, 2, 3};
+  for (std::uint32_t day = 0; day < 5; ++day) pair.messages.add(480'000 + day * 72, 1);
+  std::string bytes = pair.encode();
+  EXPECT_LE(bytes.size(), 48u);
+  detail::PairRecord back = detail::PairRecord::decode(bytes);
+  EXPECT_EQ(back.first_seen, pair.first_seen);
+  EXPECT_EQ(back.last_seen, pair.last_seen);
+  EXPECT_EQ(back.last_reply, 0u);
+  EXPECT_EQ(back.total, 5u);
+  EXPECT_EQ(back.last_tag, 0xdeadbeefu);
+  EXPECT_EQ(back.templates, pair.templates);
+  EXPECT_EQ(back.messages.entries(), pair.messages.entries());
+  // Damaged input decodes to an empty record, never a crash.
+  EXPECT_EQ(detail::PairRecord::decode(bytes.substr(0, 7)).total, 0u);
+  EXPECT_EQ(detail::TemplateRecord::decode("xx").total, 0u);
+}
+
+TEST(KeyedHash, DependsOnKeyKindAndParts) {
+  std::array<std::uint8_t, secret_key_size> key{};
+  KeyedHasher a(key);
+  key[0] = 1;
+  KeyedHasher b(key);
+  EXPECT_NE(a.hash(HashKind::recipient, "alice@corp.example"), b.hash(HashKind::recipient, "alice@corp.example"));
+  EXPECT_NE(a.hash(HashKind::recipient, "x"), a.hash(HashKind::message_id, "x"));
+  EXPECT_NE(a.hash(HashKind::dedup, "ab", "c"), a.hash(HashKind::dedup, "a", "bc"));
+  EXPECT_EQ(a.hash(HashKind::sender, "s"), a.hash(HashKind::sender, "s"));
+  EXPECT_EQ(to_hex(0xabc), "0000000000000abc");
+}
+
+TEST(KeyedHash, KeyFileCreatedOnceWithMode0600) {
+  testing::TempDir dir;
+  KeyedHasher first = KeyedHasher::from_state_dir(dir.path());
+  KeyedHasher again = KeyedHasher::from_state_dir(dir.path());
+  EXPECT_EQ(first.hash(HashKind::recipient, "a"), again.hash(HashKind::recipient, "a"));
+  testing::TempDir other;
+  EXPECT_NE(first.hash(HashKind::recipient, "a"),
+            KeyedHasher::from_state_dir(other.path()).hash(HashKind::recipient, "a"));
+  // A truncated key file is refused rather than silently replaced.
+  std::string path = other.path() + "/" + secret_key_file;
+  ::truncate(path.c_str(), 5);
+  EXPECT_THROW(KeyedHasher::from_state_dir(other.path()), std::runtime_error);
+}
+
+}  // namespace
+}  // namespace pushback::state

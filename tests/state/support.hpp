@@ -1,0 +1,61 @@
+// Test support for the state library: temporary directories, a private
+// redis-server on a free loopback port, and hand-built fingerprints.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "scoring/fingerprint.hpp"
+
+namespace pushback::state::testing {
+
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// redis-server on 127.0.0.1 at a free port, its own directory, no
+// persistence; stopped by its process id.
+class RedisServer {
+ public:
+  RedisServer();
+  ~RedisServer();
+  RedisServer(const RedisServer&) = delete;
+  RedisServer& operator=(const RedisServer&) = delete;
+
+  void start();  // on the same port as before
+  void stop();
+  std::uint16_t port() const { return port_; }
+
+  // A command on a fresh connection; the reply flattened to strings
+  // (nested arrays are flattened too). Throws when Redis cannot be reached.
+  std::vector<std::string> command(const std::vector<std::string>& args) const;
+  // The number of calls of one command from INFO commandstats ("evalsha").
+  std::uint64_t calls(const std::string& name) const;
+  std::uint64_t total_calls() const;  // every command except INFO itself
+
+ private:
+  TempDir dir_;
+  std::uint16_t port_ = 0;
+  pid_t pid_ = -1;
+};
+
+// A fingerprint of template `seed`; `changed` of its 64 MinHash values
+// differ per `variant` (so the estimated Jaccard of two variants is
+// (64 - changed) / 64). Band keys come from the band's values, as LSH does.
+scoring::Fingerprint fingerprint(std::uint32_t seed, std::uint32_t variant = 0, std::size_t changed = 0);
+
+std::string read_file(const std::string& path);
+std::uint16_t free_port();
+
+}  // namespace pushback::state::testing
