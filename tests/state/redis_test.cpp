@@ -1,7 +1,6 @@
 // What only the Redis backend has: one round trip per message, expiry by
 // TTL, and an outage that lets mail pass and heals by itself.
 #include <gtest/gtest.h>
-#include <hiredis/hiredis.h>
 #include <spdlog/sinks/ringbuffer_sink.h>
 #include <spdlog/spdlog.h>
 
@@ -42,40 +41,10 @@ class RedisStoreTest : public ::testing::Test {
   std::unique_ptr<Store> store_;
 };
 
-// Commands as MONITOR sees them: a client's own commands and, marked "lua",
-// those its scripts ran.
-class Monitor {
- public:
-  explicit Monitor(std::uint16_t port) {
-    timeval timeout{1, 0};
-    context_ = redisConnectWithTimeout("127.0.0.1", port, timeout);
-    auto* reply = static_cast<redisReply*>(redisCommand(context_, "MONITOR"));
-    if (reply) freeReplyObject(reply);
-    timeval short_wait{0, 300'000};
-    redisSetTimeout(context_, short_wait);
-  }
-  ~Monitor() { redisFree(context_); }
-
-  // Lines until the server has been quiet for a moment.
-  std::vector<std::string> drain() {
-    std::vector<std::string> lines;
-    void* reply = nullptr;
-    while (redisGetReply(context_, &reply) == REDIS_OK && reply) {
-      auto* r = static_cast<redisReply*>(reply);
-      if (r->type == REDIS_REPLY_STATUS) lines.emplace_back(r->str, r->len);
-      freeReplyObject(r);
-    }
-    return lines;
-  }
-
- private:
-  redisContext* context_ = nullptr;
-};
-
 TEST_F(RedisStoreTest, OneRoundTripPerMessage) {
   observe(0);  // connects and loads the script
   std::uint64_t evalsha = redis_.calls("evalsha");
-  Monitor monitor(redis_.port());
+  testing::Monitor monitor(redis_.port());
   constexpr int messages = 50;
   for (int n = 1; n <= messages; ++n) ASSERT_EQ(observe(n).outcome, Outcome::counted);
   int client_commands = 0;

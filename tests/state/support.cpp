@@ -148,6 +148,32 @@ std::uint64_t RedisServer::total_calls() const {
   return total;
 }
 
+Monitor::Monitor(std::uint16_t port) {
+  timeval timeout{1, 0};
+  auto* context = redisConnectWithTimeout("127.0.0.1", port, timeout);
+  context_ = context;
+  if (!context || context->err) throw std::runtime_error("cannot connect to redis");
+  auto* reply = static_cast<redisReply*>(redisCommand(context, "MONITOR"));
+  if (reply) freeReplyObject(reply);
+  timeval short_wait{0, 300'000};
+  redisSetTimeout(context, short_wait);
+}
+
+Monitor::~Monitor() {
+  if (context_) redisFree(static_cast<redisContext*>(context_));
+}
+
+std::vector<std::string> Monitor::drain() {
+  std::vector<std::string> lines;
+  void* reply = nullptr;
+  while (redisGetReply(static_cast<redisContext*>(context_), &reply) == REDIS_OK && reply) {
+    auto* r = static_cast<redisReply*>(reply);
+    if (r->type == REDIS_REPLY_STATUS) lines.emplace_back(r->str, r->len);
+    freeReplyObject(r);
+  }
+  return lines;
+}
+
 scoring::Fingerprint fingerprint(std::uint32_t seed, std::uint32_t variant, std::size_t changed) {
   scoring::Fingerprint fp;
   fp.empty = false;

@@ -50,6 +50,21 @@ class RedisServer {
   pid_t pid_ = -1;
 };
 
+// Commands as MONITOR sees them: a client's own commands and, marked
+// " lua]", those its scripts ran.
+class Monitor {
+ public:
+  explicit Monitor(std::uint16_t port);
+  ~Monitor();
+  Monitor(const Monitor&) = delete;
+  Monitor& operator=(const Monitor&) = delete;
+  // Lines until the server has been quiet for 300 ms.
+  std::vector<std::string> drain();
+
+ private:
+  void* context_ = nullptr;
+};
+
 // A fingerprint of template `seed`; `changed` of its 64 MinHash values
 // differ per `variant` (so the estimated Jaccard of two variants is
 // (64 - changed) / 64). Band keys come from the band's values, as LSH does.
