@@ -91,8 +91,32 @@ bool in(std::string_view word, auto const& list) {
   return std::find(list.begin(), list.end(), word) != list.end();
 }
 
+// A set of short words with a 4096-bit filter on (length, first, last byte)
+// in front, so that most words are turned away without hashing.
+class WordSet {
+ public:
+  template <typename List>
+  explicit WordSet(const List& words) : set_(words.begin(), words.end()) {
+    for (auto word : words) filter_[slot(word) / 64] |= std::uint64_t{1} << (slot(word) % 64);
+  }
+  bool contains(std::string_view word) const {
+    if (word.empty()) return false;
+    auto at = slot(word);
+    return (filter_[at / 64] >> (at % 64) & 1U) != 0 && set_.contains(word);
+  }
+
+ private:
+  static std::size_t slot(std::string_view word) {
+    auto first = static_cast<unsigned char>(word.front());
+    auto last = static_cast<unsigned char>(word.back());
+    return (word.size() * 131 + first * 31 + last * 7) % 4096;
+  }
+  std::unordered_set<std::string_view> set_;
+  std::array<std::uint64_t, 64> filter_{};
+};
+
 bool is_date_word(std::string_view word) {
-  static const std::unordered_set<std::string_view> set(date_words.begin(), date_words.end());
+  static const WordSet set(date_words);
   return set.contains(word);
 }
 
@@ -118,9 +142,12 @@ std::string fold_words(std::string_view text) {
     std::size_t mark = out.size();
     if (!out.empty()) out.push_back(' ');
     if (ascii) {
+      std::size_t base = out.size();
+      out.resize(base + (end - at));
+      char* to = out.data() + base;
       for (std::size_t i = at; i < end; ++i) {
         char c = text[i];
-        out.push_back((c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c);
+        *to++ = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
       }
     } else {
       std::string folded = fold_text(text.substr(at, end - at));
@@ -219,7 +246,20 @@ std::string_view url_host(std::string_view chunk) {
 class Builder {
  public:
   Builder(const Personalisation& personalisation, std::size_t max_tokens)
-      : personalisation_(personalisation), max_tokens_(max_tokens) {}
+      : personalisation_(personalisation), max_tokens_(max_tokens) {
+    // First and last bytes of the personal words: most words need no lookup.
+    auto mark = [this](const std::vector<std::string>& words, bool last_too) {
+      for (const auto& word : words) {
+        if (word.empty()) continue;
+        maybe_personal_[static_cast<unsigned char>(word.front())] = true;
+        if (last_too) maybe_personal_[static_cast<unsigned char>(word.back())] = true;
+      }
+    };
+    mark(personalisation.recipient_names, false);
+    mark(personalisation.sender_names, false);
+    mark(personalisation.company_words, false);
+    mark(personalisation.company_labels, true);
+  }
 
   // One word or mask; equal masks in a row, and numbers with dates, collapse.
   void push(std::string_view token) {
@@ -242,8 +282,18 @@ class Builder {
   }
 
   void push_word(std::string_view word) {
+    bool maybe_personal = maybe_personal_[static_cast<unsigned char>(word.front())] ||
+                          maybe_personal_[static_cast<unsigned char>(word.back())];
     if (std::any_of(word.begin(), word.end(), [](char c) { return c >= '0' && c <= '9'; })) {
       push(mask::number);
+    } else if (!maybe_personal) {
+      if (is_date_word(word)) {
+        push(mask::date);
+      } else if (last_ == mask::company && is_company_designator(word)) {
+        push(mask::company);
+      } else {
+        push(word);
+      }
     } else if (personalisation_.is_recipient_name(word)) {
       push(mask::name);
     } else if (personalisation_.is_company(word) || (last_ == mask::company && is_company_designator(word))) {
@@ -289,6 +339,7 @@ class Builder {
   }
 
   const Personalisation& personalisation_;
+  std::array<bool, 256> maybe_personal_{};
   std::size_t max_tokens_;
   NormalisedText result_;
   std::string_view last_;

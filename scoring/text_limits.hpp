@@ -27,7 +27,7 @@ struct TextLimits {
   std::size_t tokens = 4096;
   // Words of quoted history kept: the latest quoted message comes first and
   // is what links a follow-up to its step ("quoted_tokens").
-  std::size_t quoted_tokens = 1024;
+  std::size_t quoted_tokens = 512;
 };
 
 // The names recorded in limits_hit, one per field above.
