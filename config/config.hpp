@@ -4,8 +4,11 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "config/data_files.hpp"
 
 #include "config/socket_spec.hpp"
 
@@ -40,6 +43,25 @@ struct HeaderSettings {
   std::int64_t max_report_length = 0;
 };
 
+struct AnalysisSettings {
+  std::string phrases_file;   // resolved path of the follow-up lexicon
+  std::string markers_file;   // resolved path of the outreach markers
+  std::string phrase_engine;  // "vectorscan" or "re2_set"
+  // Loaded with the configuration, so that check-config and reload validate them.
+  std::shared_ptr<const PhraseLexicon> lexicon;
+  std::shared_ptr<const OutreachMarkers> markers;
+};
+
+// Weights of the symbols: what an analyser's evidence is worth in the score.
+struct SymbolWeights {
+  double followup_phrase = 0;      // times the strongest matched phrase weight (0..1)
+  double outreach_platform = 0;    // times the marker weight
+  double tracking_pixel = 0;
+  double link_tracking = 0;
+  double booking_link = 0;
+  double reply_without_thread = 0;
+};
+
 struct MetricsSettings {
   bool enabled = true;
   std::string listen;             // HOST:PORT
@@ -51,6 +73,8 @@ struct Config {
   MilterSettings milter;
   LogSettings log;
   HeaderSettings headers;
+  AnalysisSettings analysis;
+  SymbolWeights weights;
   MetricsSettings metrics;
 };
 

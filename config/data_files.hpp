@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "config/load.hpp"
+#include "config/error.hpp"
 
 namespace pushback::config {
 

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <map>
 #include <charconv>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <toml++/toml.h>
@@ -163,6 +164,26 @@ class Loader {
     }
   }
 
+  // Loads the data files the configuration names; their own errors carry
+  // their own file and line.
+  void load_data_files() {
+    auto& analysis = config_.analysis;
+    analysis.phrases_file = resolve_data_file(analysis.phrases_file, "followup_phrases.toml");
+    analysis.markers_file = resolve_data_file(analysis.markers_file, "outreach_markers.toml");
+    auto phrases = load_phrase_lexicon_file(analysis.phrases_file);
+    if (phrases.ok()) {
+      analysis.lexicon = std::make_shared<const PhraseLexicon>(std::move(*phrases.lexicon));
+    } else {
+      report_data_errors(phrases.errors, "analysis.phrases_file");
+    }
+    auto markers = load_outreach_markers_file(analysis.markers_file);
+    if (markers.ok()) {
+      analysis.markers = std::make_shared<const OutreachMarkers>(std::move(*markers.markers));
+    } else {
+      report_data_errors(markers.errors, "analysis.markers_file");
+    }
+  }
+
   // Checks that involve more than one key, reported at the first key's line.
   void check_across_keys() {
     const auto& metrics = config_.metrics;
@@ -178,6 +199,30 @@ class Loader {
   }
 
   Config& config() { return config_; }
+
+  // A data file path: as configured (relative to the configuration file), or
+  // the shipped file from the installed data directory, falling back to the
+  // source tree for a build that was not installed.
+  std::string resolve_data_file(const std::string& configured, const char* name) const {
+    namespace fs = std::filesystem;
+    if (!configured.empty()) {
+      fs::path path(configured);
+      if (path.is_relative()) path = fs::path(source_).parent_path() / path;
+      return path.string();
+    }
+    for (const char* dir : {PUSHBACK_DATA_DIR, PUSHBACK_SOURCE_DATA_DIR}) {
+      std::error_code ec;
+      if (fs::exists(fs::path(dir) / name, ec)) return (fs::path(dir) / name).string();
+    }
+    return (fs::path(PUSHBACK_DATA_DIR) / name).string();
+  }
+
+  void report_data_errors(const std::vector<ConfigError>& errors, const std::string& key) {
+    for (const auto& data_error : errors) {
+      errors_.push_back(data_error);
+      if (errors_.back().key.empty()) errors_.back().key = key;
+    }
+  }
   std::vector<ConfigError>& errors() { return errors_; }
 
  private:
@@ -207,9 +252,9 @@ std::string ConfigError::to_string() const {
 }
 
 std::shared_ptr<const Config> default_config() {
-  auto config = std::make_shared<Config>();
-  apply_defaults(*config);
-  return config;
+  auto result = load_config_text("", "(defaults)");
+  if (!result.ok()) throw std::runtime_error("the defaults do not load: " + result.errors.front().to_string());
+  return result.config;
 }
 
 LoadResult load_config_text(std::string_view text, const std::string& source_name) {
@@ -220,6 +265,7 @@ LoadResult load_config_text(std::string_view text, const std::string& source_nam
     auto table = toml::parse(text, source_name);
     loader.walk(table, "");
     loader.check_across_keys();
+    if (loader.errors().empty()) loader.load_data_files();
   } catch (const toml::parse_error& e) {
     loader.error(e.source().begin.line, "", std::string(e.description()));
   }

@@ -9,18 +9,10 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "config/error.hpp"
 
 namespace pushback::config {
 
-struct ConfigError {
-  std::string file;
-  std::uint32_t line = 0;  // 0: the whole file
-  std::string key;         // empty: not about one key
-  std::string message;
-
-  // "FILE:LINE: KEY: MESSAGE", the form editors and admins expect.
-  std::string to_string() const;
-};
 
 struct LoadResult {
   std::shared_ptr<const Config> config;  // null when there are errors

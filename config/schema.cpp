@@ -106,6 +106,41 @@ std::vector<KeyInfo> build_schema() {
        .min = 100, .max = 16000,
        .apply = [](Config& c, const Value& v) { c.headers.max_report_length = as<std::int64_t>(v); }});
 
+  // [analysis]
+  add({.path = "analysis.phrases_file", .kind = ValueKind::string, .default_toml = R"("")",
+       .doc = "Follow-up phrase lexicon (TOML); empty uses followup_phrases.toml from the installed data directory.",
+       .apply = [](Config& c, const Value& v) { c.analysis.phrases_file = as<std::string>(v); }});
+  add({.path = "analysis.markers_file", .kind = ValueKind::string, .default_toml = R"("")",
+       .doc = "Sales-engagement markers (TOML); empty uses outreach_markers.toml from the installed data directory.",
+       .apply = [](Config& c, const Value& v) { c.analysis.markers_file = as<std::string>(v); }});
+  add({.path = "analysis.phrase_engine", .kind = ValueKind::string, .default_toml = R"("vectorscan")",
+       .doc = "Multi-pattern engine for the lexicon: vectorscan (faster, measured) or re2_set.",
+       .choices = {"vectorscan", "re2_set"},
+       .apply = [](Config& c, const Value& v) { c.analysis.phrase_engine = as<std::string>(v); }});
+
+  // [weights]
+  auto weight = [&add](std::string_view path, std::string_view default_toml, std::string_view doc,
+                       double SymbolWeights::*field) {
+    add({.path = path, .kind = ValueKind::number, .default_toml = default_toml, .doc = doc, .min = -100, .max = 100,
+         .apply = [field](Config& c, const Value& v) {
+           c.weights.*field = as<double>(v);
+         }});
+  };
+  weight("weights.followup_phrase", "4.0",
+         "FOLLOWUP_PHRASE: follow-up wording in the new text, times the strongest phrase's lexicon weight (0 to 1).",
+         &SymbolWeights::followup_phrase);
+  weight("weights.outreach_platform", "3.0", "OUTREACH_PLATFORM: a sales-engagement platform's header, times its weight.",
+         &SymbolWeights::outreach_platform);
+  weight("weights.tracking_pixel", "2.0", "TRACKING_PIXEL: an open-tracking image, times its weight.",
+         &SymbolWeights::tracking_pixel);
+  weight("weights.link_tracking", "1.0", "LINK_TRACKING: links through a click-tracking host, times its weight.",
+         &SymbolWeights::link_tracking);
+  weight("weights.booking_link", "0.5", "BOOKING_LINK: a meeting-booking link, times its weight.",
+         &SymbolWeights::booking_link);
+  weight("weights.reply_without_thread", "1.5",
+         "REPLY_WITHOUT_THREAD: a Re: subject with no In-Reply-To or References.",
+         &SymbolWeights::reply_without_thread);
+
   // [metrics]
   add({.path = "metrics.enabled", .kind = ValueKind::boolean, .default_toml = "true",
        .doc = "Serve Prometheus metrics over HTTP at metrics.listen, path /metrics.",

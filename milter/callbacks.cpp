@@ -15,7 +15,7 @@ namespace {
 
 // libmilter's callbacks carry no user pointer: these are the one link from them
 // to the daemon, set once before smfi_main() starts any thread.
-ConfigHolder* config_holder = nullptr;
+RuntimeHolder* runtime_holder = nullptr;
 metrics::PushbackMetrics* daemon_metrics = nullptr;
 
 constexpr unsigned long required_actions = SMFIF_ADDHDRS | SMFIF_CHGHDRS;
@@ -66,7 +66,7 @@ sfsistat to_sfsistat(Status status) {
 // The connection's session, created on first use: close may be the only callback.
 Session& session_of(SMFICTX* ctx) {
   if (auto* session = static_cast<Session*>(smfi_getpriv(ctx))) return *session;
-  auto session = std::make_unique<Session>(config_holder->get(), *daemon_metrics);
+  auto session = std::make_unique<Session>(runtime_holder->get(), *daemon_metrics);
   if (smfi_setpriv(ctx, session.get()) != MI_SUCCESS) throw std::runtime_error("smfi_setpriv failed");
   return *session.release();
 }
@@ -178,8 +178,8 @@ sfsistat on_close(SMFICTX* ctx) {
 
 }  // namespace
 
-bool register_callbacks(ConfigHolder& configs, metrics::PushbackMetrics& metrics) {
-  config_holder = &configs;
+bool register_callbacks(RuntimeHolder& runtimes, metrics::PushbackMetrics& metrics) {
+  runtime_holder = &runtimes;
   daemon_metrics = &metrics;
   static smfiDesc description = {
       .xxfi_name = const_cast<char*>("pushback"),

@@ -4,12 +4,12 @@
 #pragma once
 
 #include "metrics/pushback_metrics.hpp"
-#include "milter/config_holder.hpp"
+#include "milter/runtime.hpp"
 
 namespace pushback::milter {
 
-// Registers the callbacks with libmilter; `configs` and `metrics` must outlive
+// Registers the callbacks with libmilter; `runtimes` and `metrics` must outlive
 // smfi_main(). Returns false (after logging why) when libmilter refuses.
-bool register_callbacks(ConfigHolder& configs, metrics::PushbackMetrics& metrics);
+bool register_callbacks(RuntimeHolder& runtimes, metrics::PushbackMetrics& metrics);
 
 }  // namespace pushback::milter

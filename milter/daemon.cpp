@@ -21,7 +21,7 @@
 #include "build_info.hpp"
 #include "config/load.hpp"
 #include "milter/callbacks.hpp"
-#include "milter/config_holder.hpp"
+#include "milter/runtime.hpp"
 #include "milter/logging.hpp"
 #include "metrics/http_server.hpp"
 #include "metrics/pushback_metrics.hpp"
@@ -33,21 +33,7 @@ namespace {
 constexpr int exit_config = 78;  // EX_CONFIG
 constexpr int exit_os = 71;      // EX_OSERR
 
-config::LoadResult load(const DaemonOptions& options) {
-  auto result = config::load_config_file(options.config_path);
-  if (!result.ok() || !options.socket) return result;
-  std::string error;
-  auto spec = config::parse_socket_spec(*options.socket, error);
-  if (!spec) {
-    result.errors.push_back({"--socket", 0, "", error});
-    result.config.reset();
-    return result;
-  }
-  auto patched = std::make_shared<config::Config>(*result.config);
-  patched->milter.socket = *spec;
-  result.config = patched;
-  return result;
-}
+RuntimeLoad load(const DaemonOptions& options) { return load_runtime(options.config_path, options.socket); }
 
 bool write_pid_file(const std::string& path) {
   std::ofstream out(path, std::ios::trunc);
@@ -128,7 +114,7 @@ bool daemonise() {
 // when it validates; an invalid one is logged and the old one stays.
 class ReloadThread {
  public:
-  ReloadThread(const DaemonOptions& options, ConfigHolder& holder, metrics::PushbackMetrics& metrics)
+  ReloadThread(const DaemonOptions& options, RuntimeHolder& holder, metrics::PushbackMetrics& metrics)
       : metrics_(metrics), thread_([this, &options, &holder] { run(options, holder); }) {}
   ~ReloadThread() {
     stop_ = true;
@@ -136,7 +122,7 @@ class ReloadThread {
   }
 
  private:
-  void run(const DaemonOptions& options, ConfigHolder& holder) {
+  void run(const DaemonOptions& options, RuntimeHolder& holder) {
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGUSR1);
@@ -145,18 +131,19 @@ class ReloadThread {
       if (sigtimedwait(&set, nullptr, &tick) != SIGUSR1) continue;
       auto result = load(options);
       if (!result.ok()) {
-        for (const auto& error : result.errors) spdlog::error("reload: {}", error.to_string());
+        for (const auto& error : result.errors) spdlog::error("reload: {}", error);
         spdlog::error("reload failed; keeping the previous configuration");
         metrics_.config_reloads.with({"failure"}).add();
         continue;
       }
-      auto previous = holder.get();
-      if (previous->milter.socket.libmilter_form() != result.config->milter.socket.libmilter_form() ||
-          previous->milter.user != result.config->milter.user) {
-        spdlog::warn("reload: milter.socket and milter.user take effect only after a restart");
+      const auto& previous = *holder.get()->config;
+      const auto& next = *result.runtime->config;
+      if (previous.milter.socket.libmilter_form() != next.milter.socket.libmilter_form() ||
+          previous.milter.user != next.milter.user || previous.metrics.listen != next.metrics.listen) {
+        spdlog::warn("reload: milter.socket, milter.user and metrics.listen take effect only after a restart");
       }
-      set_log_level(result.config->log);
-      holder.set(result.config);
+      set_log_level(next.log);
+      holder.set(result.runtime);
       metrics_.config_reloads.with({"success"}).add();
       spdlog::info("configuration reloaded from {}", options.config_path);
     }
@@ -172,10 +159,10 @@ class ReloadThread {
 int run_daemon(const DaemonOptions& options) {
   auto loaded = load(options);
   if (!loaded.ok()) {
-    for (const auto& error : loaded.errors) std::fprintf(stderr, "pushback: %s\n", error.to_string().c_str());
+    for (const auto& error : loaded.errors) std::fprintf(stderr, "pushback: %s\n", error.c_str());
     return exit_config;
   }
-  auto config = loaded.config;
+  auto config = loaded.runtime->config;
   configure_logging(config->log);
 
   // Blocked before any thread exists: SIGUSR1 is taken only by the reload
@@ -196,7 +183,7 @@ int run_daemon(const DaemonOptions& options) {
     return exit_os;
   }
 
-  ConfigHolder holder(config);
+  RuntimeHolder holder(loaded.runtime);
   metrics::PushbackMetrics metrics;
   if (!register_callbacks(holder, metrics) || !open_socket(config->milter) || !drop_privileges(config->milter)) {
     return exit_os;

@@ -28,8 +28,8 @@ std::string macro_or(Mta& mta, std::string_view name, std::string fallback = {})
 
 }  // namespace
 
-Session::Session(std::shared_ptr<const config::Config> config, metrics::PushbackMetrics& metrics)
-    : config_(std::move(config)), metrics_(metrics) {
+Session::Session(std::shared_ptr<const Runtime> runtime, metrics::PushbackMetrics& metrics)
+    : runtime_(std::move(runtime)), config_(runtime_->config.get()), metrics_(metrics) {
   metrics_.connections_open.add(1);
 }
 
@@ -111,7 +111,7 @@ Status Session::on_end_of_message(Mta& mta) {
   }
 
   remove_forged_headers(mta);
-  scoring::Analysis analysis = scoring::analyse(message_);
+  scoring::Analysis analysis = runtime_->analyzer->analyse(message_);
   double score = scoring::total_score(analysis.symbols);
   mta.add_header("X-Pushback-Score", scoring::format_score(score));
   if (config_->headers.add_report) {

@@ -12,6 +12,7 @@
 #include "config/config.hpp"
 #include "metrics/pushback_metrics.hpp"
 #include "milter/mta.hpp"
+#include "milter/runtime.hpp"
 #include "scoring/message.hpp"
 
 namespace pushback::milter {
@@ -26,7 +27,7 @@ struct NoReplySteps {
 
 class Session {
  public:
-  Session(std::shared_ptr<const config::Config> config, metrics::PushbackMetrics& metrics);
+  Session(std::shared_ptr<const Runtime> runtime, metrics::PushbackMetrics& metrics);
   ~Session();
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
@@ -49,7 +50,7 @@ class Session {
   // The status a callback returns when it has nothing to say at `step`.
   Status quiet(bool no_reply) const { return no_reply ? Status::no_reply : Status::proceed; }
 
-  const config::Config& config() const { return *config_; }
+  const config::Config& config() const { return *runtime_->config; }
   const scoring::Message& message() const { return message_; }
 
  private:
@@ -58,7 +59,8 @@ class Session {
   Status failure_status() const;
   void remove_forged_headers(Mta& mta);
 
-  std::shared_ptr<const config::Config> config_;  // pinned for the whole connection
+  std::shared_ptr<const Runtime> runtime_;  // pinned for the whole connection
+  const config::Config* config_;           // runtime_->config, for brevity
   metrics::PushbackMetrics& metrics_;
   NoReplySteps no_reply_;
   std::string connect_addr_;

@@ -82,6 +82,7 @@ TextFeatures extract_text_features(const Message& message, const TextLimits& lim
   NormalisedText quoted = normalise_text(split.quoted, personalisation, limits.quoted_tokens);
   if (fresh.tokens_hit) note_limit(features.limits_hit, limit_name::tokens);
   if (quoted.tokens_hit) note_limit(features.limits_hit, limit_name::quoted_tokens);
+  features.written_text = split.new_text;
   features.new_text = std::move(fresh.text);
   features.quoted_text = std::move(quoted.text);
   features.fingerprint = fingerprint_text(features.new_text);

@@ -12,7 +12,7 @@ from harness import Postfix, Pushback, SmtpSink, make_world_readable_tempdir, wa
 BINARY = os.environ["PUSHBACK_BIN"]
 
 
-def message(subject: str, body: str = "Hello,\r\nJust checking in.\r\n", extra: str = "") -> str:
+def message(subject: str, body: str = "Hello,\r\nThe report is attached.\r\n", extra: str = "") -> str:
     return (f"From: Vendor <vendor@sales.example>\r\nTo: Alice <alice@corp.example>\r\n"
             f"Subject: {subject}\r\nMessage-ID: <{time.time_ns()}@sales.example>\r\n{extra}\r\n{body}")
 
@@ -39,11 +39,11 @@ class PostfixEndToEnd(unittest.TestCase):
         self.postfix.send("vendor@sales.example", ["alice@corp.example"],
                           message("Re: our call", extra="X-Pushback-Score: -100.0\r\nX-PUSHBACK-Verdict: pass\r\n"))
         [got] = self.delivered(before)
-        self.assertEqual(got.get_all("X-Pushback-Score"), ["1.0"])
+        self.assertEqual(got.get_all("X-Pushback-Score"), ["1.5"])
         self.assertIsNone(got.get("X-Pushback-Verdict"))
-        self.assertIn("REPLY_WITHOUT_THREAD(1.0)[Re: subject with no In-Reply-To or References]",
+        self.assertIn("REPLY_WITHOUT_THREAD(1.5)[Re: subject with no In-Reply-To or References]",
                       " ".join(str(got["X-Pushback-Report"]).split()))
-        self.assertIn("Just checking in.", got.get_content())
+        self.assertIn("The report is attached.", got.get_content())
 
     def test_several_messages_on_one_connection(self):
         before = len(self.sink.messages())
@@ -52,7 +52,7 @@ class PostfixEndToEnd(unittest.TestCase):
                 client.sendmail("vendor@sales.example", ["alice@corp.example"], message(subject))
         got = sorted(self.delivered(before, 3), key=lambda m: str(m["Subject"]))
         self.assertEqual([(str(m["Subject"]), str(m["X-Pushback-Score"])) for m in got],
-                         [("RE: three", "1.0"), ("Re: one", "1.0"), ("two", "0.0")])
+                         [("RE: three", "1.5"), ("Re: one", "1.5"), ("two", "0.0")])
 
     def test_large_body_is_delivered_whole_and_flagged(self):
         before = len(self.sink.messages())
@@ -142,7 +142,7 @@ class ReloadAndUnixSocket(unittest.TestCase):
             wait_until(lambda: "configuration reloaded" in pushback.log(), 10, "the reload")
             postfix.send("vendor@sales.example", ["alice@corp.example"], message("Re: after"))
             got = sink.wait_for(2)[1]
-            self.assertEqual(str(got["X-Pushback-Score"]), "1.0")
+            self.assertEqual(str(got["X-Pushback-Score"]), "1.5")
             self.assertIsNone(got["X-Pushback-Report"])
 
             pushback.config_path.write_text("[headers]\nadd_report = \"maybe\"\n")
@@ -151,7 +151,7 @@ class ReloadAndUnixSocket(unittest.TestCase):
             self.assertIn(f"{pushback.config_path}:2: headers.add_report: expected true or false", pushback.log())
             postfix.send("vendor@sales.example", ["alice@corp.example"], message("Re: still"))
             got = sink.wait_for(3)[2]
-            self.assertEqual(str(got["X-Pushback-Score"]), "1.0")
+            self.assertEqual(str(got["X-Pushback-Score"]), "1.5")
             self.assertIsNone(got["X-Pushback-Report"])
             self.assertTrue(pushback.process.running())
         finally:

@@ -13,7 +13,7 @@ from sendmail_mta import Sendmail, available, milter_line
 BINARY = os.environ["PUSHBACK_BIN"]
 
 
-def message(subject: str, body: str = "Hello,\r\nJust checking in.\r\n", extra: str = "") -> str:
+def message(subject: str, body: str = "Hello,\r\nThe report is attached.\r\n", extra: str = "") -> str:
     return (f"From: Vendor <vendor@sales.example>\r\nTo: Alice <alice@corp.example>\r\n"
             f"Subject: {subject}\r\nMessage-ID: <{time.time_ns()}@sales.example>\r\n{extra}\r\n{body}")
 
@@ -75,9 +75,9 @@ class Filtering(unittest.TestCase):
     def test_headers_are_added(self):
         self.send(message("Re: our call"))
         [got] = self.delivered()
-        self.assertEqual(got.get_all("X-Pushback-Score"), ["1.0"])
-        self.assertIn("REPLY_WITHOUT_THREAD(1.0)[Re: subject with no In-Reply-To or References]", report_of(got))
-        self.assertIn("Just checking in.", got.get_content())
+        self.assertEqual(got.get_all("X-Pushback-Score"), ["1.5"])
+        self.assertIn("REPLY_WITHOUT_THREAD(1.5)[Re: subject with no In-Reply-To or References]", report_of(got))
+        self.assertIn("The report is attached.", got.get_content())
         # Sendmail's own trace header is kept.
         self.assertIn("by mx.pushback-test.example", " ".join(map(str, got.get_all("Received"))))
 
@@ -86,7 +86,7 @@ class Filtering(unittest.TestCase):
                   "X-PUSHBACK-Score: -50.0\r\nX-Pushback-Verdict: pass\r\n")
         self.send(message("Re: our call", extra=forged))
         [got] = self.delivered()
-        self.assertEqual(got.get_all("X-Pushback-Score"), ["1.0"])
+        self.assertEqual(got.get_all("X-Pushback-Score"), ["1.5"])
         self.assertEqual(len(got.get_all("X-Pushback-Report")), 1)
         self.assertNotIn("ALL_GOOD", report_of(got))
         self.assertIsNone(got["X-Pushback-Verdict"])
@@ -99,7 +99,7 @@ class Filtering(unittest.TestCase):
                                                  message(subject).encode()), {})
         got = sorted(self.delivered(2), key=lambda m: str(m["Subject"]))
         self.assertEqual([(str(m["Subject"]), m.get_all("X-Pushback-Score")) for m in got],
-                         [("Re: one", ["1.0"]), ("two", ["0.0"])])
+                         [("Re: one", ["1.5"]), ("two", ["0.0"])])
         self.assertIn("REPLY_WITHOUT_THREAD", report_of(got[0]))
         self.assertNotIn("REPLY_WITHOUT_THREAD", report_of(got[1]))
 

@@ -48,10 +48,12 @@ class RecordingMta : public Mta {
 
 metrics::PushbackMetrics test_metrics;
 
-std::shared_ptr<const config::Config> config_with(const std::string& text) {
+std::shared_ptr<const Runtime> config_with(const std::string& text) {
   auto result = config::load_config_text(text, "test.toml");
   EXPECT_TRUE(result.ok());
-  return result.config;
+  auto runtime = make_runtime(result.config);
+  EXPECT_TRUE(runtime.ok());
+  return runtime.runtime;
 }
 
 void send_message(Session& session, RecordingMta& mta, const std::string& subject, const std::string& body,
@@ -66,20 +68,20 @@ void send_message(Session& session, RecordingMta& mta, const std::string& subjec
 }
 
 TEST(Session, AddsScoreAndReport) {
-  Session session(config::default_config(), test_metrics);
+  Session session(config_with(""), test_metrics);
   RecordingMta mta;
   mta.macros["i"] = "ABC123";
   send_message(session, mta, "Re: quick question", "Hi there\r\n");
   EXPECT_EQ(session.on_end_of_message(mta), Status::proceed);
-  EXPECT_EQ(mta.header("X-Pushback-Score"), "1.0");
-  EXPECT_EQ(mta.header("X-Pushback-Report"), "REPLY_WITHOUT_THREAD(1.0)[Re: subject with no In-Reply-To or References]");
+  EXPECT_EQ(mta.header("X-Pushback-Score"), "1.5");
+  EXPECT_EQ(mta.header("X-Pushback-Report"), "REPLY_WITHOUT_THREAD(1.5)[Re: subject with no In-Reply-To or References]");
   auto page = test_metrics.render("test");
   EXPECT_NE(page.find("pushback_symbols_total{symbol=\"REPLY_WITHOUT_THREAD\"} "), std::string::npos) << page;
   EXPECT_NE(page.find("pushback_connections_open 1\n"), std::string::npos) << page;
 }
 
 TEST(Session, RemovesForgedHeadersHighestIndexFirst) {
-  Session session(config::default_config(), test_metrics);
+  Session session(config_with(""), test_metrics);
   RecordingMta mta;
   session.on_mail_from(mta, "<a@b.example>");
   session.on_header("X-Pushback-Score", "-100");
@@ -122,7 +124,7 @@ TEST(Session, SameResultHoweverTheBodyIsSplit) {
 }
 
 TEST(Session, SeveralMessagesAndAbortStartClean) {
-  Session session(config::default_config(), test_metrics);
+  Session session(config_with(""), test_metrics);
   RecordingMta mta;
   send_message(session, mta, "Re: one", "body one\r\n");
   session.on_abort();
@@ -136,7 +138,7 @@ TEST(Session, SeveralMessagesAndAbortStartClean) {
 }
 
 TEST(Session, FailureFollowsConfiguredAction) {
-  Session accepting(config::default_config(), test_metrics);
+  Session accepting(config_with(""), test_metrics);
   EXPECT_EQ(accepting.fail(nullptr, "test", "boom"), Status::accept);
   Session tempfailing(config_with("[milter]\non_error = \"tempfail\"\n"), test_metrics);
   RecordingMta mta;
