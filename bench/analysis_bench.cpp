@@ -16,6 +16,9 @@ std::atomic<std::uint64_t> allocated_bytes{0};
 std::atomic<std::uint64_t> allocation_count{0};
 }  // namespace
 
+// GCC pairs malloc with the replaced operator new and warns on free.
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+
 void* operator new(std::size_t size) {
   allocated_bytes.fetch_add(size, std::memory_order_relaxed);
   allocation_count.fetch_add(1, std::memory_order_relaxed);
