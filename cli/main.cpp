@@ -28,9 +28,17 @@ int main(int argc, char** argv) {
       ->default_str("markdown")
       ->check(CLI::IsMember({"markdown", "roff"}));
 
+  pushback::cli::ScanOptions scan_options;
+  auto* scan = app.add_subcommand("scan", "Analyse messages (files, directories, mbox, Maildir) as the milter would");
+  scan->add_option("--config,-c", scan_options.config_path, "Configuration file (default: built-in defaults)");
+  scan->add_flag("--json", scan_options.json, "One JSON object per message (see docs/scan.md)");
+  scan->add_flag("--explain", scan_options.explain, "Also show the phrases, markers and normalised text behind each symbol");
+  scan->add_option("paths", scan_options.paths, "Files, directories, mbox files or Maildirs")->required();
+
   CLI11_PARSE(app, argc, argv);
 
   if (milter->parsed()) return pushback::milter::run_daemon(daemon);
+  if (scan->parsed()) return pushback::cli::scan(scan_options);
   if (check->parsed()) return pushback::cli::check_config(check_files, check->count("--schema") ? (schema_format.empty() ? "markdown" : schema_format) : "");
   return 2;
 }
