@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "config/data_files.hpp"
+#include "config/network.hpp"
 
 #include "config/socket_spec.hpp"
 
@@ -60,6 +61,73 @@ struct SymbolWeights {
   double link_tracking = 0;
   double booking_link = 0;
   double reply_without_thread = 0;
+  double unanswered_streak = 0;    // per unanswered message after the first
+  double pair_rate = 0;            // per message over pair_rate_messages in a window
+  double sender_rate = 0;          // once the sender reached sender_rate_recipients
+  double template_bulk = 0;        // once the template reached template_bulk_recipients
+  double fake_reply = 0;
+  double sequence_step = 0;
+  double dialogue = 0;             // negative: the recipient wrote to the sender
+};
+
+// Where the graded symbols start.
+struct SymbolLimits {
+  std::int64_t unanswered_streak_cap = 0;     // messages counted at most
+  std::int64_t pair_rate_messages = 0;        // per shortest window
+  std::int64_t sender_rate_recipients = 0;    // distinct recipients in the shortest window
+  std::int64_t template_bulk_recipients = 0;  // distinct recipients in the longest window
+};
+
+struct StateSettings {
+  std::string backend;  // "lmdb" or "redis"
+  std::string dir;
+  std::vector<std::chrono::seconds> windows;
+  std::chrono::seconds retention{0};
+  std::chrono::seconds dedup_window{0};
+  std::chrono::seconds sync_interval{0};
+  std::string durability;  // "periodic" or "commit"
+  std::int64_t map_size = 0;
+  FailureAction on_unavailable = FailureAction::accept;
+  double template_similarity = 0;
+  std::string redis_host;
+  std::int64_t redis_port = 0;
+  std::int64_t redis_db = 0;
+  std::string redis_password;
+  std::string redis_key_prefix;
+  std::int64_t redis_connect_timeout_ms = 0;
+  std::int64_t redis_command_timeout_ms = 0;
+  std::int64_t redis_pool_size = 0;
+};
+
+// Which mail is ours going out: from an internal domain, and from an
+// authenticated client or a trusted network.
+struct DirectionSettings {
+  std::vector<std::string> internal_domains;  // lower case
+  std::vector<Network> trusted_networks;
+  bool authenticated_is_outbound = true;
+};
+
+enum class Mode { enforce, monitor };
+
+struct PolicySettings {
+  Mode mode = Mode::enforce;
+  double tag_threshold = 0;
+  double quarantine_threshold = 0;
+  double reject_threshold = 0;
+  std::int64_t refuse_at_rcpt_streak = 0;  // 0: never refuse at RCPT
+  bool rate_limit_tempfail = false;        // refusals driven by rates answer 451 instead of 550
+  std::string subject_tag;                 // prefixed to tagged subjects; empty: none
+  std::string reject_text;                 // {streak} is replaced
+  std::string rcpt_reject_text;
+  std::string tempfail_text;
+  bool quarantine_lists = false;           // let subscribed list mail be quarantined or refused
+  std::vector<std::string> allow_senders;  // normalised addresses
+  std::vector<std::string> allow_domains;
+  std::vector<std::string> allow_recipients;  // recipients who opted out of filtering
+  std::vector<Network> allow_networks;
+  std::vector<std::string> allow_auth_users;
+  std::vector<std::string> block_senders;
+  std::vector<std::string> block_domains;
 };
 
 struct MetricsSettings {
@@ -75,6 +143,10 @@ struct Config {
   HeaderSettings headers;
   AnalysisSettings analysis;
   SymbolWeights weights;
+  SymbolLimits symbol_limits;
+  StateSettings state;
+  DirectionSettings direction;
+  PolicySettings policy;
   MetricsSettings metrics;
 };
 

@@ -14,6 +14,7 @@
 #include <toml++/toml.h>
 
 #include "config/schema.hpp"
+#include "config/schema_parts.hpp"
 
 namespace pushback::config {
 
@@ -36,8 +37,13 @@ bool is_known_section(std::string_view path) {
   return false;
 }
 
+}  // namespace
+}  // namespace pushback::config
+
+namespace pushback::config::detail {
+
 // "90s", "15m", "2h", "7d", "1w", or a plain number of seconds.
-std::optional<std::chrono::seconds> parse_duration(std::string_view text) {
+std::optional<std::chrono::seconds> parse_duration_text(std::string_view text) {
   if (text.empty()) return std::nullopt;
   std::int64_t number = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
@@ -52,6 +58,13 @@ std::optional<std::chrono::seconds> parse_duration(std::string_view text) {
   else return std::nullopt;
   return std::chrono::seconds(number * scale);
 }
+
+}  // namespace pushback::config::detail
+
+namespace pushback::config {
+namespace {
+
+using detail::parse_duration_text;
 
 // Converts a TOML node to the key's kind; returns an error text on mismatch.
 std::string convert(const KeyInfo& key, const toml::node& node, Value& out) {
@@ -76,7 +89,7 @@ std::string convert(const KeyInfo& key, const toml::node& node, Value& out) {
         return {};
       }
       if (node.is_string()) {
-        if (auto d = parse_duration(*node.value<std::string>())) { out = *d; return {}; }
+        if (auto d = parse_duration_text(*node.value<std::string>())) { out = *d; return {}; }
       }
       return "expected a duration such as \"30s\", \"15m\", \"2h\" or \"7d\"";
     case ValueKind::string_list: {
@@ -186,6 +199,13 @@ class Loader {
 
   // Checks that involve more than one key, reported at the first key's line.
   void check_across_keys() {
+    const auto& policy = config_.policy;
+    if (!(policy.tag_threshold < policy.quarantine_threshold && policy.quarantine_threshold < policy.reject_threshold)) {
+      std::string key = lines_.count("policy.quarantine_threshold") ? "policy.quarantine_threshold"
+                                                                    : "policy.tag_threshold";
+      if (lines_.count("policy.reject_threshold")) key = "policy.reject_threshold";
+      error(lines_[key], key, "thresholds must rise: tag_threshold < quarantine_threshold < reject_threshold");
+    }
     const auto& metrics = config_.metrics;
     if (metrics.enabled && !metrics.allow_non_loopback && !is_loopback_listen(metrics.listen)) {
       error(lines_["metrics.listen"], "metrics.listen",

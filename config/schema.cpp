@@ -1,6 +1,10 @@
-// Every configuration key, in one table. Adding a key means adding one entry here
-// and a field in config.hpp; the loader, the checks and the docs follow.
+// The configuration schema: the keys of [milter], [log], [headers], [analysis],
+// [weights] and [metrics] here, [state], [direction], [policy] and
+// [symbol_limits] in schema_state.cpp and schema_policy.cpp. Adding a key means
+// adding one entry and a field in config.hpp; loader, checks and docs follow.
 #include "config/schema.hpp"
+
+#include "config/schema_parts.hpp"
 
 #include <fmt/format.h>
 
@@ -140,6 +144,25 @@ std::vector<KeyInfo> build_schema() {
   weight("weights.reply_without_thread", "1.5",
          "REPLY_WITHOUT_THREAD: a Re: subject with no In-Reply-To or References.",
          &SymbolWeights::reply_without_thread);
+  weight("weights.unanswered_streak", "1.5",
+         "UNANSWERED_STREAK: per unanswered message to this recipient after the first (capped).",
+         &SymbolWeights::unanswered_streak);
+  weight("weights.pair_rate", "1.0", "PAIR_RATE: per message to one recipient beyond the limit in the shortest window.",
+         &SymbolWeights::pair_rate);
+  weight("weights.sender_rate", "2.0", "SENDER_RATE: the sender wrote to many of our users in the shortest window.",
+         &SymbolWeights::sender_rate);
+  weight("weights.template_bulk", "3.0", "TEMPLATE_BULK: the same template reached many distinct recipients.",
+         &SymbolWeights::template_bulk);
+  weight("weights.fake_reply", "3.0", "FAKE_REPLY: a reply (Re:, In-Reply-To) to nothing our users sent.",
+         &SymbolWeights::fake_reply);
+  weight("weights.sequence_step", "2.0",
+         "SEQUENCE_STEP: this follows an earlier, different template of the same sender to the same recipient.",
+         &SymbolWeights::sequence_step);
+  weight("weights.dialogue", "-20.0", "DIALOGUE: the recipient has written to the sender; a conversation is never the target.",
+         &SymbolWeights::dialogue);
+
+  detail::add_state_keys(keys);
+  detail::add_policy_keys(keys);
 
   // [metrics]
   add({.path = "metrics.enabled", .kind = ValueKind::boolean, .default_toml = "true",

@@ -114,6 +114,18 @@ INSTANTIATE_TEST_SUITE_P(
                 "/etc/pushback/pushback.toml:2: milter.socket_mode: expected an octal mode such as \"0660\""},
         BadCase{"boolean_as_string", "[headers]\nadd_report = \"yes\"\n",
                 "/etc/pushback/pushback.toml:2: headers.add_report: expected true or false"},
+        BadCase{"thresholds_not_rising", "[policy]\ntag_threshold = 5.0\nquarantine_threshold = 30.0\nreject_threshold = 20.0\n",
+                "/etc/pushback/pushback.toml:4: policy.reject_threshold: thresholds must rise: tag_threshold < "
+                "quarantine_threshold < reject_threshold"},
+        BadCase{"bad_network", "[direction]\ntrusted_networks = [\"10.0.0.0/33\"]\n",
+                "/etc/pushback/pushback.toml:2: direction.trusted_networks: \"10.0.0.0/33\" is not an IP address or "
+                "CIDR network"},
+        BadCase{"bad_window", "[state]\nwindows = [\"7d\", \"1d\"]\n",
+                "/etc/pushback/pushback.toml:2: state.windows: windows must be listed shortest first"},
+        BadCase{"reply_text_with_newline", "[policy]\nreject_text = \"go away\\r\\nBcc: x\"\n",
+                "/etc/pushback/pushback.toml:2: policy.reject_text: only printable ASCII is allowed in an SMTP reply"},
+        BadCase{"missing_lexicon", "[analysis]\nphrases_file = \"/nonexistent/phrases.toml\"\n",
+                "/nonexistent/phrases.toml: analysis.phrases_file: cannot be read"},
         BadCase{"syntax_error", "[milter]\nsocket = \"unix:/x\n",
                 "/etc/pushback/pushback.toml:2: Error while parsing string: unescaped control characters other than TAB "
                 "(U+0009) are explicitly prohibited"}),
@@ -165,6 +177,31 @@ TEST(Config, MetricsEndpointStaysOnLoopbackUnlessAllowed) {
             "true to expose the unauthenticated endpoint");
   EXPECT_TRUE(load_config_text("[metrics]\nlisten = \"0.0.0.0:9893\"\nallow_non_loopback = true\n", "m.toml").ok());
   EXPECT_TRUE(load_config_text("[metrics]\nlisten = \"192.0.2.1:1\"\nenabled = false\n", "m.toml").ok());
+}
+
+}  // namespace
+}  // namespace pushback::config
+
+namespace pushback::config {
+namespace {
+
+TEST(Network, MatchesCidr) {
+  auto v4 = parse_network("192.0.2.0/24");
+  ASSERT_TRUE(v4);
+  EXPECT_TRUE(v4->contains("192.0.2.77"));
+  EXPECT_TRUE(v4->contains("::ffff:192.0.2.77"));
+  EXPECT_FALSE(v4->contains("192.0.3.1"));
+  EXPECT_FALSE(v4->contains("not an ip"));
+  auto v6 = parse_network("2001:db8::/33");
+  ASSERT_TRUE(v6);
+  EXPECT_TRUE(v6->contains("2001:db8:7fff::1"));
+  EXPECT_FALSE(v6->contains("2001:db8:8000::1"));
+  auto host = parse_network("127.0.0.1");
+  ASSERT_TRUE(host);
+  EXPECT_TRUE(host->contains("127.0.0.1"));
+  EXPECT_FALSE(host->contains("127.0.0.2"));
+  EXPECT_FALSE(parse_network("300.1.1.1/8"));
+  EXPECT_FALSE(parse_network("10.0.0.0/"));
 }
 
 }  // namespace
