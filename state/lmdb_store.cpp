@@ -123,10 +123,10 @@ void move_member(Series& members, const Windows& windows, std::uint32_t previous
 }
 
 template <typename Record>
-Record load(Txn& txn, const std::string& key, bool* found = nullptr) {
+Record load(Txn& txn, const std::string& key, std::uint32_t bucket_seconds, bool* found = nullptr) {
   auto bytes = txn.get(key);
   if (found) *found = bytes.has_value();
-  return bytes ? Record::decode(*bytes) : Record{};
+  return bytes ? Record::decode(*bytes, bucket_seconds) : Record{};
 }
 
 PairReport pair_report(const PairRecord& pair, std::uint64_t recipient_id, const Windows& windows, Bucket now) {
@@ -140,7 +140,7 @@ PairReport pair_report(const PairRecord& pair, std::uint64_t recipient_id, const
   out.last_seen = from_seconds(pair.last_seen);
   out.last_reply = from_seconds(pair.last_reply);
   out.steps = pair.steps;
-  out.templates.assign(pair.templates.begin(), pair.templates.end());
+  for (const auto& entry : pair.templates) out.templates.push_back(entry.first);
   return out;
 }
 
@@ -186,9 +186,9 @@ class LmdbStore final : public Store {
       Txn txn(env_, dbi_, false);
       std::string sender = normalise_address(sender_address);
       out.allowlisted = is_allowed(txn, sender);
-      auto key = make_key(key_pair, hasher_.hash(HashKind::sender, sender),
-                          hasher_.hash(HashKind::recipient, normalise_address(recipient_address)));
-      PairRecord pair = load<PairRecord>(txn, key, &out.known);
+      auto key = make_pair_key(domain_id(sender), hasher_.hash(HashKind::recipient, normalise_address(recipient_address)),
+                               hasher_.hash(HashKind::sender, sender));
+      PairRecord pair = load<PairRecord>(txn, key, windows_.bucket_seconds, &out.known);
       out.streak = pair.streak;
       out.dialogue = pair.dialogue;
       out.messages_total = pair.total;
@@ -210,22 +210,24 @@ class LmdbStore final : public Store {
       out.domain = domain_of(out.sender);
       out.windows = settings_.windows;
       out.allowlisted = is_allowed(txn, out.sender);
-      OwnerRecord sender = load<OwnerRecord>(txn, make_key(key_sender, out.sender), &out.known);
-      OwnerRecord domain = load<OwnerRecord>(txn, make_key(key_domain, out.domain));
+      OwnerRecord sender = load<OwnerRecord>(txn, make_key(key_sender, out.sender), windows_.bucket_seconds, &out.known);
+      OwnerRecord domain = load<OwnerRecord>(txn, make_key(key_domain, out.domain), windows_.bucket_seconds);
       out.counts = owner_counts(sender, windows_, now);
       out.domain_counts = owner_counts(domain, windows_, now);
       out.first_seen = from_seconds(sender.first_seen);
       out.last_seen = from_seconds(sender.touched);
       std::uint64_t sender_id = hasher_.hash(HashKind::sender, out.sender);
-      std::string prefix = make_key(key_pair, sender_id);
+      std::string prefix = make_key(key_pair, domain_id(out.sender));
       if (!recipient_address.empty()) {
-        prefix = make_key(key_pair, sender_id, hasher_.hash(HashKind::recipient, normalise_address(recipient_address)));
+        prefix = make_key(key_pair, domain_id(out.sender),
+                          hasher_.hash(HashKind::recipient, normalise_address(recipient_address)));
       }
       std::vector<std::uint32_t> template_ids;
       scan_prefix(txn, prefix, [&](std::string_view key, std::string_view value) {
-        PairRecord pair = PairRecord::decode(value);
+        if (pair_key_sender(key) != short_sender(sender_id)) return true;  // another sender of the domain
+        PairRecord pair = PairRecord::decode(value, windows_.bucket_seconds);
         out.pairs.push_back(pair_report(pair, read_big_endian(key.substr(9)), windows_, now));
-        for (auto id : pair.templates) {
+        for (auto [id, sent] : pair.templates) {
           if (std::find(template_ids.begin(), template_ids.end(), id) == template_ids.end()) template_ids.push_back(id);
         }
         out.known = true;
@@ -233,7 +235,7 @@ class LmdbStore final : public Store {
       });
       for (auto id : template_ids) {
         bool found = false;
-        TemplateRecord record = load<TemplateRecord>(txn, make_key(key_template, id), &found);
+        TemplateRecord record = load<TemplateRecord>(txn, make_key(key_template, id), windows_.bucket_seconds, &found);
         if (found) out.templates.push_back(template_report(id, record, now));
       }
       out.available = true;
@@ -249,19 +251,19 @@ class LmdbStore final : public Store {
       Txn txn(env_, dbi_, false);
       Bucket now = windows_.bucket_of(to_seconds(clock_->now()));
       std::size_t longest = windows_.widths.size() - 1;
-      std::map<std::uint64_t, std::string> names;  // sender hash -> address
+      std::map<std::uint32_t, std::string> names;  // short sender hash -> address
       scan_prefix(txn, std::string(1, key_sender), [&](std::string_view key, std::string_view value) {
         std::string sender(key.substr(1));
-        OwnerRecord record = OwnerRecord::decode(value);
-        names[hasher_.hash(HashKind::sender, sender)] = sender;
+        OwnerRecord record = OwnerRecord::decode(value, windows_.bucket_seconds);
+        names[short_sender(hasher_.hash(HashKind::sender, sender))] = sender;
         out.senders_by_volume.push_back({sender, record.messages.sum(now, windows_.widths[longest])});
         out.senders_by_reach.push_back({sender, record.members.sum(now, windows_.widths[longest])});
         return true;
       });
-      std::map<std::uint64_t, std::uint32_t> streaks;
+      std::map<std::uint32_t, std::uint32_t> streaks;
       scan_prefix(txn, std::string(1, key_pair), [&](std::string_view key, std::string_view value) {
-        auto& best = streaks[read_big_endian(key.substr(1))];
-        best = std::max(best, PairRecord::decode(value).streak);
+        auto& best = streaks[pair_key_sender(key)];
+        best = std::max(best, PairRecord::decode(value, windows_.bucket_seconds).streak);
         return true;
       });
       for (const auto& [id, streak] : streaks) {
@@ -269,7 +271,7 @@ class LmdbStore final : public Store {
         if (name != names.end()) out.senders_by_streak.push_back({name->second, streak});
       }
       scan_prefix(txn, std::string(1, key_template), [&](std::string_view key, std::string_view value) {
-        TemplateRecord record = TemplateRecord::decode(value);
+        TemplateRecord record = TemplateRecord::decode(value, windows_.bucket_seconds);
         out.templates_by_reach.push_back(
             {to_hex(read_big_endian(key.substr(1))), record.recipients.sum(now, windows_.widths[longest])});
         return true;
@@ -292,11 +294,11 @@ class LmdbStore final : public Store {
       std::string sender = normalise_address(sender_address);
       txn.del(make_key(key_sender, sender));
       std::vector<std::string> keys;
-      scan_prefix(txn, make_key(key_pair, hasher_.hash(HashKind::sender, sender)),
-                  [&](std::string_view key, std::string_view) {
-                    keys.emplace_back(key);
-                    return true;
-                  });
+      const std::uint64_t sender_id = hasher_.hash(HashKind::sender, sender);
+      scan_prefix(txn, make_key(key_pair, domain_id(sender)), [&](std::string_view key, std::string_view) {
+        if (pair_key_sender(key) == short_sender(sender_id)) keys.emplace_back(key);
+        return true;
+      });
       for (const auto& key : keys) txn.del(key);
       txn.commit();
       return true;
@@ -374,7 +376,28 @@ class LmdbStore final : public Store {
                                              settings_.state_dir, as_view(v), format_version));
       }
     }
+    // Records keep their buckets relative to each other: another width
+    // would misread them.
+    std::string width_key = make_key(key_meta, "bucket_seconds");
+    std::string width = std::to_string(windows_.bucket_seconds);
+    k = as_val(width_key);
+    rc = mdb_get(txn.raw(), dbi_, &k, &v);
+    if (rc == MDB_NOTFOUND) {
+      MDB_val value = as_val(width);
+      check(mdb_put(txn.raw(), dbi_, &k, &value, 0), "write bucket width");
+    } else {
+      check(rc, "read bucket width");
+      if (as_view(v) != width) {
+        throw std::runtime_error(fmt::format("state store {} was written with {} s buckets, the settings say {} s; "
+                                             "move it away to start afresh",
+                                             settings_.state_dir, as_view(v), width));
+      }
+    }
     txn.commit();
+  }
+
+  std::uint64_t domain_id(const std::string& address) const {
+    return hasher_.hash(HashKind::sender, "@" + domain_of(address));
   }
 
   bool is_allowed(Txn& txn, const std::string& sender) {
@@ -438,7 +461,7 @@ class LmdbStore final : public Store {
     }
     for (auto id : candidates) {
       bool found = false;
-      TemplateRecord record = load<TemplateRecord>(txn, make_key(key_template, id), &found);
+      TemplateRecord record = load<TemplateRecord>(txn, make_key(key_template, id), windows_.bucket_seconds, &found);
       if (!found || record.algorithm != fp.algorithm) continue;
       scoring::Fingerprint first;
       first.algorithm = record.algorithm;
@@ -463,10 +486,11 @@ class LmdbStore final : public Store {
       best.record.minhash = fp.minhash;
     }
     if (write) {
-      // Free bands point at this cluster; its own band keys are refreshed
-      // daily so that they live as long as the campaign does.
+      // A new cluster's bands point at it; its own band keys are refreshed
+      // daily so that they live as long as the campaign does. Members that
+      // join do not add bands: similarity is measured to the first member.
       for (std::size_t band = 0; band < scoring::lsh_bands; ++band) {
-        bool free = band_touched[band] == 0;
+        bool free = best.created && band_touched[band] == 0;
         bool stale_own = band_cluster[band] == best.id && now >= band_touched[band] + 86400;
         if (free || stale_own) {
           txn.put(make_band_key(fp.algorithm, band, fp.band_keys[band]), encode_u32(now) + encode_u32(best.id));
@@ -497,7 +521,7 @@ class LmdbStore final : public Store {
     const std::string sender = normalise_address(observation.sender);
     const std::string domain = domain_of(sender);
     const std::uint64_t sender_id = hasher_.hash(HashKind::sender, sender);
-    const std::uint64_t domain_id = hasher_.hash(HashKind::sender, "@" + domain);
+    const std::uint64_t domain_key = domain_id(sender);
     const auto& fp = observation.fingerprint;
     history.allowlisted = is_allowed(txn, sender);
 
@@ -510,7 +534,8 @@ class LmdbStore final : public Store {
                                                              : std::string{};
     std::uint32_t tag = 0;
     if (!dedup_text.empty()) tag = static_cast<std::uint32_t>(hasher_.hash(HashKind::dedup, sender, dedup_text)) | 1;
-    OwnerRecord sender_record = load<OwnerRecord>(txn, make_key(key_sender, sender));
+    const auto pair_tag = static_cast<std::uint16_t>(tag == 0 ? 0 : (tag & 0xffff) | 1);
+    OwnerRecord sender_record = load<OwnerRecord>(txn, make_key(key_sender, sender), windows_.bucket_seconds);
     const bool message_duplicate =
         tag != 0 && std::any_of(sender_record.recent_tags.begin(), sender_record.recent_tags.end(), [&](const auto& seen) {
           return seen.first == tag && within(now, seen.second, settings_.dedup_window);
@@ -526,7 +551,7 @@ class LmdbStore final : public Store {
     }
 
     Cluster cluster = find_cluster(txn, fp, now, !message_duplicate);
-    OwnerRecord domain_record = load<OwnerRecord>(txn, make_key(key_domain, domain));
+    OwnerRecord domain_record = load<OwnerRecord>(txn, make_key(key_domain, domain), windows_.bucket_seconds);
     bool any_pair_counted = false;
     std::vector<std::string> seen_recipients;
 
@@ -543,43 +568,54 @@ class LmdbStore final : public Store {
       }
       seen_recipients.push_back(recipient);
       const std::uint64_t recipient_id = hasher_.hash(HashKind::recipient, recipient);
-      const std::string key = make_key(key_pair, sender_id, recipient_id);
-      PairRecord pair = load<PairRecord>(txn, key);
+      const std::string key = make_pair_key(domain_key, recipient_id, sender_id);
+      PairRecord pair = load<PairRecord>(txn, key, windows_.bucket_seconds);
       PairFacts facts;
       facts.recipient = raw;
-      facts.duplicate = tag != 0 && pair.last_tag == tag && within(now, pair.last_seen, settings_.dedup_window);
+      facts.duplicate = pair_tag != 0 && pair.last_tag == pair_tag && within(now, pair.last_seen, settings_.dedup_window);
       facts.previous_seen = from_seconds(pair.last_seen);
       if (!facts.duplicate) {
         any_pair_counted = true;
         move_member(sender_record.members, windows_, pair.last_seen, now);
-        count_member(txn, domain_record.members, member_domain_recipient, domain_id, recipient_id, now);
-        if (cluster.known) {
-          count_member(txn, cluster.record.recipients, member_template_recipient, cluster.id, recipient_id, now);
-        }
+        // The domain reached this recipient last when any of its senders did.
+        std::uint32_t domain_previous = 0;
+        scan_prefix(txn, make_key(key_pair, domain_key, recipient_id), [&](std::string_view, std::string_view value) {
+          domain_previous = std::max(domain_previous, PairRecord::decode(value, windows_.bucket_seconds).last_seen);
+          return true;
+        });
+        move_member(domain_record.members, windows_, domain_previous, now);
         if (pair.first_seen == 0) pair.first_seen = now;
         pair.last_seen = std::max(pair.last_seen, now);
         pair.touched = std::max(pair.touched, now);
         ++pair.total;
         ++pair.streak;
-        pair.last_tag = tag;
+        pair.last_tag = pair_tag;
         pair.messages.add(bucket, 1);
         pair.messages.prune(bucket, windows_.longest);
         if (cluster.known) {
-          bool repeat = std::find(pair.templates.begin(), pair.templates.end(), cluster.id) != pair.templates.end();
+          auto entry = std::find_if(pair.templates.begin(), pair.templates.end(),
+                                    [&](const auto& sent) { return sent.first == cluster.id; });
+          bool repeat = entry != pair.templates.end();
           facts.template_repeat = repeat;
           facts.follows_template = std::any_of(pair.templates.begin(), pair.templates.end(),
-                                               [&](std::uint32_t id) { return id != cluster.id; });
-          if (!repeat) {
+                                               [&](const auto& sent) { return sent.first != cluster.id; });
+          auto& reach = cluster.record.recipients;
+          if (repeat) {
+            move_member(reach, windows_, entry->second, now);
+            entry->second = std::max(entry->second, now);
+          } else {
             ++pair.steps;
-            pair.templates.push_back(cluster.id);
+            // Beyond the cap the template's reach saturates.
+            if (reach.total() < settings_.distinct_cap) move_member(reach, windows_, 0, now);
+            pair.templates.emplace_back(cluster.id, now);
             if (pair.templates.size() > settings_.pair_templates) pair.templates.erase(pair.templates.begin());
           }
         }
-        txn.put(key, pair.encode());
+        txn.put(key, pair.encode(windows_.bucket_seconds));
       } else if (cluster.known) {
         // Facts as the first copy saw them.
         facts.follows_template = std::any_of(pair.templates.begin(), pair.templates.end(),
-                                             [&](std::uint32_t id) { return id != cluster.id; });
+                                             [&](const auto& sent) { return sent.first != cluster.id; });
       }
       facts.messages_total = pair.total;
       facts.messages = windows_.sums(pair.messages, bucket);
@@ -610,8 +646,8 @@ class LmdbStore final : public Store {
         tags.emplace_back(tag, now);
         if (tags.size() > recent_tags_kept) tags.erase(tags.begin());
       }
-      txn.put(make_key(key_sender, sender), sender_record.encode());
-      txn.put(make_key(key_domain, domain), domain_record.encode());
+      txn.put(make_key(key_sender, sender), sender_record.encode(windows_.bucket_seconds));
+      txn.put(make_key(key_domain, domain), domain_record.encode(windows_.bucket_seconds));
       if (cluster.known) {
         auto& record = cluster.record;
         if (!message_duplicate) {
@@ -622,7 +658,7 @@ class LmdbStore final : public Store {
         if (record.first_seen == 0) record.first_seen = now;
         record.touched = std::max(record.touched, now);
         for (auto* series : {&record.messages, &record.recipients, &record.senders}) series->prune(bucket, windows_.longest);
-        txn.put(make_key(key_template, cluster.id), record.encode());
+        txn.put(make_key(key_template, cluster.id), record.encode(windows_.bucket_seconds));
       }
     }
 
@@ -656,8 +692,8 @@ class LmdbStore final : public Store {
     }
     for (const auto& raw : observation.recipients) {
       std::string external = normalise_address(raw);
-      std::string key = make_key(key_pair, hasher_.hash(HashKind::sender, external), user_id);
-      PairRecord pair = load<PairRecord>(txn, key);
+      std::string key = make_pair_key(domain_id(external), user_id, hasher_.hash(HashKind::sender, external));
+      PairRecord pair = load<PairRecord>(txn, key, windows_.bucket_seconds);
       if (pair.first_seen == 0) pair.first_seen = now;
       pair.touched = std::max(pair.touched, now);
       // A reply older than the sender's last message does not end that streak
@@ -665,7 +701,7 @@ class LmdbStore final : public Store {
       if (now >= pair.last_seen) pair.streak = 0;
       pair.last_reply = std::max(pair.last_reply, now);
       pair.dialogue = true;
-      txn.put(key, pair.encode());
+      txn.put(key, pair.encode(windows_.bucket_seconds));
       PairFacts facts;
       facts.recipient = raw;
       facts.messages_total = pair.total;

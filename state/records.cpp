@@ -24,6 +24,22 @@ std::string make_key(char prefix, std::uint64_t a, std::uint64_t b) {
   return key;
 }
 
+std::string make_pair_key(std::uint64_t domain, std::uint64_t recipient, std::uint64_t sender) {
+  // Four bytes of sender: only senders of one domain writing to one
+  // recipient share the rest of the key.
+  std::string key = make_key(key_pair, domain, recipient);
+  std::string tail;
+  append_big_endian(tail, sender);
+  key.append(tail, 0, 4);
+  return key;
+}
+
+std::uint32_t short_sender(std::uint64_t sender) { return static_cast<std::uint32_t>(sender >> 32); }
+
+std::uint32_t pair_key_sender(std::string_view key) {
+  return key.size() < pair_key_size ? 0 : static_cast<std::uint32_t>(read_big_endian(key.substr(17, 4)));
+}
+
 std::string make_member_key(char kind, std::uint64_t owner, std::uint64_t member) {
   std::string key{key_member, kind};
   append_big_endian(key, owner);
@@ -38,13 +54,13 @@ std::string make_band_key(std::uint16_t algorithm, std::size_t band, std::uint64
   return key;
 }
 
-std::string OwnerRecord::encode() const {
+std::string OwnerRecord::encode(std::uint32_t bucket_seconds) const {
   ByteWriter out;
   out.u32(touched);
   out.u32(first_seen);
   out.varint(total);
-  out.series(messages);
-  out.series(members);
+  out.series(messages, touched / bucket_seconds);
+  out.series(members, touched / bucket_seconds);
   out.varint(recent_tags.size());
   for (const auto& [tag, time] : recent_tags) {
     out.u32(tag);
@@ -53,14 +69,14 @@ std::string OwnerRecord::encode() const {
   return std::move(out.str());
 }
 
-OwnerRecord OwnerRecord::decode(std::string_view bytes) {
+OwnerRecord OwnerRecord::decode(std::string_view bytes, std::uint32_t bucket_seconds) {
   ByteReader in(bytes);
   OwnerRecord record;
   record.touched = in.u32();
   record.first_seen = in.u32();
   record.total = in.varint();
-  record.messages = in.series();
-  record.members = in.series();
+  record.messages = in.series(record.touched / bucket_seconds);
+  record.members = in.series(record.touched / bucket_seconds);
   auto tags = std::min<std::uint64_t>(in.varint(), 256);
   for (std::uint64_t i = 0; i < tags; ++i) {
     auto tag = in.u32();
@@ -69,7 +85,7 @@ OwnerRecord OwnerRecord::decode(std::string_view bytes) {
   return in.ok() ? record : OwnerRecord{};
 }
 
-std::string PairRecord::encode() const {
+std::string PairRecord::encode(std::uint32_t bucket_seconds) const {
   ByteWriter out;
   out.u32(touched);
   out.varint(touched - std::min(touched, first_seen));
@@ -79,14 +95,19 @@ std::string PairRecord::encode() const {
   out.varint(total);
   out.varint(streak);
   out.varint(steps);
-  out.u32(last_tag);
+  out.u8(static_cast<std::uint8_t>(last_tag & 0xff));
+  out.u8(static_cast<std::uint8_t>(last_tag >> 8));
   out.varint(templates.size());
-  for (auto id : templates) out.u32(id);
-  out.series(messages);
+  for (const auto& [id, sent] : templates) {
+    out.u32(id);
+    // Whole buckets back, so the bucket of the time is kept exactly.
+    out.varint(touched / bucket_seconds - std::min(touched, sent) / bucket_seconds);
+  }
+  out.series(messages, touched / bucket_seconds);
   return std::move(out.str());
 }
 
-PairRecord PairRecord::decode(std::string_view bytes) {
+PairRecord PairRecord::decode(std::string_view bytes, std::uint32_t bucket_seconds) {
   ByteReader in(bytes);
   PairRecord record;
   record.touched = in.u32();
@@ -99,36 +120,42 @@ PairRecord PairRecord::decode(std::string_view bytes) {
   record.total = static_cast<std::uint32_t>(in.varint());
   record.streak = static_cast<std::uint32_t>(in.varint());
   record.steps = static_cast<std::uint32_t>(in.varint());
-  record.last_tag = in.u32();
+  record.last_tag = in.u8();
+  record.last_tag = static_cast<std::uint16_t>(record.last_tag | (in.u8() << 8));
   auto count = std::min<std::uint64_t>(in.varint(), 64);
-  for (std::uint64_t i = 0; i < count; ++i) record.templates.push_back(in.u32());
-  record.messages = in.series();
+  for (std::uint64_t i = 0; i < count; ++i) {
+    auto id = in.u32();
+    auto back = static_cast<std::uint32_t>(in.varint());
+    auto bucket = record.touched / bucket_seconds;
+    record.templates.emplace_back(id, (bucket - std::min(bucket, back)) * bucket_seconds);
+  }
+  record.messages = in.series(record.touched / bucket_seconds);
   return in.ok() ? record : PairRecord{};
 }
 
-std::string TemplateRecord::encode() const {
+std::string TemplateRecord::encode(std::uint32_t bucket_seconds) const {
   ByteWriter out;
   out.u32(touched);
   out.u32(first_seen);
   out.varint(total);
-  out.series(messages);
-  out.series(recipients);
-  out.series(senders);
+  out.series(messages, touched / bucket_seconds);
+  out.series(recipients, touched / bucket_seconds);
+  out.series(senders, touched / bucket_seconds);
   out.u8(static_cast<std::uint8_t>(algorithm & 0xff));
   out.u8(static_cast<std::uint8_t>(algorithm >> 8));
   for (auto value : minhash) out.u32(value);
   return std::move(out.str());
 }
 
-TemplateRecord TemplateRecord::decode(std::string_view bytes) {
+TemplateRecord TemplateRecord::decode(std::string_view bytes, std::uint32_t bucket_seconds) {
   ByteReader in(bytes);
   TemplateRecord record;
   record.touched = in.u32();
   record.first_seen = in.u32();
   record.total = in.varint();
-  record.messages = in.series();
-  record.recipients = in.series();
-  record.senders = in.series();
+  record.messages = in.series(record.touched / bucket_seconds);
+  record.recipients = in.series(record.touched / bucket_seconds);
+  record.senders = in.series(record.touched / bucket_seconds);
   record.algorithm = in.u8();
   record.algorithm = static_cast<std::uint16_t>(record.algorithm | (in.u8() << 8));
   for (auto& value : record.minhash) value = in.u32();

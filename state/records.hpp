@@ -17,7 +17,10 @@ namespace pushback::state::detail {
 // Key prefixes (first byte of every key).
 inline constexpr char key_sender = 'S';    // 'S' sender address (clear)       -> OwnerRecord
 inline constexpr char key_domain = 'D';    // 'D' sender domain (clear)        -> OwnerRecord
-inline constexpr char key_pair = 'P';      // 'P' sender hash, recipient hash  -> PairRecord
+// Pairs sort by sender domain, then recipient: the pairs of one domain with
+// one recipient are neighbours, so the domain's distinct recipients need no
+// records of their own.
+inline constexpr char key_pair = 'P';      // 'P' domain hash, recipient hash, sender hash (4 bytes) -> PairRecord
 inline constexpr char key_member = 'M';    // 'M' kind, owner id, member hash  -> u32 touched
 inline constexpr char key_template = 'T';  // 'T' cluster id (u32)             -> TemplateRecord
 inline constexpr char key_band = 'L';      // 'L' algorithm, band, band key    -> u32 touched, u32 cluster id
@@ -25,15 +28,22 @@ inline constexpr char key_sent_id = 'I';   // 'I' hash(message id we sent)     -
 inline constexpr char key_allow = 'A';     // 'A' address or domain            -> u32 added
 inline constexpr char key_meta = 'm';      // 'm' name                         -> value
 
-inline constexpr char member_domain_recipient = 'd';
-inline constexpr char member_template_recipient = 'r';
 inline constexpr char member_template_sender = 's';
 
 std::string make_key(char prefix, std::string_view text);
 std::string make_key(char prefix, std::uint64_t a);
 std::string make_key(char prefix, std::uint64_t a, std::uint64_t b);
+std::string make_pair_key(std::uint64_t domain, std::uint64_t recipient, std::uint64_t sender);
+// The sender part of a pair key, as make_pair_key() stores it.
+std::uint32_t pair_key_sender(std::string_view key);
+std::uint32_t short_sender(std::uint64_t sender);
+inline constexpr std::size_t pair_key_size = 1 + 8 + 8 + 4;
 std::string make_member_key(char kind, std::uint64_t owner, std::uint64_t member);
 std::string make_band_key(std::uint16_t algorithm, std::size_t band, std::uint64_t band_key);
+
+// Records hold series relative to their own latest bucket; the width of a
+// bucket is a setting, so decoding needs it.
+inline constexpr std::uint32_t default_bucket_seconds = 3600;
 
 // A sender or a sender domain.
 struct OwnerRecord {
@@ -46,8 +56,8 @@ struct OwnerRecord {
   // whose recipients were split over several deliveries is one message.
   std::vector<std::pair<std::uint32_t, std::uint32_t>> recent_tags;
 
-  std::string encode() const;
-  static OwnerRecord decode(std::string_view bytes);
+  std::string encode(std::uint32_t bucket_seconds) const;
+  static OwnerRecord decode(std::string_view bytes, std::uint32_t bucket_seconds);
 };
 
 struct PairRecord {
@@ -59,12 +69,15 @@ struct PairRecord {
   std::uint32_t total = 0;
   std::uint32_t streak = 0;
   std::uint32_t steps = 0;
-  std::uint32_t last_tag = 0;            // dedup tag of the last message: a retry repeats it
-  std::vector<std::uint32_t> templates;  // cluster ids, oldest first, capped
+  std::uint16_t last_tag = 0;  // dedup tag of the last message: a retry repeats it
+  // Templates sent to this recipient, oldest first, capped: cluster id and
+  // when it was last sent (the template's distinct-recipient count moves
+  // with it, so templates need no member records of their own).
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> templates;
   Series messages;
 
-  std::string encode() const;
-  static PairRecord decode(std::string_view bytes);
+  std::string encode(std::uint32_t bucket_seconds) const;
+  static PairRecord decode(std::string_view bytes, std::uint32_t bucket_seconds);
 };
 
 struct TemplateRecord {
@@ -77,8 +90,8 @@ struct TemplateRecord {
   std::uint16_t algorithm = 0;
   std::array<std::uint32_t, scoring::minhash_size> minhash{};  // the cluster's first member
 
-  std::string encode() const;
-  static TemplateRecord decode(std::string_view bytes);
+  std::string encode(std::uint32_t bucket_seconds) const;
+  static TemplateRecord decode(std::string_view bytes, std::uint32_t bucket_seconds);
 };
 
 std::string encode_u32(std::uint32_t value);

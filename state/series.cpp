@@ -59,14 +59,15 @@ void ByteWriter::varint(std::uint64_t value) {
   u8(static_cast<std::uint8_t>(value));
 }
 
-void ByteWriter::series(const Series& series) {
-  // Bucket deltas are small (hours apart), so most entries take two bytes.
+void ByteWriter::series(const Series& series, Bucket base) {
+  // Newest first: each entry is its distance from the one after it.
   varint(series.entries().size());
-  Bucket previous = 0;
-  for (const auto& [bucket, count] : series.entries()) {
-    varint(bucket - previous);
-    varint(count);
-    previous = bucket;
+  Bucket next = base;
+  for (auto it = series.entries().rbegin(); it != series.entries().rend(); ++it) {
+    Bucket bucket = std::min(it->first, next);
+    varint(next - bucket);
+    varint(it->second);
+    next = bucket;
   }
 }
 
@@ -114,12 +115,12 @@ std::string_view ByteReader::bytes(std::size_t size) {
   return out;
 }
 
-Series ByteReader::series() {
+Series ByteReader::series(Bucket base) {
   Series out;
   auto count = varint();
-  Bucket bucket = 0;
+  Bucket bucket = base;
   for (std::uint64_t i = 0; i < count && ok_; ++i) {
-    bucket += static_cast<Bucket>(varint());
+    bucket -= std::min(bucket, static_cast<Bucket>(varint()));
     auto value = varint();
     out.add(bucket, static_cast<std::int64_t>(value));
   }

@@ -37,7 +37,9 @@ class ByteWriter {
   void u64(std::uint64_t value);
   void varint(std::uint64_t value);
   void bytes(std::string_view data) { out_.append(data); }
-  void series(const Series& series);
+  // Buckets as distances back from `base` (a record's own latest bucket), so
+  // they take a byte or two each.
+  void series(const Series& series, Bucket base);
   std::string& str() { return out_; }
 
  private:
@@ -54,7 +56,7 @@ class ByteReader {
   std::uint64_t u64();
   std::uint64_t varint();
   std::string_view bytes(std::size_t size);
-  Series series();
+  Series series(Bucket base);
   bool ok() const { return ok_; }
   bool at_end() const { return in_.empty(); }
 

@@ -29,29 +29,29 @@ TEST(Series, SumsWindowsAndPrunes) {
 
 TEST(Records, PairRoundTripIsCompact) {
   detail::PairRecord pair;
-  pair.touched = 1'730'000'000;
+  pair.touched = 1'730'001'600;  // a bucket boundary
   pair.first_seen = pair.touched - 86400 * 12;
   pair.last_seen = pair.touched;
   pair.last_reply = 0;
   pair.total = 5;
   pair.streak = 5;
   pair.steps = 3;
-  pair.last_tag = 0xdeadbeef;
-  pair.templates = {1, 2, 3};
+  pair.last_tag = 0xbeef;
+  pair.templates = {{1, pair.touched - 86400 * 12}, {2, pair.touched - 86400 * 3}, {3, pair.touched}};
   for (std::uint32_t day = 0; day < 5; ++day) pair.messages.add(480'000 + day * 72, 1);
-  std::string bytes = pair.encode();
-  EXPECT_LE(bytes.size(), 48u);
-  detail::PairRecord back = detail::PairRecord::decode(bytes);
+  std::string bytes = pair.encode(3600);
+  EXPECT_LE(bytes.size(), 44u);
+  detail::PairRecord back = detail::PairRecord::decode(bytes, 3600);
   EXPECT_EQ(back.first_seen, pair.first_seen);
   EXPECT_EQ(back.last_seen, pair.last_seen);
   EXPECT_EQ(back.last_reply, 0u);
   EXPECT_EQ(back.total, 5u);
-  EXPECT_EQ(back.last_tag, 0xdeadbeefu);
+  EXPECT_EQ(back.last_tag, 0xbeef);
   EXPECT_EQ(back.templates, pair.templates);
   EXPECT_EQ(back.messages.entries(), pair.messages.entries());
   // Damaged input decodes to an empty record, never a crash.
-  EXPECT_EQ(detail::PairRecord::decode(bytes.substr(0, 7)).total, 0u);
-  EXPECT_EQ(detail::TemplateRecord::decode("xx").total, 0u);
+  EXPECT_EQ(detail::PairRecord::decode(bytes.substr(0, 7), 3600).total, 0u);
+  EXPECT_EQ(detail::TemplateRecord::decode("xx", 3600).total, 0u);
 }
 
 TEST(KeyedHash, DependsOnKeyKindAndParts) {
