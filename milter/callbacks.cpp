@@ -16,7 +16,7 @@ namespace {
 // libmilter's callbacks carry no user pointer: these are the one link from them
 // to the daemon, set once before smfi_main() starts any thread.
 RuntimeHolder* runtime_holder = nullptr;
-metrics::PushbackMetrics* daemon_metrics = nullptr;
+const Services* daemon_services = nullptr;
 
 constexpr unsigned long required_actions = SMFIF_ADDHDRS | SMFIF_CHGHDRS;
 constexpr unsigned long wanted_steps = SMFIP_NOHELO | SMFIP_NOUNKNOWN | SMFIP_NODATA | SMFIP_NOEOH |
@@ -37,6 +37,9 @@ class LibmilterMta final : public Mta {
   }
   bool delete_header(const std::string& name, int index) override {
     return smfi_chgheader(ctx_, const_cast<char*>(name.c_str()), index, nullptr) == MI_SUCCESS;
+  }
+  bool change_header(const std::string& name, int index, const std::string& value) override {
+    return smfi_chgheader(ctx_, const_cast<char*>(name.c_str()), index, const_cast<char*>(value.c_str())) == MI_SUCCESS;
   }
   bool quarantine(const std::string& reason) override {
     return smfi_quarantine(ctx_, const_cast<char*>(reason.c_str())) == MI_SUCCESS;
@@ -66,7 +69,7 @@ sfsistat to_sfsistat(Status status) {
 // The connection's session, created on first use: close may be the only callback.
 Session& session_of(SMFICTX* ctx) {
   if (auto* session = static_cast<Session*>(smfi_getpriv(ctx))) return *session;
-  auto session = std::make_unique<Session>(runtime_holder->get(), *daemon_metrics);
+  auto session = std::make_unique<Session>(runtime_holder->get(), *daemon_services);
   if (smfi_setpriv(ctx, session.get()) != MI_SUCCESS) throw std::runtime_error("smfi_setpriv failed");
   return *session.release();
 }
@@ -110,7 +113,7 @@ sfsistat on_negotiate(SMFICTX* ctx, unsigned long offered_actions, unsigned long
       spdlog::error("the MTA does not allow adding and changing headers; not filtering this connection");
       return Status::reject;
     }
-    *actions = required_actions | (offered_actions & SMFIF_SETSYMLIST);
+    *actions = required_actions | (offered_actions & (SMFIF_SETSYMLIST | SMFIF_QUARANTINE));
     *steps = offered_steps & wanted_steps;
     *unused2 = 0;
     *unused3 = 0;
@@ -178,9 +181,9 @@ sfsistat on_close(SMFICTX* ctx) {
 
 }  // namespace
 
-bool register_callbacks(RuntimeHolder& runtimes, metrics::PushbackMetrics& metrics) {
+bool register_callbacks(RuntimeHolder& runtimes, const Services& services) {
   runtime_holder = &runtimes;
-  daemon_metrics = &metrics;
+  daemon_services = &services;
   static smfiDesc description = {
       .xxfi_name = const_cast<char*>("pushback"),
       .xxfi_version = SMFI_VERSION,

@@ -3,13 +3,13 @@
 // map its Status back to libmilter's.
 #pragma once
 
-#include "metrics/pushback_metrics.hpp"
 #include "milter/runtime.hpp"
+#include "milter/session.hpp"
 
 namespace pushback::milter {
 
-// Registers the callbacks with libmilter; `runtimes` and `metrics` must outlive
-// smfi_main(). Returns false (after logging why) when libmilter refuses.
-bool register_callbacks(RuntimeHolder& runtimes, metrics::PushbackMetrics& metrics);
+// Registers the callbacks with libmilter; `runtimes` and `services` must
+// outlive smfi_main(). Returns false (after logging why) when libmilter refuses.
+bool register_callbacks(RuntimeHolder& runtimes, const Services& services);
 
 }  // namespace pushback::milter

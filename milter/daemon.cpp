@@ -22,6 +22,8 @@
 #include "config/load.hpp"
 #include "milter/callbacks.hpp"
 #include "milter/runtime.hpp"
+#include "milter/state_bridge.hpp"
+#include "state/maintainer.hpp"
 #include "milter/logging.hpp"
 #include "metrics/http_server.hpp"
 #include "metrics/pushback_metrics.hpp"
@@ -185,9 +187,25 @@ int run_daemon(const DaemonOptions& options) {
 
   RuntimeHolder holder(loaded.runtime);
   metrics::PushbackMetrics metrics;
-  if (!register_callbacks(holder, metrics) || !open_socket(config->milter) || !drop_privileges(config->milter)) {
+  Services services{metrics};  // the store joins below; sessions start only in smfi_main()
+  if (!register_callbacks(holder, services) || !open_socket(config->milter) || !drop_privileges(config->milter)) {
     return exit_os;
   }
+
+  // Opened as the unprivileged user, so that the files are its own.
+  auto clock = std::make_shared<state::SystemClock>();
+  std::unique_ptr<state::Store> store;
+  try {
+    store = state::open_store(store_settings(config->state), clock);
+  } catch (const std::exception& e) {
+    spdlog::critical("cannot open the state store: {}", e.what());
+    return exit_os;
+  }
+  state::Maintainer maintainer(*store, std::chrono::duration_cast<std::chrono::milliseconds>(config->state.sync_interval));
+  services.store = store.get();
+  services.clock = clock.get();
+  spdlog::info("state: {} in {}", config->state.backend == "redis" ? "redis at " + config->state.redis_host + ":" +
+               std::to_string(config->state.redis_port) : std::string("lmdb"), config->state.dir);
   std::unique_ptr<metrics::HttpServer> metrics_server;
   if (config->metrics.enabled) {
     try {

@@ -17,6 +17,8 @@ class Mta {
   virtual bool add_header(const std::string& name, const std::string& value) = 0;
   // Deletes the index-th (1-based) occurrence of the header `name`.
   virtual bool delete_header(const std::string& name, int index) = 0;
+  // Replaces the value of the index-th (1-based) occurrence of `name`.
+  virtual bool change_header(const std::string& name, int index, const std::string& value) = 0;
   virtual bool quarantine(const std::string& reason) = 0;
   // SMTP reply for a reject or tempfail; text must already be escaped.
   virtual bool set_reply(const std::string& rcode, const std::string& xcode, const std::string& text) = 0;

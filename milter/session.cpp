@@ -7,6 +7,8 @@
 #include <algorithm>
 
 #include "milter/address.hpp"
+#include "milter/state_bridge.hpp"
+#include "state/address.hpp"
 #include "scoring/analyse.hpp"
 #include "scoring/header_text.hpp"
 
@@ -26,10 +28,53 @@ std::string macro_or(Mta& mta, std::string_view name, std::string fallback = {})
   return value ? *value : std::move(fallback);
 }
 
+// libmilter ignores a reply text with a lone '%'; CR and LF would break the reply.
+std::string escape_reply_text(std::string_view text) {
+  std::string out;
+  for (char c : scoring::sanitise_header_value(text)) {
+    out.push_back(c);
+    if (c == '%') out.push_back('%');
+  }
+  return out;
+}
+
+// The History in one line for X-Pushback-History: counts per window.
+std::string describe_history(const state::History& history) {
+  if (history.outcome == state::Outcome::unavailable) return "state unavailable";
+  auto list = [](const std::vector<std::uint32_t>& values) { return fmt::format("{}", fmt::join(values, "/")); };
+  std::string windows;
+  for (auto window : history.windows) {
+    windows += fmt::format("{}{}", windows.empty() ? "" : "/",
+                           window.count() % 86400 == 0 ? fmt::format("{}d", window.count() / 86400)
+                                                       : fmt::format("{}h", window.count() / 3600));
+  }
+  std::uint32_t streak = 0;
+  std::vector<std::uint32_t> pair;
+  for (const auto& p : history.pairs) {
+    if (p.streak >= streak) {
+      streak = p.streak;
+      pair = p.messages;
+    }
+  }
+  std::string line = fmt::format("windows {}; streak {}; pair {}; sender {} msgs {} rcpts; domain {} msgs", windows,
+                                 streak, list(pair), list(history.sender.messages), list(history.sender.recipients),
+                                 list(history.domain.messages));
+  if (history.cluster.known) {
+    line += fmt::format("; template {:08x} {} rcpts {} senders", history.cluster.id & 0xffffffffu,
+                        list(history.cluster.counts.recipients), list(history.cluster.senders));
+  }
+  if (history.outcome == state::Outcome::duplicate) line += "; duplicate delivery";
+  return line;
+}
+
 }  // namespace
 
-Session::Session(std::shared_ptr<const Runtime> runtime, metrics::PushbackMetrics& metrics)
-    : runtime_(std::move(runtime)), config_(runtime_->config.get()), metrics_(metrics) {
+Session::Session(std::shared_ptr<const Runtime> runtime, const Services& services)
+    : runtime_(std::move(runtime)),
+      config_(runtime_->config.get()),
+      metrics_(services.metrics),
+      store_(services.store),
+      clock_(services.clock) {
   metrics_.connections_open.add(1);
 }
 
@@ -50,12 +95,41 @@ Status Session::on_mail_from(Mta& mta, std::string_view sender) {
 
 Status Session::on_rcpt_to(Mta& mta, std::string_view recipient) {
   if (message_.envelope.queue_id.empty()) message_.envelope.queue_id = macro_or(mta, "i");
+  std::string address = strip_angle_brackets(recipient);
+  if (auto refusal = refuse_recipient(mta, address)) return *refusal;
   if (static_cast<std::int64_t>(message_.envelope.recipients.size()) < config_->milter.max_recipients) {
-    message_.envelope.recipients.push_back(strip_angle_brackets(recipient));
+    message_.envelope.recipients.push_back(std::move(address));
   } else {
     message_.headers_truncated = true;
   }
   return Status::proceed;
+}
+
+std::optional<Status> Session::refuse_recipient(Mta& mta, const std::string& recipient) {
+  const auto& policy = config_->policy;
+  if (!store_ || policy.refuse_at_rcpt_streak <= 0 || policy.mode == config::Mode::monitor) return std::nullopt;
+  scoring::Envelope single = message_.envelope;
+  single.recipients = {recipient};
+  single.client_addr = normalise_client_addr(macro_or(mta, "{client_addr}", connect_addr_));
+  if (!scoring::allowlisted_reason(single, false, policy).empty()) return std::nullopt;
+  if (is_outbound(single, config_->direction)) return std::nullopt;
+  auto started = std::chrono::steady_clock::now();
+  auto snapshot = store_->peek(state::normalise_address(message_.envelope.mail_from), state::normalise_address(recipient));
+  metrics_.store_seconds.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  if (!snapshot.available) {
+    metrics_.store_errors.with({"peek"}).add();
+    return std::nullopt;
+  }
+  if (snapshot.allowlisted || snapshot.dialogue || snapshot.streak < static_cast<std::uint32_t>(policy.refuse_at_rcpt_streak)) {
+    return std::nullopt;
+  }
+  std::string text = policy.rcpt_reject_text;
+  if (auto at = text.find("{streak}"); at != std::string::npos) text.replace(at, 8, std::to_string(snapshot.streak));
+  mta.set_reply("550", "5.7.1", escape_reply_text(text));
+  metrics_.messages.with({"inbound", "rcpt_refused"}).add();
+  spdlog::info("{}: from=<{}> refused recipient <{}> at RCPT: {} unanswered messages", log_id(),
+               message_.envelope.mail_from, recipient, snapshot.streak);
+  return Status::reject;
 }
 
 Status Session::on_header(std::string_view name, std::string_view value) {
@@ -112,26 +186,91 @@ Status Session::on_end_of_message(Mta& mta) {
 
   remove_forged_headers(mta);
   scoring::Analysis analysis = runtime_->analyzer->analyse(message_);
-  double score = scoring::total_score(analysis.symbols);
-  mta.add_header("X-Pushback-Score", scoring::format_score(score));
-  if (config_->headers.add_report) {
-    auto report = scoring::format_report(analysis.symbols,
-                                         static_cast<std::size_t>(config_->headers.max_report_length));
-    if (report.empty()) report = "none";
-    mta.add_header("X-Pushback-Report", scoring::fold_header_value("X-Pushback-Report", report));
+  bool outbound = is_outbound(message_.envelope, config_->direction);
+
+  scoring::HistoryFacts facts;
+  std::string history_line;
+  if (store_) {
+    auto now = clock_ ? clock_->now() : state::SystemClock().now();
+    auto store_started = std::chrono::steady_clock::now();
+    state::History history = store_->observe(observation_of(message_, analysis, outbound, now));
+    metrics_.store_seconds.observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - store_started).count());
+    if (history.outcome == state::Outcome::unavailable) {
+      metrics_.store_errors.with({"observe"}).add();
+      if (config_->state.on_unavailable == config::FailureAction::tempfail) {
+        spdlog::warn("{}: state store unavailable; message tempfailed (state.on_unavailable)", log_id());
+        mta.set_reply("451", "4.7.1", "state store unavailable, try again later");
+        reset_message();
+        return Status::tempfail;
+      }
+    }
+    facts = facts_of(history, now);
+    history_line = describe_history(history);
   }
+
+  scoring::Verdict verdict = scoring::decide(message_, analysis, facts, *config_);
+  Status status = outbound ? Status::proceed : apply(mta, verdict, history_line);
 
   auto elapsed = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started);
   metrics_.analysis_seconds.observe(elapsed.count() / 1000);
-  metrics_.messages.with({"inbound", "pass"}).add();
-  for (const auto& symbol : analysis.symbols) metrics_.symbols.with({symbol.name}).add();
+  metrics_.messages.with({outbound ? "outbound" : "inbound", std::string(scoring::to_string(verdict.computed))}).add();
+  for (const auto& symbol : verdict.symbols) metrics_.symbols.with({symbol.name}).add();
   for (const auto& limit : analysis.limits_hit) metrics_.limits_hit.with({limit}).add();
-  spdlog::info("{}: from=<{}> rcpts={} score={} verdict=pass symbols={} limits={} time={:.2f}ms", log_id(),
-               message_.envelope.mail_from, message_.envelope.recipients.size(), scoring::format_score(score),
-               analysis.symbols.size(), analysis.limits_hit.empty() ? "none" : fmt::format("{}", fmt::join(analysis.limits_hit, ",")),
+  spdlog::info("{}: from=<{}> rcpts={} direction={} template={:016x} score={} verdict={}{}{} symbols={} limits={} "
+               "time={:.2f}ms",
+               log_id(), message_.envelope.mail_from, message_.envelope.recipients.size(),
+               outbound ? "outbound" : "inbound", analysis.text.fingerprint.skeleton_hash,
+               scoring::format_score(verdict.score), scoring::to_string(verdict.computed),
+               verdict.monitor ? " (monitor)" : "", verdict.forced.empty() ? "" : " (" + verdict.forced + ")",
+               verdict.symbols.empty() ? "none" : scoring::format_report(verdict.symbols, 300),
+               analysis.limits_hit.empty() ? "none" : fmt::format("{}", fmt::join(analysis.limits_hit, ",")),
                elapsed.count());
   reset_message();
-  return Status::proceed;
+  return status;
+}
+
+Status Session::apply(Mta& mta, const scoring::Verdict& verdict, const std::string& history_line) {
+  using scoring::Action;
+  std::string verdict_text(scoring::to_string(verdict.computed));
+  if (verdict.monitor) verdict_text += "; monitor mode, not enforced";
+  if (!verdict.forced.empty()) verdict_text += "; " + verdict.forced;
+  if (verdict.list_mail && verdict.computed == Action::tag) verdict_text += "; list mail";
+  mta.add_header("X-Pushback-Score", scoring::format_score(verdict.score));
+  mta.add_header("X-Pushback-Verdict", scoring::fold_header_value("X-Pushback-Verdict", scoring::sanitise_header_value(verdict_text)));
+  if (config_->headers.add_report) {
+    auto report = scoring::format_report(verdict.symbols, static_cast<std::size_t>(config_->headers.max_report_length));
+    mta.add_header("X-Pushback-Report", scoring::fold_header_value("X-Pushback-Report", report.empty() ? "none" : report));
+    if (!history_line.empty()) {
+      mta.add_header("X-Pushback-History", scoring::fold_header_value("X-Pushback-History", history_line));
+    }
+  }
+  if (verdict.action >= Action::tag && !config_->policy.subject_tag.empty()) {
+    const auto* subject = message_.find_header("Subject");
+    std::string tagged = config_->policy.subject_tag + " " + (subject ? subject->value : std::string());
+    if (subject) {
+      mta.change_header("Subject", 1, scoring::sanitise_header_value(tagged));
+    } else {
+      mta.add_header("Subject", scoring::sanitise_header_value(tagged));
+    }
+  }
+  switch (verdict.action) {
+    case Action::quarantine: {
+      std::string reason = "Pushback: score " + scoring::format_score(verdict.score) + " " +
+                           scoring::format_report(verdict.symbols, 200);
+      mta.quarantine(scoring::sanitise_header_value(reason));
+      spdlog::info("{}: quarantined: {}", log_id(), reason);
+      return Status::proceed;
+    }
+    case Action::reject:
+      mta.set_reply("550", "5.7.1", escape_reply_text(verdict.reply_text));
+      return Status::reject;
+    case Action::tempfail:
+      mta.set_reply("451", "4.7.1", escape_reply_text(verdict.reply_text));
+      return Status::tempfail;
+    default:
+      return Status::proceed;
+  }
 }
 
 void Session::on_abort() { reset_message(); }

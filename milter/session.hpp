@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -13,7 +14,9 @@
 #include "metrics/pushback_metrics.hpp"
 #include "milter/mta.hpp"
 #include "milter/runtime.hpp"
+#include "scoring/decide.hpp"
 #include "scoring/message.hpp"
+#include "state/store.hpp"
 
 namespace pushback::milter {
 
@@ -25,9 +28,17 @@ struct NoReplySteps {
   bool skip_supported = false;
 };
 
+// What every session shares: the daemon's metrics and, when state is kept,
+// the store and its clock.
+struct Services {
+  metrics::PushbackMetrics& metrics;
+  state::Store* store = nullptr;
+  const state::Clock* clock = nullptr;
+};
+
 class Session {
  public:
-  Session(std::shared_ptr<const Runtime> runtime, metrics::PushbackMetrics& metrics);
+  Session(std::shared_ptr<const Runtime> runtime, const Services& services);
   ~Session();
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
@@ -55,13 +66,19 @@ class Session {
 
  private:
   void reset_message();
+  // At RCPT: the refusal of one recipient whose pair is over the limit, if any.
+  std::optional<Status> refuse_recipient(Mta& mta, const std::string& recipient);
   std::string log_id() const;  // the queue id, or NOQUEUE before the MTA assigned one
   Status failure_status() const;
   void remove_forged_headers(Mta& mta);
+  // Headers, quarantine and reply code for a verdict; returns the callback status.
+  Status apply(Mta& mta, const scoring::Verdict& verdict, const std::string& history_line);
 
   std::shared_ptr<const Runtime> runtime_;  // pinned for the whole connection
   const config::Config* config_;           // runtime_->config, for brevity
   metrics::PushbackMetrics& metrics_;
+  state::Store* store_;
+  const state::Clock* clock_;
   NoReplySteps no_reply_;
   std::string connect_addr_;
   scoring::Message message_;

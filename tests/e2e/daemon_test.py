@@ -76,7 +76,7 @@ class Process(unittest.TestCase):
         os.chown(sockets, account.pw_uid, account.pw_gid)
         pid_file = work / "pushback.pid"
         daemon = Pushback(BINARY, work, "[milter]\nuser = \"pushback\"\n", socket_spec=f"unix:{sockets}/p.sock")
-        daemon.config_path.write_text("[milter]\nuser = \"pushback\"\n")
+        os.chown(daemon.state_dir, account.pw_uid, account.pw_gid)
         daemon.start(["--pid-file", str(pid_file)])
         try:
             self.assertEqual(int(pid_file.read_text()), daemon.process.pid)
@@ -85,6 +85,10 @@ class Process(unittest.TestCase):
             self.assertEqual(set(uid_line.split()[1:]), {str(account.pw_uid)}, "real, effective, saved uid")
             self.assertEqual((sockets / "p.sock").stat().st_uid, account.pw_uid)
             self.assertIn("running as user pushback", daemon.log())
+            # The store was opened after the switch: its files belong to the account.
+            wait_until(lambda: any(daemon.state_dir.iterdir()), 5, "the state files")
+            for path in daemon.state_dir.iterdir():
+                self.assertEqual(path.stat().st_uid, account.pw_uid, path)
         finally:
             self.assertEqual(daemon.stop(), 0)
         self.assertIn("pushback stopped", daemon.log())
@@ -103,7 +107,8 @@ class Process(unittest.TestCase):
         config = work / "bg.toml"
         port = Pushback(BINARY, work).port
         config.write_text(f"[milter]\nuser = \"\"\nsocket = \"inet:{port}@127.0.0.1\"\npid_file = \"{pid_file}\"\n"
-                          "[log]\ntarget = \"syslog\"\n")
+                          f"[log]\ntarget = \"syslog\"\n[state]\ndir = \"{work}/state\"\n"
+                          f"[metrics]\nenabled = false\n")
         result = subprocess.run([BINARY, "milter", "--config", str(config)], timeout=30)
         self.assertEqual(result.returncode, 0)
         pid = wait_until(lambda: pid_file.exists() and pid_file.read_text().strip(), 10, "the pid file")

@@ -153,7 +153,11 @@ class Pushback:
             text = "[milter]\nuser = \"\"\n" + text
         elif "user =" not in text:
             text = text.replace("[milter]", "[milter]\nuser = \"\"", 1)
-        # Never the default metrics port: other instances may run on this machine.
+        # Never the default state directory or metrics port: other instances may run here.
+        if "[state]" not in text:
+            self.state_dir = self.workdir / f"state-{self.config_path.stem}"
+            self.state_dir.mkdir(exist_ok=True)
+            text += f"\n[state]\ndir = \"{self.state_dir}\"\n"
         if "[metrics]" not in text:
             text += f"\n[metrics]\nlisten = \"127.0.0.1:{self.metrics_port}\"\n"
         self.config_path.write_text(text)
@@ -182,6 +186,9 @@ class Pushback:
         def ready():
             if not self.process.running():
                 raise RuntimeError(f"pushback exited early:\n{self.process.log()}")
+            # "ready" is logged once privileges are dropped and the store is open.
+            if " ready" not in self.process.log():
+                return False
             if self.socket_spec.startswith(("unix:", "local:")):
                 return unix_socket_open(self.socket_spec.split(":", 1)[1])
             return port_open(self.port)

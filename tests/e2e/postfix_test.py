@@ -12,8 +12,9 @@ from harness import Postfix, Pushback, SmtpSink, make_world_readable_tempdir, wa
 BINARY = os.environ["PUSHBACK_BIN"]
 
 
-def message(subject: str, body: str = "Hello,\r\nThe report is attached.\r\n", extra: str = "") -> str:
-    return (f"From: Vendor <vendor@sales.example>\r\nTo: Alice <alice@corp.example>\r\n"
+def message(subject: str, body: str = "Hello,\r\nThe report is attached.\r\n", extra: str = "",
+            sender: str = "vendor@sales.example") -> str:
+    return (f"From: Vendor <{sender}>\r\nTo: Alice <alice@corp.example>\r\n"
             f"Subject: {subject}\r\nMessage-ID: <{time.time_ns()}@sales.example>\r\n{extra}\r\n{body}")
 
 
@@ -36,23 +37,26 @@ class PostfixEndToEnd(unittest.TestCase):
 
     def test_headers_arrive_and_forged_ones_are_removed(self):
         before = len(self.sink.messages())
-        self.postfix.send("vendor@sales.example", ["alice@corp.example"],
-                          message("Re: our call", extra="X-Pushback-Score: -100.0\r\nX-PUSHBACK-Verdict: pass\r\n"))
+        self.postfix.send("headers@sales.example", ["alice@corp.example"],
+                          message("Re: our call", extra="X-Pushback-Score: -100.0\r\nX-PUSHBACK-Verdict: reject\r\n",
+                                  sender="headers@sales.example"))
         [got] = self.delivered(before)
-        self.assertEqual(got.get_all("X-Pushback-Score"), ["1.5"])
-        self.assertIsNone(got.get("X-Pushback-Verdict"))
-        self.assertIn("REPLY_WITHOUT_THREAD(1.5)[Re: subject with no In-Reply-To or References]",
+        self.assertEqual(got.get_all("X-Pushback-Score"), ["3.0"])
+        self.assertEqual(got.get_all("X-Pushback-Verdict"), ["pass"])
+        self.assertIn("FAKE_REPLY(3.0)[Re: subject, and none of our users wrote to the sender]",
                       " ".join(str(got["X-Pushback-Report"]).split()))
+        self.assertIn("streak 1; pair 1/1/1", " ".join(str(got["X-Pushback-History"]).split()))
         self.assertIn("The report is attached.", got.get_content())
 
     def test_several_messages_on_one_connection(self):
         before = len(self.sink.messages())
         with self.postfix.smtp() as client:
             for subject in ("Re: one", "two", "RE: three"):
-                client.sendmail("vendor@sales.example", ["alice@corp.example"], message(subject))
+                sender = f"{subject.split()[-1]}@sales.example"
+                client.sendmail(sender, ["alice@corp.example"], message(subject, sender=sender))
         got = sorted(self.delivered(before, 3), key=lambda m: str(m["Subject"]))
         self.assertEqual([(str(m["Subject"]), str(m["X-Pushback-Score"])) for m in got],
-                         [("RE: three", "1.5"), ("Re: one", "1.5"), ("two", "0.0")])
+                         [("RE: three", "3.0"), ("Re: one", "3.0"), ("two", "0.0")])
 
     def test_large_body_is_delivered_whole_and_flagged(self):
         before = len(self.sink.messages())
@@ -75,12 +79,14 @@ class PostfixEndToEnd(unittest.TestCase):
         before = self.pushback.metrics()
         count = len(self.sink.messages())
         for subject in ("Re: metrics one", "metrics two"):
-            self.postfix.send("vendor@sales.example", ["alice@corp.example"], message(subject))
+            sender = f"{subject.split()[-1]}@metrics.example"
+            self.postfix.send(sender, ["alice@corp.example"], message(subject, sender=sender))
         self.delivered(count, 2)
         after = wait_until(lambda: (m := self.pushback.metrics()) and m.get(
             'pushback_messages_total{direction="inbound",verdict="pass"}', 0) >= before.get(
             'pushback_messages_total{direction="inbound",verdict="pass"}', 0) + 2 and m, 5, "the counters")
-        series = 'pushback_symbols_total{symbol="REPLY_WITHOUT_THREAD"}'
+        self.assertGreater(after["pushback_store_operation_seconds_count"], before["pushback_store_operation_seconds_count"])
+        series = 'pushback_symbols_total{symbol="FAKE_REPLY"}'
         self.assertEqual(after[series] - before.get(series, 0), 1)
         self.assertEqual(after["pushback_analysis_seconds_count"] - before["pushback_analysis_seconds_count"], 2)
         self.assertEqual(after['pushback_build_info{version="0.1.0"}'], 1)
@@ -134,24 +140,24 @@ class ReloadAndUnixSocket(unittest.TestCase):
         sink = SmtpSink(work)
         postfix = Postfix(work, sink.port, milters=pushback.postfix_spec)
         try:
-            postfix.send("vendor@sales.example", ["alice@corp.example"], message("Re: before"))
+            postfix.send("before@sales.example", ["alice@corp.example"], message("Re: before", sender="before@sales.example"))
             self.assertIsNotNone(sink.wait_for(1)[0]["X-Pushback-Report"])
 
             pushback.write_config("[headers]\nadd_report = false\n")
             pushback.process.signal(signal.SIGUSR1)
             wait_until(lambda: "configuration reloaded" in pushback.log(), 10, "the reload")
-            postfix.send("vendor@sales.example", ["alice@corp.example"], message("Re: after"))
+            postfix.send("after@sales.example", ["alice@corp.example"], message("Re: after", sender="after@sales.example"))
             got = sink.wait_for(2)[1]
-            self.assertEqual(str(got["X-Pushback-Score"]), "1.5")
+            self.assertEqual(str(got["X-Pushback-Score"]), "3.0")
             self.assertIsNone(got["X-Pushback-Report"])
 
             pushback.config_path.write_text("[headers]\nadd_report = \"maybe\"\n")
             pushback.process.signal(signal.SIGUSR1)
             wait_until(lambda: "keeping the previous configuration" in pushback.log(), 10, "the refused reload")
             self.assertIn(f"{pushback.config_path}:2: headers.add_report: expected true or false", pushback.log())
-            postfix.send("vendor@sales.example", ["alice@corp.example"], message("Re: still"))
+            postfix.send("still@sales.example", ["alice@corp.example"], message("Re: still", sender="still@sales.example"))
             got = sink.wait_for(3)[2]
-            self.assertEqual(str(got["X-Pushback-Score"]), "1.5")
+            self.assertEqual(str(got["X-Pushback-Score"]), "3.0")
             self.assertIsNone(got["X-Pushback-Report"])
             self.assertTrue(pushback.process.running())
         finally:

@@ -13,8 +13,9 @@ from sendmail_mta import Sendmail, available, milter_line
 BINARY = os.environ["PUSHBACK_BIN"]
 
 
-def message(subject: str, body: str = "Hello,\r\nThe report is attached.\r\n", extra: str = "") -> str:
-    return (f"From: Vendor <vendor@sales.example>\r\nTo: Alice <alice@corp.example>\r\n"
+def message(subject: str, body: str = "Hello,\r\nThe report is attached.\r\n", extra: str = "",
+            sender: str = "vendor@sales.example") -> str:
+    return (f"From: Vendor <{sender}>\r\nTo: Alice <alice@corp.example>\r\n"
             f"Subject: {subject}\r\nMessage-ID: <{time.time_ns()}@sales.example>\r\n{extra}\r\n{body}")
 
 
@@ -68,15 +69,16 @@ class Filtering(unittest.TestCase):
     def delivered(self, count: int = 1):
         return self.sink.wait_for(self.before + count)[self.before:]
 
-    def send(self, msg: str):
+    def send(self, msg: str, sender: str = "vendor@sales.example"):
         with self.sendmail.smtp() as client:
-            self.assertEqual(client.sendmail("vendor@sales.example", ["alice@corp.example"], msg.encode()), {})
+            self.assertEqual(client.sendmail(sender, ["alice@corp.example"], msg.encode()), {})
 
     def test_headers_are_added(self):
-        self.send(message("Re: our call"))
+        self.send(message("Re: our call", sender="first@sales.example"), sender="first@sales.example")
         [got] = self.delivered()
-        self.assertEqual(got.get_all("X-Pushback-Score"), ["1.5"])
-        self.assertIn("REPLY_WITHOUT_THREAD(1.5)[Re: subject with no In-Reply-To or References]", report_of(got))
+        self.assertEqual(got.get_all("X-Pushback-Score"), ["3.0"])
+        self.assertEqual(got.get_all("X-Pushback-Verdict"), ["pass"])
+        self.assertIn("FAKE_REPLY(3.0)[Re: subject, and none of our users wrote to the sender]", report_of(got))
         self.assertIn("The report is attached.", got.get_content())
         # Sendmail's own trace header is kept.
         self.assertIn("by mx.pushback-test.example", " ".join(map(str, got.get_all("Received"))))
@@ -84,24 +86,24 @@ class Filtering(unittest.TestCase):
     def test_forged_headers_are_removed(self):
         forged = ("X-Pushback-Score: -100.0\r\nX-Pushback-Report: ALL_GOOD(-100)\r\n"
                   "X-PUSHBACK-Score: -50.0\r\nX-Pushback-Verdict: pass\r\n")
-        self.send(message("Re: our call", extra=forged))
+        self.send(message("Re: our call", extra=forged, sender="forger@sales.example"), sender="forger@sales.example")
         [got] = self.delivered()
-        self.assertEqual(got.get_all("X-Pushback-Score"), ["1.5"])
+        self.assertEqual(got.get_all("X-Pushback-Score"), ["3.0"])
         self.assertEqual(len(got.get_all("X-Pushback-Report")), 1)
         self.assertNotIn("ALL_GOOD", report_of(got))
-        self.assertIsNone(got["X-Pushback-Verdict"])
+        self.assertEqual(got.get_all("X-Pushback-Verdict"), ["pass"])
         self.assertEqual(str(got["Subject"]), "Re: our call")
 
     def test_two_messages_on_one_connection(self):
         with self.sendmail.smtp() as client:
-            for subject in ("Re: one", "two"):
-                self.assertEqual(client.sendmail("vendor@sales.example", ["alice@corp.example"],
-                                                 message(subject).encode()), {})
+            for subject, sender in (("Re: one", "one@sales.example"), ("two", "two@sales.example")):
+                self.assertEqual(client.sendmail(sender, ["alice@corp.example"],
+                                                 message(subject, sender=sender).encode()), {})
         got = sorted(self.delivered(2), key=lambda m: str(m["Subject"]))
         self.assertEqual([(str(m["Subject"]), m.get_all("X-Pushback-Score")) for m in got],
-                         [("Re: one", ["1.5"]), ("two", ["0.0"])])
-        self.assertIn("REPLY_WITHOUT_THREAD", report_of(got[0]))
-        self.assertNotIn("REPLY_WITHOUT_THREAD", report_of(got[1]))
+                         [("Re: one", ["3.0"]), ("two", ["0.0"])])
+        self.assertIn("FAKE_REPLY", report_of(got[0]))
+        self.assertNotIn("FAKE_REPLY", report_of(got[1]))
 
 
 class MilterDown(unittest.TestCase):

@@ -1,6 +1,6 @@
 -- An aborted transaction leaves nothing behind: the next message on the same
 -- connection does not inherit its headers, body or forged-header count.
--- expect-log: QID300B: from=<sender@vendor.example> rcpts=1 score=0.0
+-- expect-log: QID300B: from=<sender@vendor.example> rcpts=1 direction=inbound
 -- expect-no-log: QID300A: from=
 dofile(srcdir .. "/tests/milter/common.lua")
 local conn = connect_like_postfix()

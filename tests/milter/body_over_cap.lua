@@ -1,6 +1,6 @@
 -- Body beyond milter.max_body_bytes is skipped (SMFIR_SKIP) and the message is
 -- still answered at end of message, flagged as truncated.
--- expect-log: QID400A: from=<sender@vendor.example> rcpts=1 score=0.0 verdict=pass symbols=1 limits=body_bytes
+-- expect-log: score=0.0 verdict=pass symbols=BODY_TRUNCATED(0.0)[analysed within limits: body_bytes] limits=body_bytes
 dofile(srcdir .. "/tests/milter/common.lua")
 local conn = connect_like_postfix()
 expect(mt.mailfrom(conn, "<sender@vendor.example>") == nil, "mailfrom")

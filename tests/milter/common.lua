@@ -28,12 +28,15 @@ function connect_like_postfix(client_addr)
 end
 
 -- Envelope, headers and body of one message; eom is left to the caller.
-function send_message(conn, queue_id, subject, body, extra_headers)
-  expect(mt.mailfrom(conn, "<sender@vendor.example>") == nil, "mailfrom")
+-- Each scenario message may come from its own sender, so that the state
+-- kept between messages (streaks, sequences) does not change its score.
+function send_message(conn, queue_id, subject, body, extra_headers, sender)
+  sender = sender or "sender@vendor.example"
+  expect(mt.mailfrom(conn, "<" .. sender .. ">") == nil, "mailfrom")
   mt.macro(conn, SMFIC_RCPT, "i", queue_id)
   expect(mt.rcptto(conn, "<user@corp.example>") == nil, "rcptto")
   expect_reply(conn, SMFIR_CONTINUE, "rcptto")
-  expect(mt.header(conn, "From", "Sender <sender@vendor.example>") == nil, "header From")
+  expect(mt.header(conn, "From", "Sender <" .. sender .. ">") == nil, "header From")
   expect(mt.header(conn, "Subject", subject) == nil, "header Subject")
   for _, h in ipairs(extra_headers or {}) do
     expect(mt.header(conn, h[1], h[2]) == nil, "header " .. h[1])

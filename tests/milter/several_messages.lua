@@ -1,16 +1,16 @@
 -- Several messages on one connection are judged independently.
--- expect-log: QID200A: from=<sender@vendor.example> rcpts=1 score=1.5
--- expect-log: QID200B: from=<sender@vendor.example> rcpts=1 score=0.0
--- expect-log: QID200C: from=<sender@vendor.example> rcpts=1 score=1.5
+-- expect-log: QID200A: from=<a@vendor.example> rcpts=1 direction=inbound
+-- expect-log: QID200B: from=<b@vendor.example> rcpts=1 direction=inbound
+-- expect-log: QID200C: from=<c@vendor.example> rcpts=1 direction=inbound
 dofile(srcdir .. "/tests/milter/common.lua")
 local conn = connect_like_postfix()
 local cases = {
-  {"QID200A", "Re: first", "1.5"},
-  {"QID200B", "A plain subject", "0.0"},
-  {"QID200C", "RE: third", "1.5"},
+  {"QID200A", "Re: first", "3.0", "a@vendor.example"},
+  {"QID200B", "A plain subject", "0.0", "b@vendor.example"},
+  {"QID200C", "RE: third", "3.0", "c@vendor.example"},
 }
 for _, case in ipairs(cases) do
-  send_message(conn, case[1], case[2], "Body of " .. case[1] .. "\r\n")
+  send_message(conn, case[1], case[2], "Body of " .. case[1] .. "\r\n", {}, case[4])
   expect(mt.eom(conn) == nil, "eom " .. case[1])
   expect(mt.eom_check(conn, MT_HDRADD, "X-Pushback-Score", case[3]), case[1] .. " score " .. case[3])
 end

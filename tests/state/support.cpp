@@ -5,6 +5,7 @@
 #include <hiredis/hiredis.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -82,6 +83,7 @@ void RedisServer::start() {
   std::string log = dir_.path() + "/redis.log";
   pid_ = ::fork();
   if (pid_ == 0) {
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // no stray server when a test crashes
     ::execl(REDIS_SERVER, "redis-server", "--port", port.c_str(), "--bind", "127.0.0.1", "--dir", dir_.path().c_str(),
             "--save", "", "--appendonly", "no", "--daemonize", "no", "--logfile", log.c_str(),
             static_cast<char*>(nullptr));

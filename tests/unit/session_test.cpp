@@ -15,6 +15,8 @@ class RecordingMta : public Mta {
   std::map<std::string, std::string> macros;
   std::vector<std::pair<std::string, std::string>> added;
   std::vector<std::pair<std::string, int>> deleted;
+  std::vector<std::pair<std::string, std::string>> changed;
+  std::string quarantined;
 
   std::optional<std::string> macro(std::string_view name) override {
     auto it = macros.find(std::string(name));
@@ -29,7 +31,14 @@ class RecordingMta : public Mta {
     deleted.emplace_back(name, index);
     return true;
   }
-  bool quarantine(const std::string&) override { return true; }
+  bool change_header(const std::string& name, int index, const std::string& value) override {
+    changed.emplace_back(name + ":" + std::to_string(index), value);
+    return true;
+  }
+  bool quarantine(const std::string& reason) override {
+    quarantined = reason;
+    return true;
+  }
   bool set_reply(const std::string&, const std::string&, const std::string&) override { return true; }
 
   // The value as a reader sees it: folding undone.
@@ -47,6 +56,7 @@ class RecordingMta : public Mta {
 };
 
 metrics::PushbackMetrics test_metrics;
+const Services test_services{test_metrics};
 
 std::shared_ptr<const Runtime> config_with(const std::string& text) {
   auto result = config::load_config_text(text, "test.toml");
@@ -68,7 +78,7 @@ void send_message(Session& session, RecordingMta& mta, const std::string& subjec
 }
 
 TEST(Session, AddsScoreAndReport) {
-  Session session(config_with(""), test_metrics);
+  Session session(config_with(""), test_services);
   RecordingMta mta;
   mta.macros["i"] = "ABC123";
   send_message(session, mta, "Re: quick question", "Hi there\r\n");
@@ -81,7 +91,7 @@ TEST(Session, AddsScoreAndReport) {
 }
 
 TEST(Session, RemovesForgedHeadersHighestIndexFirst) {
-  Session session(config_with(""), test_metrics);
+  Session session(config_with(""), test_services);
   RecordingMta mta;
   session.on_mail_from(mta, "<a@b.example>");
   session.on_header("X-Pushback-Score", "-100");
@@ -95,7 +105,7 @@ TEST(Session, RemovesForgedHeadersHighestIndexFirst) {
 }
 
 TEST(Session, BodyOverCapIsSkippedAndFlagged) {
-  Session session(config_with("[milter]\nmax_body_bytes = 1024\n"), test_metrics);
+  Session session(config_with("[milter]\nmax_body_bytes = 1024\n"), test_services);
   session.set_no_reply_steps({.skip_supported = true});
   RecordingMta mta;
   session.on_mail_from(mta, "<a@b.example>");
@@ -112,7 +122,7 @@ TEST(Session, SameResultHoweverTheBodyIsSplit) {
   for (int i = 0; i < 500; ++i) body += "line " + std::to_string(i) + " of a longer message body\r\n";
   std::string first;
   for (std::size_t chunk : {1u, 7u, 64u, 1000u, 65536u}) {
-    Session session(config_with("[milter]\nmax_body_bytes = 4096\n"), test_metrics);
+    Session session(config_with("[milter]\nmax_body_bytes = 4096\n"), test_services);
     RecordingMta mta;
     send_message(session, mta, "Re: hello", body, chunk);
     std::string collected = session.message().body;
@@ -124,7 +134,7 @@ TEST(Session, SameResultHoweverTheBodyIsSplit) {
 }
 
 TEST(Session, SeveralMessagesAndAbortStartClean) {
-  Session session(config_with(""), test_metrics);
+  Session session(config_with(""), test_services);
   RecordingMta mta;
   send_message(session, mta, "Re: one", "body one\r\n");
   session.on_abort();
@@ -138,9 +148,9 @@ TEST(Session, SeveralMessagesAndAbortStartClean) {
 }
 
 TEST(Session, FailureFollowsConfiguredAction) {
-  Session accepting(config_with(""), test_metrics);
+  Session accepting(config_with(""), test_services);
   EXPECT_EQ(accepting.fail(nullptr, "test", "boom"), Status::accept);
-  Session tempfailing(config_with("[milter]\non_error = \"tempfail\"\n"), test_metrics);
+  Session tempfailing(config_with("[milter]\non_error = \"tempfail\"\n"), test_services);
   RecordingMta mta;
   tempfailing.on_mail_from(mta, "<a@b.example>");
   EXPECT_EQ(tempfailing.fail(&mta, "header", "boom"), Status::tempfail);
@@ -150,7 +160,7 @@ TEST(Session, FailureFollowsConfiguredAction) {
 }
 
 TEST(Session, HeaderAndRecipientCaps) {
-  Session session(config_with("[milter]\nmax_header_count = 10\nmax_header_bytes = 256\nmax_recipients = 2\n"), test_metrics);
+  Session session(config_with("[milter]\nmax_header_count = 10\nmax_header_bytes = 256\nmax_recipients = 2\n"), test_services);
   RecordingMta mta;
   session.on_mail_from(mta, "<a@b.example>");
   for (int i = 0; i < 5; ++i) session.on_rcpt_to(mta, "<r" + std::to_string(i) + "@corp.example>");

@@ -1,0 +1,120 @@
+// Mapping between the plain structs of config/, state/ and scoring/.
+#include "milter/state_bridge.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "state/address.hpp"
+
+namespace pushback::milter {
+
+namespace {
+
+std::string window_name(std::chrono::seconds window) {
+  if (window.count() % 86400 == 0) return fmt::format("{}d", window.count() / 86400);
+  if (window.count() % 3600 == 0) return fmt::format("{}h", window.count() / 3600);
+  return fmt::format("{}s", window.count());
+}
+
+std::uint32_t days_between(state::TimePoint earlier, state::TimePoint later) {
+  if (earlier == state::TimePoint{} || later <= earlier) return 0;
+  return static_cast<std::uint32_t>(std::chrono::duration_cast<std::chrono::hours>(later - earlier).count() / 24);
+}
+
+std::uint32_t at(const std::vector<std::uint32_t>& values, std::size_t index) {
+  return index < values.size() ? values[index] : 0;
+}
+
+}  // namespace
+
+state::StoreSettings store_settings(const config::StateSettings& s) {
+  state::StoreSettings out;
+  out.backend = s.backend == "redis" ? state::BackendKind::redis : state::BackendKind::lmdb;
+  out.state_dir = s.dir;
+  out.windows = s.windows;
+  out.retention = s.retention;
+  out.dedup_window = s.dedup_window;
+  out.sync_interval = s.sync_interval;
+  out.durability = s.durability == "commit" ? state::Durability::commit : state::Durability::periodic;
+  out.lmdb_map_size = static_cast<std::uint64_t>(s.map_size);
+  out.on_unavailable =
+      s.on_unavailable == config::FailureAction::tempfail ? state::StoreFailureAction::tempfail : state::StoreFailureAction::accept;
+  out.template_similarity = s.template_similarity;
+  out.redis.host = s.redis_host;
+  out.redis.port = static_cast<std::uint16_t>(s.redis_port);
+  out.redis.db = static_cast<int>(s.redis_db);
+  out.redis.password = s.redis_password;
+  out.redis.key_prefix = s.redis_key_prefix;
+  out.redis.connect_timeout = std::chrono::milliseconds(s.redis_connect_timeout_ms);
+  out.redis.command_timeout = std::chrono::milliseconds(s.redis_command_timeout_ms);
+  out.redis.pool_size = static_cast<std::size_t>(s.redis_pool_size);
+  return out;
+}
+
+bool is_outbound(const scoring::Envelope& envelope, const config::DirectionSettings& direction) {
+  std::string domain = state::domain_of(envelope.mail_from);
+  if (domain.empty() ||
+      std::find(direction.internal_domains.begin(), direction.internal_domains.end(), domain) ==
+          direction.internal_domains.end()) {
+    return false;
+  }
+  if (direction.authenticated_is_outbound && !envelope.auth_user.empty()) return true;
+  return !envelope.client_addr.empty() && config::in_networks(direction.trusted_networks, envelope.client_addr);
+}
+
+state::Observation observation_of(const scoring::Message& message, const scoring::Analysis& analysis, bool outbound,
+                                  state::TimePoint now) {
+  state::Observation observation;
+  observation.direction = outbound ? state::Direction::outbound : state::Direction::inbound;
+  observation.sender = state::normalise_address(message.envelope.mail_from);
+  for (const auto& recipient : message.envelope.recipients) {
+    observation.recipients.push_back(state::normalise_address(recipient));
+  }
+  if (const auto* id = message.find_header("Message-ID")) {
+    auto ids = state::message_ids(id->value);
+    if (!ids.empty()) observation.message_id = ids.front();
+  }
+  if (const auto* header = message.find_header("In-Reply-To")) observation.in_reply_to = state::message_ids(header->value);
+  if (const auto* header = message.find_header("References")) observation.references = state::message_ids(header->value);
+  observation.fingerprint = analysis.text.fingerprint;
+  observation.time = now;
+  return observation;
+}
+
+scoring::HistoryFacts facts_of(const state::History& history, state::TimePoint now) {
+  scoring::HistoryFacts facts;
+  facts.available = history.outcome != state::Outcome::unavailable;
+  if (!facts.available) return facts;
+  facts.outbound = history.direction == state::Direction::outbound;
+  facts.duplicate = history.outcome == state::Outcome::duplicate;
+  facts.allowlisted = history.allowlisted;
+  if (!history.windows.empty()) {
+    facts.short_window = window_name(history.windows.front());
+    facts.long_window = window_name(history.windows.back());
+  }
+  std::size_t last = history.windows.empty() ? 0 : history.windows.size() - 1;
+  facts.sender_recipients_short = at(history.sender.recipients, 0);
+  facts.template_recipients_long = history.cluster.known ? at(history.cluster.counts.recipients, last) : 0;
+  facts.template_senders_long = history.cluster.known ? at(history.cluster.senders, last) : 0;
+  facts.cites_ids = history.cites_ids;
+  facts.answers_our_message = history.answers_our_message;
+  for (const auto& pair : history.pairs) {
+    if (pair.dialogue) {
+      facts.dialogue = true;
+      facts.days_since_reply = days_between(pair.last_reply, now);
+    }
+    if (pair.streak > facts.streak) {
+      facts.streak = pair.streak;
+      facts.streak_days = days_between(pair.first_seen, now);
+    }
+    facts.pair_messages_short = std::max(facts.pair_messages_short, at(pair.messages, 0));
+    if (pair.follows_template) {
+      facts.sequence_step = true;
+      facts.steps = std::max(facts.steps, pair.steps);
+    }
+  }
+  return facts;
+}
+
+}  // namespace pushback::milter

@@ -1,0 +1,195 @@
+// The decision: forced results, graded history symbols, thresholds.
+#include "scoring/decide.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "scoring/header_text.hpp"
+
+namespace pushback::scoring {
+
+namespace {
+
+std::string lower(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+std::string domain_of(std::string_view address) {
+  auto at = address.rfind('@');
+  return at == std::string_view::npos ? std::string() : lower(address.substr(at + 1));
+}
+
+bool contains(const std::vector<std::string>& list, std::string_view value) {
+  return std::find(list.begin(), list.end(), value) != list.end();
+}
+
+// "example.com" matches example.com and its subdomains.
+bool domain_listed(const std::vector<std::string>& domains, std::string_view domain) {
+  for (const auto& listed : domains) {
+    if (domain == listed) return true;
+    if (domain.size() > listed.size() && domain.substr(domain.size() - listed.size()) == listed &&
+        domain[domain.size() - listed.size() - 1] == '.') {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string allowlisted_reason(const Envelope& envelope, bool runtime_allowlisted, const config::PolicySettings& policy) {
+  std::string sender = lower(envelope.mail_from);
+  if (contains(policy.allow_senders, sender)) return "allowlisted sender";
+  if (domain_listed(policy.allow_domains, domain_of(sender))) return "allowlisted domain";
+  if (!envelope.client_addr.empty() && config::in_networks(policy.allow_networks, envelope.client_addr)) {
+    return "allowlisted client network";
+  }
+  if (!envelope.auth_user.empty() && contains(policy.allow_auth_users, envelope.auth_user)) {
+    return "allowlisted authenticated user";
+  }
+  if (runtime_allowlisted) return "allowlisted at run time";
+  if (!envelope.recipients.empty() &&
+      std::all_of(envelope.recipients.begin(), envelope.recipients.end(),
+                  [&](const std::string& r) { return contains(policy.allow_recipients, lower(r)); })) {
+    return "recipients opted out";
+  }
+  return {};
+}
+
+namespace {
+
+std::string forced_reject(const Message& message, const config::PolicySettings& policy) {
+  std::string sender = lower(message.envelope.mail_from);
+  if (contains(policy.block_senders, sender)) return "blocklisted sender";
+  if (domain_listed(policy.block_domains, domain_of(sender))) return "blocklisted domain";
+  return {};
+}
+
+void add_history_symbols(const HistoryFacts& h, const config::Config& config, std::vector<Symbol>& symbols) {
+  const auto& w = config.weights;
+  const auto& limits = config.symbol_limits;
+  if (h.dialogue) {
+    symbols.push_back({"DIALOGUE", w.dialogue,
+                       h.days_since_reply > 0 ? fmt::format("the recipient wrote to the sender {} days ago", h.days_since_reply)
+                                              : std::string("the recipient wrote to the sender")});
+    return;  // a conversation: no monologue symbols
+  }
+  if (h.streak >= 2) {
+    auto counted = std::min<std::int64_t>(h.streak, limits.unanswered_streak_cap);
+    symbols.push_back({"UNANSWERED_STREAK", w.unanswered_streak * static_cast<double>(counted - 1),
+                       fmt::format("{} messages, 0 replies, {} days", h.streak, h.streak_days)});
+  }
+  if (h.pair_messages_short > limits.pair_rate_messages) {
+    auto excess = h.pair_messages_short - limits.pair_rate_messages;
+    symbols.push_back({"PAIR_RATE", w.pair_rate * static_cast<double>(excess),
+                       fmt::format("{} messages to this recipient in {}", h.pair_messages_short, h.short_window)});
+  }
+  if (h.sender_recipients_short >= limits.sender_rate_recipients) {
+    symbols.push_back({"SENDER_RATE", w.sender_rate,
+                       fmt::format("{} recipients in {}", h.sender_recipients_short, h.short_window)});
+  }
+  if (h.template_recipients_long >= limits.template_bulk_recipients) {
+    symbols.push_back({"TEMPLATE_BULK", w.template_bulk,
+                       fmt::format("same text to {} recipients from {} sender(s) in {}", h.template_recipients_long,
+                                   h.template_senders_long, h.long_window)});
+  }
+  if (h.sequence_step) {
+    symbols.push_back({"SEQUENCE_STEP", w.sequence_step, fmt::format("step {} to this recipient", h.steps)});
+  }
+}
+
+Action action_for(double score, const config::PolicySettings& policy) {
+  if (score >= policy.reject_threshold) return Action::reject;
+  if (score >= policy.quarantine_threshold) return Action::quarantine;
+  if (score >= policy.tag_threshold) return Action::tag;
+  return Action::pass;
+}
+
+std::string fill(std::string text, std::uint32_t streak) {
+  auto at = text.find("{streak}");
+  if (at != std::string::npos) text.replace(at, 8, std::to_string(streak));
+  return text;
+}
+
+}  // namespace
+
+std::string_view to_string(Action action) {
+  switch (action) {
+    case Action::pass: return "pass";
+    case Action::tag: return "tag";
+    case Action::quarantine: return "quarantine";
+    case Action::reject: return "reject";
+    case Action::tempfail: return "tempfail";
+  }
+  return "pass";
+}
+
+bool is_list_mail(const Message& message) {
+  if (!message.find_header("List-Id")) return false;
+  for (const char* name : {"List-Unsubscribe", "List-Post", "List-Help", "List-Subscribe", "List-Archive"}) {
+    if (message.find_header(name)) return true;
+  }
+  return false;
+}
+
+Verdict decide(const Message& message, const Analysis& analysis, const HistoryFacts& history,
+               const config::Config& config) {
+  const auto& policy = config.policy;
+  Verdict verdict;
+  verdict.monitor = policy.mode == config::Mode::monitor;
+  verdict.list_mail = is_list_mail(message);
+  verdict.streak = history.streak;
+  if (history.outbound) {
+    verdict.forced = "outbound";
+    return verdict;
+  }
+
+  verdict.symbols = analysis.symbols;
+  if (history.available) {
+    // With the store's knowledge a reply is checked against what our users
+    // sent: FAKE_REPLY replaces the analysis-only REPLY_WITHOUT_THREAD.
+    bool looks_like_reply = analysis.reply.subject.replies > 0 || history.cites_ids;
+    if (looks_like_reply && !history.answers_our_message && !history.dialogue) {
+      std::erase_if(verdict.symbols, [](const Symbol& s) { return s.name == "REPLY_WITHOUT_THREAD"; });
+      verdict.symbols.push_back({"FAKE_REPLY", config.weights.fake_reply,
+                                 history.cites_ids ? "replies to a message none of our users sent"
+                                                   : "Re: subject, and none of our users wrote to the sender"});
+    }
+    add_history_symbols(history, config, verdict.symbols);
+  }
+  for (auto& symbol : verdict.symbols) {
+    if (!std::isfinite(symbol.score)) symbol.score = 0;
+  }
+  std::stable_sort(verdict.symbols.begin(), verdict.symbols.end(),
+                   [](const Symbol& a, const Symbol& b) { return std::fabs(a.score) > std::fabs(b.score); });
+  verdict.score = total_score(verdict.symbols);
+
+  if (auto why = allowlisted_reason(message.envelope, history.allowlisted, policy); !why.empty()) {
+    verdict.forced = why;
+    verdict.computed = Action::pass;
+  } else if (auto block = forced_reject(message, policy); !block.empty()) {
+    verdict.forced = block;
+    verdict.computed = Action::reject;
+  } else {
+    verdict.computed = action_for(verdict.score, policy);
+    if (verdict.list_mail && !policy.quarantine_lists && verdict.computed > Action::tag) {
+      verdict.computed = Action::tag;  // subscribed lists are never held or refused by default
+    }
+  }
+  if (verdict.computed == Action::reject && verdict.forced.empty() && policy.rate_limit_tempfail &&
+      !verdict.symbols.empty() &&
+      (verdict.symbols.front().name == "PAIR_RATE" || verdict.symbols.front().name == "SENDER_RATE")) {
+    verdict.computed = Action::tempfail;
+  }
+  if (verdict.computed == Action::reject) verdict.reply_text = fill(policy.reject_text, history.streak);
+  if (verdict.computed == Action::tempfail) verdict.reply_text = policy.tempfail_text;
+  verdict.action = verdict.monitor ? Action::pass : verdict.computed;
+  return verdict;
+}
+
+}  // namespace pushback::scoring
