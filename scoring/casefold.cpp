@@ -3,6 +3,7 @@
 
 #include <utf8proc.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <memory>
 
@@ -36,9 +37,34 @@ std::string valid_utf8(std::string_view text) {
   return out;
 }
 
+bool is_ascii(std::string_view text) {
+  return std::all_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+}
+
+// What utf8proc gives for ASCII, without it: NFKC leaves ASCII alone, case
+// folding lowers A-Z, and no ASCII character is default-ignorable. NULs are
+// dropped as valid_utf8() drops them.
+std::string fold_ascii(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  bool pending_space = false;
+  for (char c : text) {
+    if (c == '\0') continue;
+    if (c == ' ' || (c >= 0x09 && c <= 0x0d)) {
+      pending_space = !out.empty();
+      continue;
+    }
+    if (pending_space) out.push_back(' ');
+    pending_space = false;
+    out.push_back((c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c);
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string fold_text(std::string_view text) {
+  if (is_ascii(text)) return fold_ascii(text);
   std::string valid = valid_utf8(text);
   utf8proc_uint8_t* folded_raw = nullptr;
   auto options = static_cast<utf8proc_option_t>(UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT |

@@ -245,20 +245,22 @@ std::string_view url_host(std::string_view chunk) {
 
 class Builder {
  public:
-  Builder(const Personalisation& personalisation, std::size_t max_tokens)
+  Builder(const Personalisation& personalisation, std::size_t max_tokens, std::size_t text_size)
       : personalisation_(personalisation), max_tokens_(max_tokens) {
-    // First and last bytes of the personal words: most words need no lookup.
-    auto mark = [this](const std::vector<std::string>& words, bool last_too) {
-      for (const auto& word : words) {
-        if (word.empty()) continue;
-        maybe_personal_[static_cast<unsigned char>(word.front())] = true;
-        if (last_too) maybe_personal_[static_cast<unsigned char>(word.back())] = true;
-      }
-    };
-    mark(personalisation.recipient_names, false);
-    mark(personalisation.sender_names, false);
-    mark(personalisation.company_words, false);
-    mark(personalisation.company_labels, true);
+    result_.text.reserve(std::min(text_size, max_tokens * 8));
+    // Most words are no personal word: a filter with no false negatives
+    // turns them away before the lists are searched.
+    for (const auto* words : {&personalisation.recipient_names, &personalisation.sender_names,
+                              &personalisation.company_words}) {
+      for (const auto& word : *words) set(exact_filter_, exact_slot(word));
+    }
+    // is_company() also takes a word of four or more bytes that starts or
+    // ends a company label: it shares the label's first or last two bytes.
+    for (const auto& label : personalisation.company_labels) {
+      if (label.size() < 2) continue;
+      set(prefix_filter_, pair_slot(label[0], label[1]));
+      set(suffix_filter_, pair_slot(label[label.size() - 2], label[label.size() - 1]));
+    }
   }
 
   // One word or mask; equal masks in a row, and numbers with dates, collapse.
@@ -282,8 +284,7 @@ class Builder {
   }
 
   void push_word(std::string_view word) {
-    bool maybe_personal = maybe_personal_[static_cast<unsigned char>(word.front())] ||
-                          maybe_personal_[static_cast<unsigned char>(word.back())];
+    bool maybe_personal = maybe_personal_word(word);
     if (std::any_of(word.begin(), word.end(), [](char c) { return c >= '0' && c <= '9'; })) {
       push(mask::number);
     } else if (!maybe_personal) {
@@ -338,8 +339,28 @@ class Builder {
     last_ = std::string_view(result_.text).substr(last_start_);
   }
 
+  using Filter = std::array<std::uint64_t, 64>;  // 4096 bits
+  static void set(Filter& filter, std::size_t slot) { filter[slot / 64] |= std::uint64_t{1} << (slot % 64); }
+  static bool test(const Filter& filter, std::size_t slot) { return (filter[slot / 64] >> (slot % 64) & 1U) != 0; }
+  static std::size_t exact_slot(std::string_view word) {
+    if (word.empty()) return 0;
+    auto first = static_cast<unsigned char>(word.front());
+    auto last = static_cast<unsigned char>(word.back());
+    return (word.size() * 131 + first * 31 + last * 7) % 4096;
+  }
+  static std::size_t pair_slot(char a, char b) {
+    return (static_cast<unsigned char>(a) * 67U + static_cast<unsigned char>(b)) % 4096;
+  }
+  bool maybe_personal_word(std::string_view word) const {
+    if (test(exact_filter_, exact_slot(word))) return true;
+    return word.size() >= 4 && (test(prefix_filter_, pair_slot(word[0], word[1])) ||
+                                test(suffix_filter_, pair_slot(word[word.size() - 2], word[word.size() - 1])));
+  }
+
   const Personalisation& personalisation_;
-  std::array<bool, 256> maybe_personal_{};
+  Filter exact_filter_{};
+  Filter prefix_filter_{};
+  Filter suffix_filter_{};
   std::size_t max_tokens_;
   NormalisedText result_;
   std::string_view last_;
@@ -420,7 +441,7 @@ NormalisedText normalise_text(std::string_view text, const Personalisation& pers
   if (first_end == std::string_view::npos) first_end = text.size();
   start = std::min(start, text.size());
 
-  Builder builder(personalisation, max_tokens);
+  Builder builder(personalisation, max_tokens, text.size());
   std::string first = mask_greeting(fold_words(text.substr(start, first_end - start)));
   for_each_chunk(first, [&](std::string_view chunk) { builder.push_chunk(chunk); });
   if (first_end < text.size()) {
