@@ -20,4 +20,25 @@ struct ScanOptions {
 // `pushback scan`: the milter's analysis over files, directories, mbox and Maildir.
 int scan(const ScanOptions& options);
 
+struct ReplayOptions {
+  std::string config_path;
+  std::vector<std::string> paths;
+  bool json = false;
+};
+
+// `pushback replay`: an archive through analyse -> observe -> decide, in Date order.
+int replay(const ReplayOptions& options);
+
+struct AdminOptions {
+  std::string command;  // inspect, top, forget, allow
+  std::string config_path;
+  std::string subject;    // sender address, or a domain for allow
+  std::string recipient;  // inspect only
+  std::size_t count = 20; // top only
+  bool remove = false;    // allow --remove
+  bool list = false;      // allow --list
+};
+
+int admin(const AdminOptions& options);
+
 }  // namespace pushback::cli

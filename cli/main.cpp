@@ -35,10 +35,44 @@ int main(int argc, char** argv) {
   scan->add_flag("--explain", scan_options.explain, "Also show the phrases, markers and normalised text behind each symbol");
   scan->add_option("paths", scan_options.paths, "Files, directories, mbox files or Maildirs")->required();
 
+  pushback::cli::ReplayOptions replay_options;
+  auto* replay = app.add_subcommand("replay", "Feed an archive through analysis, state and decision with a fresh state");
+  replay->add_option("--config,-c", replay_options.config_path, "Configuration file (thresholds, weights, internal domains)");
+  replay->add_flag("--json", replay_options.json, "One JSON object per message: position, message_id, verdict, score, symbols");
+  replay->add_option("paths", replay_options.paths, "mbox files, Maildirs, directories of .eml files")->required();
+
+  const std::string default_config = "/etc/pushback/pushback.toml";
+  pushback::cli::AdminOptions admin_options;
+  admin_options.config_path = default_config;
+  auto* inspect = app.add_subcommand("inspect", "Show what the state knows about a sender (and one recipient)");
+  inspect->add_option("sender", admin_options.subject, "Sender address")->required();
+  inspect->add_option("recipient", admin_options.recipient, "Internal recipient address");
+  auto* top = app.add_subcommand("top", "Rank senders and templates by unanswered streak, reach and volume");
+  top->add_option("-n", admin_options.count, "Entries per list")->check(CLI::Range(1, 1000));
+  auto* forget = app.add_subcommand("forget", "Delete a sender's counts (a false positive, a data-protection request)");
+  forget->add_option("sender", admin_options.subject, "Sender address")->required();
+  auto* allow = app.add_subcommand("allow", "Allowlist a sender address or domain at run time");
+  allow->add_option("entry", admin_options.subject, "Sender address or domain");
+  allow->add_flag("--remove", admin_options.remove, "Take the entry off the allowlist");
+  allow->add_flag("--list", admin_options.list, "List the runtime allowlist");
+  for (auto* command : {inspect, top, forget, allow}) {
+    command->add_option("--config,-c", admin_options.config_path, "Configuration file")->capture_default_str();
+  }
+
   CLI11_PARSE(app, argc, argv);
 
   if (milter->parsed()) return pushback::milter::run_daemon(daemon);
   if (scan->parsed()) return pushback::cli::scan(scan_options);
+  if (replay->parsed()) return pushback::cli::replay(replay_options);
+  for (auto* command : {inspect, top, forget, allow}) {
+    if (!command->parsed()) continue;
+    if (command == allow && !admin_options.list && admin_options.subject.empty()) {
+      std::fputs("pushback allow: name a sender address or domain, or use --list\n", stderr);
+      return 2;
+    }
+    admin_options.command = command->get_name();
+    return pushback::cli::admin(admin_options);
+  }
   if (check->parsed()) return pushback::cli::check_config(check_files, check->count("--schema") ? (schema_format.empty() ? "markdown" : schema_format) : "");
   return 2;
 }

@@ -1,0 +1,120 @@
+// Admin commands on the state: inspect, top, forget, allow. They open the
+// configured store (LMDB beside a running daemon, or Redis) directly.
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+
+#include <cstdio>
+
+#include "cli/commands.hpp"
+#include "config/load.hpp"
+#include "milter/state_bridge.hpp"
+#include "state/address.hpp"
+
+namespace pushback::cli {
+
+namespace {
+
+std::unique_ptr<state::Store> open_configured_store(const std::string& config_path) {
+  auto loaded = config::load_config_file(config_path);
+  if (!loaded.ok()) {
+    for (const auto& error : loaded.errors) std::fprintf(stderr, "pushback: %s\n", error.to_string().c_str());
+    return nullptr;
+  }
+  try {
+    return state::open_store(milter::store_settings(loaded.config->state), std::make_shared<state::SystemClock>());
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "pushback: cannot open the state store: %s\n", e.what());
+    return nullptr;
+  }
+}
+
+std::string when(state::TimePoint time) {
+  if (time == state::TimePoint{}) return "never";
+  return fmt::format("{:%Y-%m-%d %H:%M}", fmt::gmtime(std::chrono::system_clock::to_time_t(time)));
+}
+
+std::string windows_header(const std::vector<std::chrono::seconds>& windows) {
+  std::string out;
+  for (auto w : windows) out += fmt::format("{}{}d", out.empty() ? "" : "/", w.count() / 86400);
+  return out;
+}
+
+std::string list(const std::vector<std::uint32_t>& values) { return fmt::format("{}", fmt::join(values, "/")); }
+
+}  // namespace
+
+int admin(const AdminOptions& options) {
+  auto store = open_configured_store(options.config_path);
+  if (!store) return 78;
+  std::string subject = state::normalise_address(options.subject);
+
+  if (options.command == "inspect") {
+    auto report = store->inspect(subject, options.recipient.empty() ? "" : state::normalise_address(options.recipient));
+    if (!report.available) {
+      std::fputs("pushback: the state store is unavailable\n", stderr);
+      return 1;
+    }
+    if (!report.known) {
+      fmt::print("{}: not seen\n", subject);
+      return 0;
+    }
+    fmt::print("sender {} (domain {}){}\n", report.sender, report.domain, report.allowlisted ? ", allowlisted" : "");
+    fmt::print("  windows {}: messages {}, recipients {}; domain messages {}, recipients {}\n",
+               windows_header(report.windows), list(report.counts.messages), list(report.counts.recipients),
+               list(report.domain_counts.messages), list(report.domain_counts.recipients));
+    fmt::print("  first seen {}, last seen {}\n", when(report.first_seen), when(report.last_seen));
+    for (const auto& pair : report.pairs) {
+      fmt::print("  recipient {}: streak {}{}, messages {} (total {}), steps {}, first {}, last {}, last reply {}\n",
+                 pair.recipient.substr(0, 16), pair.streak, pair.dialogue ? " (dialogue)" : "", list(pair.messages),
+                 pair.messages_total, pair.steps, when(pair.first_seen), when(pair.last_seen), when(pair.last_reply));
+    }
+    for (const auto& t : report.templates) {
+      fmt::print("  template {:08x}: {} messages, recipients {}, senders {}{}, first {}, last {}\n", t.id & 0xffffffffu,
+                 t.messages_total, list(t.counts.recipients), list(t.senders), t.saturated ? " (saturated)" : "",
+                 when(t.first_seen), when(t.last_seen));
+    }
+    return 0;
+  }
+  if (options.command == "top") {
+    auto report = store->top(options.count);
+    if (!report.available) {
+      std::fputs("pushback: the state store is unavailable\n", stderr);
+      return 1;
+    }
+    auto section = [](const char* title, const std::vector<state::TopEntry>& entries) {
+      fmt::print("{}\n", title);
+      for (const auto& entry : entries) fmt::print("  {:>8}  {}\n", entry.value, entry.name);
+    };
+    section("senders by unanswered streak", report.senders_by_streak);
+    section("senders by distinct recipients", report.senders_by_reach);
+    section("senders by messages", report.senders_by_volume);
+    section("templates by distinct recipients", report.templates_by_reach);
+    return 0;
+  }
+  if (options.command == "forget") {
+    if (!store->forget(subject)) {
+      std::fputs("pushback: the state store is unavailable\n", stderr);
+      return 1;
+    }
+    fmt::print("forgot {}\n", subject);
+    return 0;
+  }
+  if (options.command == "allow") {
+    if (options.list) {
+      for (const auto& entry : store->allowlist()) fmt::print("{}  (since {})\n", entry.entry, when(entry.added));
+      return 0;
+    }
+    std::string entry = options.subject.find('@') == std::string::npos ? state::domain_of("@" + options.subject)
+                                                                         : subject;
+    bool ok = options.remove ? store->disallow(entry) : store->allow(entry);
+    if (!ok) {
+      std::fputs("pushback: the state store is unavailable\n", stderr);
+      return 1;
+    }
+    fmt::print("{} {}\n", options.remove ? "no longer allowlisted:" : "allowlisted:", entry);
+    return 0;
+  }
+  return 2;
+}
+
+}  // namespace pushback::cli
