@@ -41,8 +41,31 @@ bool is_utf8_name(std::string_view charset) {
   return name == "utf-8" || name == "utf8" || name == "us-ascii" || name == "ascii";
 }
 
+// Charsets that iconv knows and that map 0x00-0x7f to ASCII: pure ASCII text
+// in them is already UTF-8. Not the 7-bit encodings with escapes (UTF-7,
+// ISO-2022-*, HZ), whose ASCII bytes mean other characters, nor
+// windows-1258, whose converter holds back a base letter for a diacritic.
+bool is_ascii_superset(std::string_view charset) {
+  auto lower = [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; };
+  std::string name;
+  for (char c : charset.substr(0, 16)) name.push_back(lower(c));
+  if (name.size() != charset.size()) return false;
+  if (name.starts_with("iso-8859-")) {
+    auto part = std::string_view(name).substr(9);
+    return part == "1" || part == "2" || part == "3" || part == "4" || part == "5" || part == "6" || part == "7" ||
+           part == "8" || part == "9" || part == "10" || part == "11" || part == "13" || part == "14" ||
+           part == "15" || part == "16";
+  }
+  return name.size() == 12 && name.starts_with("windows-125") && name[11] >= '0' && name[11] <= '7';
+}
+
+bool is_ascii(std::string_view text) {
+  return std::all_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+}
+
 // Converts with iconv, skipping bytes that are invalid in the source charset.
 bool convert_charset(std::string_view from, std::string& text) {
+  if (is_ascii_superset(from) && is_ascii(text)) return true;
   iconv_t cd = g_mime_iconv_open("UTF-8", std::string(from).c_str());
   if (cd == reinterpret_cast<iconv_t>(-1)) return false;
   std::string out;

@@ -162,11 +162,16 @@ std::string fold_words(std::string_view text) {
   return out;
 }
 
+constexpr std::array<bool, 128> ascii_word_bytes = [] {
+  std::array<bool, 128> table{};
+  for (char c = 'a'; c <= 'z'; ++c) table[static_cast<std::size_t>(c)] = true;
+  for (char c = 'A'; c <= 'Z'; ++c) table[static_cast<std::size_t>(c)] = true;
+  for (char c = '0'; c <= '9'; ++c) table[static_cast<std::size_t>(c)] = true;
+  return table;
+}();
+
 bool is_word_codepoint(utf8proc_int32_t codepoint) {
-  if (codepoint < 0x80) {
-    return (codepoint >= 'a' && codepoint <= 'z') || (codepoint >= '0' && codepoint <= '9') ||
-           (codepoint >= 'A' && codepoint <= 'Z');
-  }
+  if (codepoint < 0x80) return codepoint >= 0 && ascii_word_bytes[static_cast<std::size_t>(codepoint)];
   switch (utf8proc_category(codepoint)) {
     case UTF8PROC_CATEGORY_LU: case UTF8PROC_CATEGORY_LL: case UTF8PROC_CATEGORY_LT: case UTF8PROC_CATEGORY_LM:
     case UTF8PROC_CATEGORY_LO: case UTF8PROC_CATEGORY_MN: case UTF8PROC_CATEGORY_MC: case UTF8PROC_CATEGORY_ME:
