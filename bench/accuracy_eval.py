@@ -1,0 +1,554 @@
+#!/usr/bin/env python3
+"""Accuracy figures: joins the ground truth written by bench/campaign_gen.py with
+the per-message output of `pushback replay --json` and prints, per source and
+overall, how the verdicts compare with the targets of the accuracy issue.
+
+Trusts neither input to be complete: messages missing from the replay, replay
+records that match no generated message, duplicate ids and unknown verdicts
+are counted and reported, never fatal. Standard library only. `--self-test`
+runs the generator on a tiny built-in corpus and checks the join and the
+arithmetic, without any corpus on disk.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from collections import Counter, defaultdict
+
+VERDICT_RANK = {"pass": 0, "tag": 1, "quarantine": 2, "reject": 3}
+VERDICT_ALIASES = {"accept": "pass", "none": "pass", "ok": "pass", "monitor": "pass",
+                   "tagged": "tag", "add_header": "tag", "bulk": "tag",
+                   "hold": "quarantine", "quarantined": "quarantine",
+                   "refuse": "reject", "refused": "reject", "rejected": "reject", "tempfail": "reject",
+                   "discard": "reject"}
+
+TARGETS = {
+    "followups_tagged": 0.97,       # share of unanswered follow-ups tagged or worse, at least
+    "streaks_stopped": 0.90,        # share of pairs with 4+ unanswered whose 4th+ are held, at least
+    "human_held": 0,                # human messages quarantined or refused, at most
+    "human_tagged": 0.001,          # share of human messages tagged, at most
+    "bulk_held": 0,                 # newsletters and list mail quarantined or refused, at most
+}
+
+BULK_KINDS = ("newsletter", "list")
+HUMAN_KINDS = ("human",)
+CONVERSATION_KINDS = ("reply", "answer", "human_outbound")
+
+
+def norm_id(value) -> str:
+    if not value:
+        return ""
+    value = str(value).strip()
+    m = re.search(r"<([^>]*)>", value)
+    return (m.group(1) if m else value).strip()
+
+
+def norm_verdict(value) -> str:
+    v = str(value or "").strip().lower()
+    v = VERDICT_ALIASES.get(v, v)
+    return v if v in VERDICT_RANK else "unknown"
+
+
+def replay_position(record):
+    pos = record.get("position")
+    if isinstance(pos, int):
+        return pos
+    if isinstance(pos, str) and pos.isdigit():
+        return int(pos)
+    m = re.search(r"#(\d+)$", str(record.get("source", "")))
+    return int(m.group(1)) if m else None
+
+
+def read_jsonl(lines, what, problems: Counter):
+    out = []
+    for n, line in enumerate(lines, 1):
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError:
+            problems[f"{what}: lines that are not JSON"] += 1
+            continue
+        if isinstance(obj, dict):
+            out.append(obj)
+    return out
+
+
+def load_truth(lines, problems):
+    header, messages = {}, []
+    for obj in read_jsonl(lines, "truth", problems):
+        if obj.get("record") == "header":
+            header = obj
+        elif "message_id" in obj:
+            messages.append(obj)
+    return header, messages
+
+
+def load_replay(lines, problems):
+    out = []
+    for obj in read_jsonl(lines, "replay", problems):
+        if "message_id" in obj or "verdict" in obj:
+            out.append(obj)
+        else:
+            problems["replay: objects without message_id or verdict (summaries) skipped"] += 1
+    return out
+
+
+def join(truth, replay, problems: Counter):
+    """Pairs each truth record with its replay record (or None), by Message-ID;
+    among duplicate ids the one at the same position wins; a replay record
+    without an id is matched by position."""
+    by_id = defaultdict(list)
+    by_pos = {}
+    for i, r in enumerate(replay):
+        by_id[norm_id(r.get("message_id"))].append(i)
+        pos = replay_position(r)
+        if pos is not None:
+            by_pos.setdefault(pos, i)
+    used = set()
+    pairs = []
+    offsets = Counter()
+    for t in truth:
+        match = None
+        candidates = [i for i in by_id.get(norm_id(t["message_id"]), []) if i not in used]
+        if len(candidates) > 1:
+            problems["replay: duplicate Message-IDs"] += 1
+            same = [i for i in candidates if replay_position(replay[i]) == t.get("position")]
+            match = same[0] if same else candidates[0]
+        elif candidates:
+            match = candidates[0]
+        else:
+            i = by_pos.get(t.get("position"))
+            if i is not None and i not in used and not norm_id(replay[i].get("message_id")):
+                match = i
+        if match is None:
+            pairs.append((t, None))
+            continue
+        used.add(match)
+        r = replay[match]
+        rp = replay_position(r)
+        if rp is not None and t.get("position") is not None:
+            offsets[rp - t["position"]] += 1
+        pairs.append((t, r))
+    extras = [replay[i] for i in range(len(replay)) if i not in used]
+    return pairs, extras, offsets
+
+
+class Tally:
+    """Counts for one group of messages (one source, or all)."""
+
+    def __init__(self):
+        self.c = Counter()
+        self.pairs = {}          # (campaign, recipient) -> [held flags of messages with unanswered >= 4]
+
+    def add(self, t, r):
+        kind = t.get("kind", "unknown")
+        self.c[f"{kind}.messages"] += 1
+        if r is None:
+            self.c[f"{kind}.missing"] += 1
+            self.c["missing"] += 1
+            return
+        verdict = norm_verdict(r.get("verdict"))
+        if verdict == "unknown":
+            self.c["unknown_verdict"] += 1
+            return
+        rank = VERDICT_RANK[verdict]
+        self.c[f"{kind}.{verdict}"] += 1
+        self.c[f"{kind}.present"] += 1
+        if kind == "outreach":
+            if t.get("step", 1) >= 2 and not t.get("replied_before"):
+                self.c["followups"] += 1
+                self.c["followups_tagged"] += rank >= 1
+            if t.get("unanswered", 0) >= 4 and not t.get("replied_before"):
+                self.c["streak_messages"] += 1
+                self.c["streak_messages_held"] += rank >= 2
+                self.pairs.setdefault((t.get("campaign"), t.get("recipient")), []).append(rank >= 2)
+        elif kind in HUMAN_KINDS:
+            self.c["human"] += 1
+            self.c["human_held"] += rank >= 2
+            self.c["human_tagged"] += rank == 1
+            if t.get("followup_phrases"):
+                self.c["followup_phrases"] += 1
+                self.c["followup_phrases_passed"] += rank == 0
+        elif kind in BULK_KINDS:
+            self.c["bulk"] += 1
+            self.c["bulk_held"] += rank >= 2
+            self.c["bulk_tagged"] += rank == 1
+        elif kind in CONVERSATION_KINDS:
+            self.c["conversation"] += 1
+            self.c["conversation_held"] += rank >= 2
+            self.c["conversation_tagged"] += rank == 1
+
+    def figures(self):
+        c = self.c
+        pairs = len(self.pairs)
+        stopped = sum(1 for flags in self.pairs.values() if all(flags))
+        f = {
+            "messages": sum(v for k, v in c.items() if k.endswith(".messages")),
+            "missing": c["missing"],
+            "unknown_verdict": c["unknown_verdict"],
+            "followups": c["followups"],
+            "followups_tagged": c["followups_tagged"],
+            "followups_tagged_share": ratio(c["followups_tagged"], c["followups"]),
+            "streak_pairs": pairs,
+            "streak_pairs_stopped": stopped,
+            "streaks_stopped_share": ratio(stopped, pairs),
+            "streak_messages": c["streak_messages"],
+            "streak_messages_held": c["streak_messages_held"],
+            "streak_messages_held_share": ratio(c["streak_messages_held"], c["streak_messages"]),
+            "human": c["human"],
+            "human_held": c["human_held"],
+            "human_tagged": c["human_tagged"],
+            "human_tagged_share": ratio(c["human_tagged"], c["human"]),
+            "bulk": c["bulk"],
+            "bulk_held": c["bulk_held"],
+            "bulk_tagged": c["bulk_tagged"],
+            "followup_phrases": c["followup_phrases"],
+            "followup_phrases_passed": c["followup_phrases_passed"],
+            "conversation": c["conversation"],
+            "conversation_held": c["conversation_held"],
+            "conversation_tagged": c["conversation_tagged"],
+            "by_kind": {k: v for k, v in sorted(c.items()) if "." in k},
+        }
+        return f
+
+
+def ratio(a, b):
+    return None if b == 0 else a / b
+
+
+def evaluate(truth, replay, problems=None):
+    problems = problems if problems is not None else Counter()
+    pairs, extras, offsets = join(truth, replay, problems)
+    overall, per_source = Tally(), defaultdict(Tally)
+    for t, r in pairs:
+        overall.add(t, r)
+        per_source[t.get("source", "unknown")].add(t, r)
+    result = {
+        "overall": overall.figures(),
+        "sources": {s: tally.figures() for s, tally in sorted(per_source.items())},
+        "missing": [t["message_id"] for t, r in pairs if r is None],
+        "extra": [r.get("message_id") for r in extras],
+        "position_offsets": dict(offsets),
+        "problems": dict(problems),
+    }
+    result["targets"] = check_targets(result["overall"])
+    return result
+
+
+def check_targets(f):
+    out = {}
+    if f["followups"]:
+        out["followups_tagged"] = f["followups_tagged_share"] >= TARGETS["followups_tagged"]
+    if f["streak_pairs"]:
+        out["streaks_stopped"] = f["streaks_stopped_share"] >= TARGETS["streaks_stopped"]
+    if f["human"]:
+        out["human_held"] = f["human_held"] <= TARGETS["human_held"]
+        out["human_tagged"] = f["human_tagged_share"] <= TARGETS["human_tagged"]
+    if f["bulk"]:
+        out["bulk_held"] = f["bulk_held"] <= TARGETS["bulk_held"]
+    if f["followup_phrases"]:
+        out["followup_phrases_pass"] = f["followup_phrases_passed"] == f["followup_phrases"]
+    return out
+
+
+def fmt_share(a, b):
+    return "-" if not b else f"{a / b:.4f} ({a}/{b})"
+
+
+def report(result, out=sys.stdout):
+    p = lambda *a: print(*a, file=out)
+    o = result["overall"]
+    p("Accuracy over the replay")
+    p("")
+    p("| source | messages | missing | follow-ups tagged+ | pairs 4+ stopped | 4th+ msgs held "
+      "| human held | human tagged | bulk held | bulk tagged | conversation held |")
+    p("|---|---|---|---|---|---|---|---|---|---|---|")
+    rows = list(result["sources"].items()) + [("overall", o)]
+    for name, f in rows:
+        p(f"| {name} | {f['messages']} | {f['missing']} | {fmt_share(f['followups_tagged'], f['followups'])} "
+          f"| {fmt_share(f['streak_pairs_stopped'], f['streak_pairs'])} "
+          f"| {fmt_share(f['streak_messages_held'], f['streak_messages'])} "
+          f"| {f['human_held'] if f['human'] else '-'} | {fmt_share(f['human_tagged'], f['human'])} "
+          f"| {f['bulk_held'] if f['bulk'] else '-'} | {fmt_share(f['bulk_tagged'], f['bulk'])} "
+          f"| {f['conversation_held'] if f['conversation'] else '-'} |")
+    p("")
+    p("Targets (overall):")
+    names = {
+        "followups_tagged": f"follow-ups (step 2+, unanswered) tagged or worse >= {TARGETS['followups_tagged']}: "
+                            f"{fmt_share(o['followups_tagged'], o['followups'])}",
+        "streaks_stopped": f"pairs with 4+ unanswered, every 4th+ message quarantined or refused >= "
+                           f"{TARGETS['streaks_stopped']}: {fmt_share(o['streak_pairs_stopped'], o['streak_pairs'])}",
+        "human_held": f"human mail quarantined or refused = 0: {o['human_held']} of {o['human']}",
+        "human_tagged": f"human mail tagged <= {TARGETS['human_tagged']}: {fmt_share(o['human_tagged'], o['human'])}",
+        "bulk_held": f"newsletters and list mail quarantined or refused = 0: {o['bulk_held']} of {o['bulk']}",
+        "followup_phrases_pass": f"enron_followup_phrases passing, all: {o['followup_phrases_passed']} of "
+                                 f"{o['followup_phrases']}",
+    }
+    for key, ok in result["targets"].items():
+        p(f"  [{'ok' if ok else 'MISSED'}] {names[key]}")
+    p(f"  replies, answers and human outbound quarantined or refused (should be 0): "
+      f"{o['conversation_held']} of {o['conversation']}")
+    p("")
+    p(f"Messages missing from the replay: {len(result['missing'])}"
+      + (f" (first: {', '.join(result['missing'][:5])})" if result["missing"] else ""))
+    p(f"Replay records matching no generated message: {len(result['extra'])}")
+    offsets = result["position_offsets"]
+    if offsets and set(offsets) != {0}:
+        p(f"Replay positions differ from the truth's: offsets {offsets}")
+    for k, v in result["problems"].items():
+        p(f"{k}: {v}")
+
+
+# ---------------------------------------------------------------------------
+# Self-test: a tiny corpus written on the fly, both scripts, checked arithmetic.
+
+def _template(seq, role, step, day, subject, body, repo="acme/sales-playbook"):
+    return (f"X-Corpus-Source-Repo: {repo}\nX-Corpus-Source-Path: seq.md\nX-Corpus-Category: cold\n"
+            f"X-Corpus-Sequence-Id: {seq}\nX-Corpus-Sequence-Role: {role}\nX-Corpus-Step: {step}\n"
+            f"X-Corpus-Day: {day}\nSubject: {subject}\n\n{body}\n")
+
+
+def write_tiny_corpus(root):
+    cold = os.path.join(root, "outreach", "cold")
+    os.makedirs(cold)
+    index = []
+
+    def add(name, seq, role, step, day, subject, body, repo="acme/sales-playbook"):
+        with open(os.path.join(cold, name), "w") as f:
+            f.write(_template(seq, role, step, day, subject, body, repo))
+        index.append({"file": f"cold/{name}", "category": "cold", "repo": repo, "sequence_id": seq,
+                      "role": role if role != "unknown" else None, "step": step if step != "" else None,
+                      "day": day if day != "" else None, "subject": subject or None})
+
+    add("acme__0001.txt", "s1", "initial", 1, 1, "Quick question about {{Company}}",
+        "{Hi|Hey|Hello} {{first_name}},\n\nWe help {industry} teams like [Company] with [pain point].\n"
+        "{Worth a chat?|Open to {a call|a quick call}?}\n\n[Your Name]\n[Your Company]")
+    add("acme__0002.txt", "s1", "follow-up", 2, 3, "Re: Quick question about {{Company}}",
+        "Hi {FIRST_NAME}, just bumping this to the top of your inbox.\n\n{{sender_name}}")
+    add("acme__0003.txt", "s1", "follow-up", 3, 7, "",
+        "{{first_name}}, did you get my last message? Happy to share how [Similar Company] did it.\n\n[Your name]")
+    add("acme__0004.txt", "s1", "breakup", 4, 14, "Closing the loop",
+        "Hi [First Name], I'll assume {{company_name}} has other priorities. Closing your file.\n\n{{sender_name}}")
+    add("other__0001.txt", "x1", "unknown", "", "", "", "Hello [Name], a one-off note about {{company}}.\n\n[Rep]",
+        repo="other/templates")
+    add("other__0002.txt", "x2", "unknown", "", "", "idea for {{company}}", "Hi {{firstName}}, an idea.\n\n[Sender]",
+        repo="other/templates")
+    add("other__0003.txt", "x3", "follow-up", "", "", "", "Hi {{first_name}}, following up on my note.\n\n[Sender]",
+        repo="other/templates")
+    with open(os.path.join(root, "outreach", "index.jsonl"), "w") as f:
+        for row in index:
+            f.write(json.dumps(row) + "\n")
+
+    def ham(folder, name, text):
+        path = os.path.join(root, "ham", folder)
+        os.makedirs(path, exist_ok=True)
+        with open(os.path.join(path, name), "w") as f:
+            f.write(text)
+
+    ham("enron_inbox_sample", "doe-j__inbox__1.eml",
+        "Date: Mon, 3 Dec 2001 10:00:00 -0800 (PST)\nFrom: ann.lee@enron.com\nTo: john.doe@enron.com\n"
+        "Subject: Budget\n\nJohn, the numbers are attached.\nFrom my desk: see row 4.\n")
+    ham("enron_inbox_sample", "doe-j__inbox__2.eml",
+        "Message-ID: <2.JavaMail@thyme>\nDate: Tue, 4 Dec 2001 11:00:00 -0800 (PST)\nFrom: bob.ray@enron.com\n"
+        "To: john.doe@enron.com, carl.fox@enron.com\nSubject: RE: Budget\n\nAgreed.\n")
+    ham("enron_inbox_sample", "doe-j__inbox__3.eml",
+        "Date: Wed, 5 Dec 2001 09:00:00 -0800 (PST)\nFrom: ann.lee@enron.com\nTo: john.doe@enron.com\n"
+        "Subject: Just following up\n\nJust following up on my last email.\n")
+    ham("enron_followup_phrases", "doe-j__inbox__3.eml",
+        "Date: Wed, 5 Dec 2001 09:00:00 -0800 (PST)\nFrom: ann.lee@enron.com\nTo: john.doe@enron.com\n"
+        "Subject: Just following up\n\nJust following up on my last email.\n")
+    ham("enron_followup_phrases", "roe-k__inbox__9.eml",
+        "Date: Thu, 6 Dec 2001 09:00:00 -0800 (PST)\nFrom: dan.cole@enron.com\nTo: k.roe@enron.com\n"
+        "Subject: circle back\n\nWanted to circle back on the contract.\n")
+    ham("spamassassin/easy_ham", "00001.aa",
+        "From list-admin@lists.example.org  Thu Aug 22 12:36:23 2002\nReturn-Path: <list-admin@lists.example.org>\n"
+        "Message-Id: <l1@example.org>\nDate: Thu, 22 Aug 2002 12:36:23 +0100\nFrom: Pat <pat@example.net>\n"
+        "To: talk@lists.example.org\nSubject: Re: build fails\nList-Id: Talk <talk.lists.example.org>\n"
+        "List-Post: <mailto:talk@lists.example.org>\n\nTry make clean.\n")
+    ham("spamassassin/easy_ham", "00002.bb",
+        "Message-Id: <p1@example.com>\nDate: Fri, 23 Aug 2002 09:00:00 +0100\nFrom: Kim <kim@example.com>\n"
+        "To: jm@example.org\nSubject: lunch\n\nLunch on Friday?\n")
+    ham("spamassassin/hard_ham", "00001.cc",
+        "Message-Id: <n1@news.example.com>\nDate: Sat, 24 Aug 2002 06:00:00 -0400\n"
+        "From: News <news@news.example.com>\nTo: jm@example.org\nSubject: This week\nPrecedence: bulk\n\n"
+        "From the editor: this week's stories.\n")
+
+
+def split_mbox(data: bytes):
+    parts = re.split(rb"(?:^|\n)From [^\n]*\n", data)
+    return [p for p in parts if p.strip()]
+
+
+def self_test():
+    here = os.path.dirname(os.path.abspath(__file__))
+    failures = []
+
+    def check(cond, what):
+        if not cond:
+            failures.append(what)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus = os.path.join(tmp, "corpus")
+        write_tiny_corpus(corpus)
+        mbox, truth_path, domains_path = (os.path.join(tmp, n) for n in ("c.mbox", "t.jsonl", "d.txt"))
+        cmd = [sys.executable, os.path.join(here, "campaign_gen.py"), "--corpus", corpus, "--out", mbox,
+               "--truth", truth_path, "--internal-domains-out", domains_path, "--companies", "2",
+               "--employees", "40,60", "--scale", "0.5", "--reply-share", "0.3", "--seed", "7", "--quiet"]
+        gen = subprocess.run(cmd, capture_output=True, text=True)
+        check(gen.returncode == 0, f"campaign_gen failed: {gen.stderr[-2000:]}")
+        if gen.returncode != 0:
+            return report_self_test(failures)
+        problems = Counter()
+        with open(truth_path, encoding="utf-8") as f:
+            header, truth = load_truth(f, problems)
+        with open(domains_path) as f:
+            domains = f.read().split()
+        check(domains == header.get("internal_domains") and len(domains) == 2, "internal domains file and header")
+        with open(mbox, "rb") as f:
+            raw = split_mbox(f.read())
+        check(len(raw) == len(truth), f"mbox holds {len(raw)} messages, truth {len(truth)}")
+        ids = [t["message_id"] for t in truth]
+        check(len(set(ids)) == len(ids), "Message-IDs unique")
+        check([t["position"] for t in truth] == list(range(1, len(truth) + 1)), "positions 1..n")
+        check([t["date"] for t in truth] == sorted(t["date"] for t in truth), "ordered by time")
+        for t, msg in zip(truth, raw):
+            m = re.search(rb"^Message-ID: *(\S+)", msg, re.M | re.I)
+            check(m and m.group(1).decode() == t["message_id"], f"mbox order at {t['position']}")
+            env_to = re.search(rb"^X-Envelope-To: <([^>]*)>", msg, re.M)
+            check(env_to is not None and re.search(rb"^X-Envelope-From: ", msg, re.M) is not None,
+                  f"envelope headers at {t['position']}")
+            if t["kind"] in ("outreach", "answer"):
+                body = msg.decode("utf-8")
+                check(not re.search(r"\{\{|\[(Company|Name|Your|First|Rep|Sender|Similar)|\{[A-Z_]+\}|\{[^{}]*\|", body),
+                      f"unfilled placeholder or spintax in {t['message_id']}: {body[:400]}")
+                check(env_to.group(1).decode().split("@")[1] in domains, "outreach goes to an internal domain")
+            if t["kind"] in ("human", "list", "newsletter"):
+                check(env_to.group(1).decode().split("@")[1] in domains, "ham re-addressed to an internal domain")
+        kinds = Counter(t["kind"] for t in truth)
+        for kind in ("outreach", "reply", "human", "list", "newsletter", "human_outbound"):
+            check(kinds[kind] > 0, f"no {kind} generated: {dict(kinds)}")
+        check(sum(1 for t in truth if t.get("followup_phrases")) == 2, "follow-up phrase mail once each")
+        # Sequences: steps in order, nothing after a reply, unanswered = step.
+        by_pair = defaultdict(list)
+        replied = {}
+        outreach_ids = {t["message_id"]: t for t in truth if t["kind"] == "outreach"}
+        for t in truth:
+            if t["kind"] == "outreach":
+                by_pair[(t["campaign"], t["recipient"])].append(t)
+                check((t["campaign"], t["recipient"]) not in replied, "a step after the recipient replied")
+                check(t["unanswered"] == t["step"] and not t["replied_before"], "unanswered count")
+            elif t["kind"] == "reply":
+                orig = outreach_ids.get(t["in_reply_to"])
+                check(orig is not None and orig["recipient"] == t["sender"] and orig["sender"] == t["recipient"],
+                      "reply answers a step of its pair")
+                replied[(t["campaign"], t["sender"])] = t
+        for pair, msgs in by_pair.items():
+            check([m["step"] for m in msgs] == list(range(1, len(msgs) + 1)), f"steps of {pair}")
+        check(any(len(m) >= 4 for m in by_pair.values()), "some pair reaches 4 unanswered")
+
+        # A replay with known verdicts: follow-ups tagged, 4th+ quarantined, one exception of each.
+        replay = []
+        dropped = None
+        missed_followup = missed_streak = None
+        for t in truth:
+            verdict = "pass"
+            if t["kind"] == "outreach":
+                verdict = "quarantine" if t["unanswered"] >= 4 else "tag" if t["step"] >= 2 else "pass"
+                if t["step"] == 2 and missed_followup is None:
+                    missed_followup, verdict = t["message_id"], "pass"
+                elif t["unanswered"] == 5 and missed_streak is None:
+                    missed_streak, verdict = t, "tag"
+            elif t["kind"] == "human" and not t.get("followup_phrases"):
+                verdict = "tag" if not any(r.get("verdict") == "tag" and r["_kind"] == "human" for r in replay) else "pass"
+            if t["kind"] == "list" and dropped is None:
+                dropped = t["message_id"]
+                continue
+            replay.append({"message_id": t["message_id"], "position": t["position"], "verdict": verdict,
+                           "score": 0.0, "symbols": [], "_kind": t["kind"]})
+        replay.append({"message_id": "<stray@example.net>", "position": len(truth) + 1, "verdict": "pass"})
+        result = evaluate(truth, replay)
+        o = result["overall"]
+        followups = [t for t in truth if t["kind"] == "outreach" and t["step"] >= 2]
+        check(o["followups"] == len(followups), "follow-up count")
+        check(o["followups_tagged"] == len(followups) - 1, "follow-ups tagged")
+        long_pairs = [p for p, m in by_pair.items() if len(m) >= 4]
+        check(o["streak_pairs"] == len(long_pairs), "pairs with 4+ unanswered")
+        check(o["streak_pairs_stopped"] == len(long_pairs) - (1 if missed_streak else 0), "pairs stopped")
+        streak_msgs = sum(len(m) - 3 for m in by_pair.values() if len(m) >= 4)
+        check(o["streak_messages"] == streak_msgs, "4th+ messages")
+        humans = [t for t in truth if t["kind"] == "human"]
+        check(o["human"] == len(humans) and o["human_tagged"] == 1 and o["human_held"] == 0, "human counts")
+        check(o["followup_phrases"] == 2 and o["followup_phrases_passed"] == 2, "follow-up phrase mail passes")
+        check(result["missing"] == [dropped], "the dropped message is reported missing")
+        check(result["extra"] == ["<stray@example.net>"], "the stray replay record is reported")
+        check(result["targets"].get("human_tagged") is False, "one tagged human message misses the 0.1% target")
+        check(o["bulk"] == kinds["list"] + kinds["newsletter"] - 1, "bulk counts without the missing message")
+        # The command line over the same files, with ids in another form.
+        replay_path = os.path.join(tmp, "r.jsonl")
+        with open(replay_path, "w") as f:
+            for r in replay:
+                r = dict(r)
+                r.pop("_kind", None)
+                r["message_id"] = " " + r["message_id"] + " "
+                f.write(json.dumps(r) + "\n")
+            f.write(json.dumps({"summary": {"messages": len(replay)}}) + "\n")
+        run = subprocess.run([sys.executable, os.path.abspath(__file__), "--truth", truth_path,
+                              "--replay", replay_path, "--json"], capture_output=True, text=True)
+        check(run.returncode == 0, f"accuracy_eval failed: {run.stderr[-1000:]}")
+        if run.returncode == 0:
+            cli = json.loads(run.stdout)
+            check(cli["overall"]["followups_tagged"] == o["followups_tagged"] and len(cli["missing"]) == 1,
+                  "command line agrees with evaluate()")
+    return report_self_test(failures)
+
+
+def report_self_test(failures):
+    if failures:
+        for f in failures[:30]:
+            print(f"FAIL: {f}", file=sys.stderr)
+        print(f"self-test: {len(failures)} failures", file=sys.stderr)
+        return 1
+    print("self-test: ok", file=sys.stderr)
+    return 0
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--truth", help="ground truth from bench/campaign_gen.py")
+    ap.add_argument("--replay", help="`pushback replay --json` output (default: stdin)")
+    ap.add_argument("--json", action="store_true", help="print the figures as one JSON object")
+    ap.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    ap.add_argument("--self-test", action="store_true")
+    args = ap.parse_args(argv)
+    if args.self_test:
+        return self_test()
+    if not args.truth:
+        ap.error("--truth is required")
+    problems = Counter()
+    with open(args.truth, encoding="utf-8") as f:
+        _header, truth = load_truth(f, problems)
+    if args.replay:
+        with open(args.replay, encoding="utf-8", errors="replace") as f:
+            replay = load_replay(f, problems)
+    else:
+        replay = load_replay(sys.stdin, problems)
+    result = evaluate(truth, replay, problems)
+    if args.json:
+        print(json.dumps(result, indent=1))
+    else:
+        report(result)
+    if args.strict and not all(result["targets"].values()):
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

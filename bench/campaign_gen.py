@@ -1,0 +1,1303 @@
+#!/usr/bin/env python3
+"""Accuracy traffic: turns the outreach templates of a corpus into the mail a
+company's server would see from sales sequences, mixed in time with the real
+human, newsletter and mailing-list mail of the same corpus.
+
+Writes an mbox ordered by time (envelope in X-Envelope-From / X-Envelope-To)
+and a ground-truth JSON-lines file, one object per message, that
+bench/accuracy_eval.py joins with `pushback replay --json`. Trusts the corpus
+layout described in its MANIFEST.md and nothing else of it: templates and
+mail are read at run time, never copied. Standard library only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import email.header
+import email.utils
+import hashlib
+import json
+import math
+import os
+import random
+import re
+import sys
+import time
+from collections import Counter, defaultdict
+
+# ---------------------------------------------------------------------------
+# Built-in word lists (small on purpose: people and companies are generated).
+
+FIRST_NAMES = """James Mary Robert Patricia John Jennifer Michael Linda David Elizabeth
+William Barbara Richard Susan Joseph Jessica Thomas Sarah Charles Karen Daniel Nancy
+Matthew Lisa Anthony Betty Mark Sandra Steven Ashley Andrew Kimberly Joshua Emily
+Kevin Donna Brian Michelle George Carol Ethan Amanda Ryan Melissa Jacob Deborah
+Priya Arjun Mei Wei Hiroshi Yuki Carlos Sofia Lucas Ana Mateo Lucia Omar Fatima
+Ahmed Leila Noah Emma Liam Olivia Elias Mila Finn Hannah Jonas Lea Sven Ingrid
+Tomasz Zofia Ivan Elena Kwame Ama Chinedu Ngozi Rahul Anjali Diego Camila Aisha""".split()
+
+LAST_NAMES = """Smith Johnson Williams Brown Jones Garcia Miller Davis Rodriguez Martinez
+Hernandez Lopez Gonzalez Wilson Anderson Thomas Taylor Moore Jackson Martin Lee Perez
+Thompson White Harris Sanchez Clark Ramirez Lewis Robinson Walker Young Allen King
+Wright Scott Torres Nguyen Hill Flores Green Adams Nelson Baker Hall Rivera Campbell
+Mitchell Carter Roberts Patel Shah Kumar Chen Wang Tanaka Sato Kim Park Mueller
+Schmidt Fischer Weber Novak Kowalski Rossi Bianchi Dubois Moreau Jansen Larsen
+Lindqvist Okafor Mensah Haddad Costa Silva Oliveira Murphy Kelly Byrne""".split()
+
+COMPANY_HEADS = """North Blue Bright Clear Summit Iron Silver Cedar Harbor River Stone
+Oak Maple Pine Falcon Quantum Vector Apex Nova Atlas Beacon Crescent Evergreen Granite
+Horizon Keystone Lumen Meridian Orbit Pioneer Radiant Sterling Tidal Vertex Willow
+Zenith Cobalt Ember Fable Juniper Kestrel Lattice Marble Nimbus Onyx Prism Redwood""".split()
+
+COMPANY_TAILS = """path field stack bridge point wave works line forge gate loop leaf
+mark sight scale shift spark sphere stream yard craft base""".split()
+
+COMPANY_KINDS = """Analytics Labs Logistics Systems Health Foods Capital Partners Robotics
+Software Energy Materials Media Bio Networks Consulting Retail Manufacturing Insurance
+Group Dynamics Solutions Technologies Studio Holdings""".split()
+
+INDUSTRIES = ["logistics", "healthcare", "fintech", "e-commerce", "manufacturing", "insurance",
+              "real estate", "edtech", "cybersecurity", "SaaS", "biotech", "retail", "hospitality",
+              "construction", "legal services", "renewable energy", "media", "telecom", "automotive",
+              "agriculture"]
+
+CITIES = ["Austin", "Denver", "Chicago", "Boston", "Seattle", "Atlanta", "Toronto", "London",
+          "Manchester", "Dublin", "Berlin", "Munich", "Amsterdam", "Stockholm", "Lisbon", "Madrid",
+          "Milan", "Singapore", "Sydney", "Bangalore"]
+
+STREETS = ["Market Street", "King Street", "Elm Avenue", "Harbor Road", "Main Street",
+           "Park Lane", "Mill Road", "Station Road", "Oak Boulevard", "Bridge Street"]
+
+TITLES = ["VP of Sales", "Head of Operations", "CTO", "Director of Marketing", "COO",
+          "Head of Growth", "Engineering Manager", "Director of IT", "CFO", "Head of People",
+          "Procurement Manager", "VP of Engineering", "Customer Success Lead", "Founder",
+          "Head of Data", "Operations Manager", "Sales Director", "Product Manager"]
+
+PAINS = ["manual reporting", "slow onboarding", "lead routing delays", "churn in the first 90 days",
+         "spreadsheet-based forecasting", "long sales cycles", "rising cloud costs",
+         "missed follow-ups", "invoice reconciliation", "hiring bottlenecks", "low reply rates",
+         "data silos between sales and ops", "ticket backlog", "compliance paperwork"]
+
+RESULTS = ["a 32% lift in qualified meetings", "onboarding time cut in half",
+           "12 hours a week saved per rep", "3x more booked demos", "churn down 18%",
+           "a 41% drop in support tickets", "$180k in recovered pipeline", "payback in 6 weeks",
+           "reporting time down from days to minutes", "27% lower infrastructure spend"]
+
+SERVICES = ["automated lead enrichment", "a done-for-you outbound program", "AI-assisted QA",
+            "workflow automation", "a fractional RevOps team", "predictive churn scoring",
+            "custom CRM integrations", "managed cloud cost optimisation", "AI voice agents",
+            "a self-serve analytics layer", "document processing automation"]
+
+TOPICS = ["pipeline coverage", "AI adoption in ops teams", "outbound deliverability",
+          "pricing experiments", "customer onboarding", "data quality", "hiring in 2026",
+          "cloud spend", "sales and marketing alignment", "automation ROI", "security reviews"]
+
+EVENTS = ["SaaStr Annual", "Web Summit", "the RevOps Summit", "Dreamforce", "Collision",
+          "the Logistics Tech Expo", "HLTH", "Money20/20", "AWS re:Invent", "the CX Forum"]
+
+GENERIC = ["your current setup", "the Q2 roadmap", "your team's workflow", "the rollout",
+           "your growth plans", "this quarter's priorities", "your tooling", "the next phase"]
+
+ICEBREAKERS = ["Saw {company}'s recent post about {topic} and it stuck with me.",
+               "Congrats on the new role at {company}.",
+               "Noticed {company} is hiring for several {industry} roles right now.",
+               "Loved your comment on {topic} last week.",
+               "Impressive to see how fast {company} has grown in {city}.",
+               "Your team's work on {topic} caught my eye.",
+               "Read the interview with {company}'s leadership on {topic}."]
+
+SUBJECTS = ["Quick question", "{company} + {vendor}", "idea for {company}", "{first}, quick one",
+            "{topic} at {company}", "worth a chat?", "re: {topic}", "{company}'s {pain}",
+            "introduction", "thoughts on {topic}?"]
+
+REPLIES_NEGATIVE = ["Not interested, thanks.", "Please remove me from your list.",
+                    "We're all set on this, thank you.", "No thanks. Please stop emailing me.",
+                    "Not the right time for us. Maybe next year.",
+                    "I'm not the right person for this, sorry."]
+REPLIES_POSITIVE = ["Thanks for reaching out. Can you send over some more details?",
+                    "Happy to chat. Does Thursday afternoon work?",
+                    "Interesting timing, we were just discussing this. What does pricing look like?",
+                    "Sure, send me a calendar invite for next week.",
+                    "Looping in my colleague who owns this area. Could you share a one-pager?"]
+ANSWERS = ["Thanks {first}! I'll send a few times over shortly.",
+           "Understood, {first}. I've taken you off the list. Sorry for the noise.",
+           "Great to hear from you, {first}. Attaching the overview now.",
+           "Appreciate the quick reply, {first}. Talk soon."]
+HUMAN_OUTBOUND = ["Can you take a look at this when you get a chance?",
+                  "Following our call, here are the numbers we discussed.",
+                  "Could you send me the latest version?",
+                  "See below. Let me know what you think.",
+                  "Do you have time to go over this tomorrow?",
+                  "Thanks. A couple of questions on the attached."]
+
+TIMEZONES = [-8, -7, -6, -5, -5, -5, 0, 1, 1, 2, 5.5, 8]
+
+ROLE_ORDER = {"initial": 0, "unknown": 1, None: 1, "": 1, "follow-up": 2, "re-engagement": 3, "breakup": 4}
+
+
+def stable_rng(*parts) -> random.Random:
+    """An RNG that depends only on its key, so one part of the traffic does not
+    change when another is added or removed."""
+    digest = hashlib.sha256("\x1f".join(str(p) for p in parts).encode()).digest()
+    return random.Random(int.from_bytes(digest[:8], "big"))
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "", text.lower())
+
+
+# ---------------------------------------------------------------------------
+# People and companies.
+
+class Company:
+    def __init__(self, rng: random.Random, used: set, kind_words=COMPANY_KINDS):
+        for _ in range(1000):
+            head = rng.choice(COMPANY_HEADS)
+            if rng.random() < 0.5:
+                name = head + rng.choice(COMPANY_TAILS)
+            else:
+                name = head
+            name = f"{name} {rng.choice(kind_words)}"
+            label = slug(name)
+            if rng.random() < 0.3:
+                label = "-".join(slug(w) for w in name.split())
+            domain = label + rng.choice([".com", ".com", ".com", ".io", ".co", ".de", ".co.uk", ".ai", ".net"])
+            if domain not in used and name not in used:
+                break
+        used.add(domain)
+        used.add(name)
+        self.name = name
+        self.domain = domain
+        self.industry = rng.choice(INDUSTRIES)
+        self.city = rng.choice(CITIES)
+
+
+class Person:
+    def __init__(self, first: str, last: str, address: str, title: str = ""):
+        self.first, self.last, self.address, self.title = first, last, address, title
+
+    @property
+    def full(self) -> str:
+        return f"{self.first} {self.last}"
+
+    def mailbox(self) -> str:
+        return email.utils.formataddr((self.full, self.address))
+
+
+class InternalCompany(Company):
+    """A company whose mail server is under test: its employees are recipients."""
+
+    def __init__(self, rng, used, size):
+        super().__init__(rng, used)
+        self.people = []
+        seen = set()
+        style = rng.choice(["first.last", "flast", "first.last", "firstl"])
+        while len(self.people) < size:
+            first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+            local = {"first.last": f"{first}.{last}", "flast": f"{first[0]}{last}",
+                     "firstl": f"{first}{last[0]}"}[style].lower()
+            base, n = local, 1
+            while local in seen:
+                n += 1
+                local = f"{base}{n}"
+            seen.add(local)
+            self.people.append(Person(first, last, f"{local}@{self.domain}", rng.choice(TITLES)))
+
+
+# ---------------------------------------------------------------------------
+# Templates: placeholders and spintax compiled once, rendered per message.
+
+PLACEHOLDER_CHARS = re.compile(r"^[A-Za-z0-9_ .\-/'&$\"\[\]?:|%’]+$")
+HTML_TAGS = {"p", "br", "b", "i", "u", "a", "div", "span", "strong", "em", "ul", "ol", "li",
+             "html", "body", "head", "table", "tr", "td", "th", "img", "hr", "h1", "h2", "h3", "pre",
+             "code", "style", "script", "title", "meta", "tbody", "thead", "center", "font", "small"}
+CTA = re.compile(r"\b(SHOP|BUTTON|CTA|LEARN MORE|CLAIM|GRAB|GET (YOURS|THIS|EARLY)|SEE ALL|SEND A GIFT|"
+                 r"STAY SUBSCRIBED|GIVE US|TRY [A-Z]+|CHANCE|HOURS LEFT|START)\b")
+
+
+def normalise_key(raw: str) -> str:
+    """`{{$node["Start"].json["first_name"]}}` -> `first name`, `firstName` -> `first name`."""
+    text = raw.strip()
+    text = re.split(r"\|\||\|", text)[0]                      # defaults: {{first_name | there}}
+    quoted = re.findall(r"[\"']([A-Za-z_ ]+)[\"']\]", text)  # n8n: json["first_name"]
+    if quoted:
+        text = quoted[-1]
+    text = re.sub(r"^\$json\.|^input\.|^research\.|^enrichment\.|^analysis\.", "", text)
+    text = re.sub(r"([a-z])([A-Z])", r"\1 \2", text)
+    text = re.sub(r"[_\-.\[\]$?/]+", " ", text)
+    return re.sub(r"\s+", " ", text).strip().lower()
+
+
+def classify(raw: str):
+    """What a placeholder stands for: a (scope, kind) pair, or None when the
+    bracketed text is not a placeholder (a list index, a button label, JSON)."""
+    inner = raw.strip()
+    if not inner or len(inner) > 90:
+        return None
+    if re.fullmatch(r"[\d\s,./%-]+", inner) or '":' in inner or inner.startswith(('"', "'")):
+        return None
+    if inner in ("CTA", "cta"):
+        return ("campaign", "cta")
+    if CTA.search(inner) and inner.upper() == inner:
+        return None
+    if inner.endswith("...") or inner.lower().startswith(("word count", "attach ", "if voicemail")):
+        return None
+    if ('"' in inner and "json" not in inner) or "edit before" in inner.lower() or "objection" in inner.lower():
+        return None
+    key = normalise_key(inner)
+    if not key:
+        return None
+    words = set(key.split())
+
+    def has(*parts):
+        return any((p in words) if " " not in p else (p in key) for p in parts)
+
+    own = has("your", "my", "our", "sender", "sending", "rep", "signature", "me", "myname",
+              "founder", "sl") and not has("their")
+    if key in ("sender", "rep", "signature", "my name", "myname") or (own and not has(
+            "company", "agency", "business", "team", "product", "tool", "email", "phone", "title",
+            "link", "url", "calendar", "calendly", "portfolio", "address", "website", "area",
+            "topic", "role", "background", "time of day", "why", "relevant", "work")):
+        if has("first", "firstname") or key in ("sender", "rep", "rep name"):
+            return ("sender", "first")
+        return ("sender", "full")
+    if key == "sl time of day" or key.endswith("time of day"):
+        return ("message", "time_of_day")
+    if has("physical address") or key in ("address", "postal address", "office address"):
+        return ("campaign", "address")
+    if has("link", "url", "calendar", "calendly", "loom", "portfolio", "website", "gumroad", "myportfolio"):
+        return ("campaign", "link")
+    if own:
+        if has("email"):
+            return ("sender", "email")
+        if has("phone"):
+            return ("campaign", "phone")
+        if has("title", "role"):
+            return ("sender", "title")
+        if has("product", "tool"):
+            return ("campaign", "service")
+        if has("background", "area", "topic", "why", "relevant", "work") or len(words) > 3:
+            return ("campaign", "topic")
+        return ("campaign", "vendor")
+    if has("phone"):
+        return ("campaign", "phone")
+    if has("size"):
+        return ("campaign", "number")
+    if has("subject"):
+        return ("message", "subject")
+    if has("mutual", "champion", "teammate", "speaker", "keynote", "executive", "investor",
+           "eb first", "contact name") and not key.startswith("contact name"):
+        return ("campaign", "person")
+    if key in ("contact name", "contact"):
+        return ("recipient", "first")
+    if has("similar", "another", "competitor", "peer", "case study company", "client name",
+           "other company", "company x", "company in their industry", "similar client"):
+        return ("campaign", "other_company")
+    if key in ("email", "email address", "recipient email", "prospect email", "lead email"):
+        return ("recipient", "email")
+    if has("full name"):
+        return ("recipient", "full")
+    if has("last name", "lastname", "last"):
+        return ("recipient", "last")
+    if (has("firstname", "first name", "recipient", "prospect name", "lead name", "recipient first")
+            or key == "first"
+            or key in ("name", "prospect", "lead", "to name")) and not has("company", "event", "session", "channel",
+                                                                          "game", "store", "brand", "dao", "agency",
+                                                                          "business", "project", "product"):
+        return ("recipient", "first")
+    if inner in FIRST_NAMES:
+        return ("recipient", "first")
+    if has("icebreaker", "personalization", "personalized", "compliment", "observation", "research hook",
+           "noticed", "recent news", "hook", "personal", "specific detail", "trigger", "did something",
+           "recent event", "genuine reaction", "role bridge", "relevance reason", "personalization line",
+           "personalized paragraph", "specific pattern", "recent"):
+        return ("recipient", "icebreaker")
+    if has("meeting title", "meeting topic", "meeting type", "session", "event", "conference", "webinar"):
+        return ("campaign", "event")
+    if has("saved", "outcome", "investment", "estimate"):
+        return ("campaign", "result")
+    if has("insight", "article", "topic"):
+        return ("campaign", "topic")
+    if has("pain", "problem", "challenge", "issue", "gap", "concern", "hard thing", "painful task"):
+        return ("campaign", "pain")
+    if has("initiative", "project", "goal", "priority", "milestone"):
+        return ("campaign", "initiative")
+    if has("industry", "niche", "vertical", "space", "segment", "icp", "persona", "audience",
+           "businesses", "sector", "company type", "business type", "agency type", "type of company", "role type"):
+        return ("recipient", "industry")
+    if key in ("title", "role", "position", "job title", "their role", "their title", "jobtitle") or (
+            len(words) <= 3 and key.endswith(("title", "role")) and not has("article", "meeting")):
+        return ("recipient", "title")
+    if has("city", "location"):
+        return ("recipient", "city")
+    if has("event", "conference", "session", "webinar", "meeting topic", "meeting title", "meeting type"):
+        return ("campaign", "event")
+    if has("company", "companies", "organization", "organisation", "org", "business", "store", "brand",
+           "account", "dao", "protocol name", "agency", "shop", "team", "their", "prospect company",
+           "channel name", "game name", "fund", "retailer"):
+        if not has("challenge", "problem", "pain", "product", "service", "situation", "answer",
+                   "question", "space", "work", "workflow"):
+            return ("recipient", "company")
+    if has("day", "weekday", "day of week"):
+        return ("message", "day")
+    if has("date", "deadline"):
+        return ("message", "date")
+    if key in ("time", "timezone", "original time", "meeting time") or key.endswith(" time"):
+        return ("message", "timezone" if "timezone" in key else "time")
+    if has("month"):
+        return ("message", "month")
+    if has("quarter", "quarter/year"):
+        return ("message", "quarter")
+    if has("year"):
+        return ("message", "year")
+    if has("timeframe", "weeks", "days", "x days", "hours", "hrs"):
+        return ("campaign", "timeframe")
+    if has("pct", "percent", "x%") or inner.endswith("%"):
+        return ("campaign", "percent")
+    if has("amount", "price", "spend", "rate", "budget"):
+        return ("campaign", "amount")
+    if key in ("x", "n", "y", "z", "a", "b", "number", "x number", "30 45", "team size", "company size") or has(
+            "number", "metric", "size", "count", "calc", "annual"):
+        return ("campaign", "number")
+    if has("pain", "problem", "challenge", "issue", "gap", "concern", "hard thing", "painful task", "risk"):
+        return ("campaign", "pain")
+    if has("result", "outcome", "benefit", "win", "proof", "achieve", "saved", "before", "after",
+           "improvement", "value"):
+        return ("campaign", "result")
+    if has("solution", "service", "services", "product", "capability", "feature", "offer", "deliverable",
+           "value prop", "mechanism", "tool", "automation", "integration", "asset", "system", "process",
+           "approach", "workflow", "operations", "suite", "platform", "action", "step", "option",
+           "proposal", "concept", "resource", "lead magnet"):
+        return ("campaign", "service")
+    if has("topic", "insight", "article", "case study", "finding", "trend", "idea", "content", "question",
+           "research", "reference", "context", "summary", "focus", "angle", "description", "explanation",
+           "reason", "insight", "answer", "tip", "decision", "recap", "pitch", "overview", "connection"):
+        return ("campaign", "topic")
+    return ("campaign", "generic")
+
+
+class Node:
+    __slots__ = ("kind", "value", "options")
+
+    def __init__(self, kind, value=None, options=None):
+        self.kind, self.value, self.options = kind, value, options
+
+
+def compile_template(text: str, unfilled: Counter, depth: int = 0) -> list:
+    """Literal text, placeholders and spintax as a list of nodes."""
+    nodes: list = []
+    lit: list = []
+    i, n = 0, len(text)
+
+    def flush():
+        if lit:
+            nodes.append("".join(lit))
+            lit.clear()
+
+    while i < n:
+        c = text[i]
+        if c == "{" and depth < 8:
+            level, j, bars = 0, i, []
+            while j < n and j < i + 3000:
+                ch = text[j]
+                if ch == "{":
+                    level += 1
+                elif ch == "}":
+                    level -= 1
+                    if level == 0:
+                        break
+                elif ch == "|" and level == 1:
+                    if text[j + 1:j + 2] == "|" or text[j - 1:j] == "|":
+                        bars.append(None)      # `||`: an expression's default, not spintax
+                    else:
+                        bars.append(j)
+                j += 1
+            if j < n and level == 0:
+                inner = text[i + 1:j]
+                if inner.startswith("{") and inner.endswith("}"):   # {{placeholder}}
+                    name = inner[1:-1]
+                    kind = classify(name) if len(name) <= 120 else None
+                    if kind:
+                        flush()
+                        nodes.append(Node("ph", (kind, normalise_key(name), name)))
+                        i = j + 1
+                        continue
+                real_bars = [b for b in bars if b is not None]
+                if real_bars and None not in bars and "\n\n" not in inner:
+                    flush()
+                    options, start = [], i + 1
+                    for b in real_bars:
+                        options.append(text[start:b])
+                        start = b + 1
+                    options.append(text[start:j])
+                    nodes.append(Node("spin", options=[compile_template(o, unfilled, depth + 1) for o in options]))
+                    i = j + 1
+                    continue
+                if not inner.startswith("{") and len(inner) <= 80 and PLACEHOLDER_CHARS.match(inner) \
+                        and not re.search(r"[\"]\s*:", inner):
+                    kind = classify(inner)
+                    if kind:
+                        flush()
+                        nodes.append(Node("ph", (kind, normalise_key(inner), inner)))
+                        i = j + 1
+                        continue
+        elif c == "[":
+            j = text.find("]", i + 1)
+            if 0 < j - i <= 90 and "[" not in text[i + 1:j] and text[i + 1:j].count("\n") <= 1 \
+                    and text[j + 1:j + 2] != "(":
+                inner = text[i + 1:j]
+                kind = classify(inner.replace("\n", " "))
+                if kind:
+                    flush()
+                    nodes.append(Node("ph", (kind, normalise_key(inner.replace("\n", " ")), inner)))
+                    i = j + 1
+                    continue
+                if not re.fullmatch(r"[\d\s]*", inner):
+                    unfilled["[" + inner + "]"] += 1
+        elif c == "<":
+            j = text.find(">", i + 1)
+            if 0 < j - i <= 40:
+                inner = text[i + 1:j]
+                if re.fullmatch(r"[A-Za-z][A-Za-z ]*", inner) and inner.lower() not in HTML_TAGS:
+                    kind = classify(inner)
+                    if kind and (kind[1] != "generic" or " " in inner):
+                        flush()
+                        nodes.append(Node("ph", (kind, normalise_key(inner), inner)))
+                        i = j + 1
+                        continue
+        lit.append(c)
+        i += 1
+    flush()
+    return nodes
+
+
+class Template:
+    def __init__(self, path, fields, subject, body, unfilled):
+        self.path = path
+        self.fields = fields
+        self.repo = fields.get("repo") or fields.get("X-Corpus-Source-Repo", "unknown")
+        self.sequence_id = fields.get("sequence_id") or fields.get("X-Corpus-Sequence-Id") or ""
+        role = fields.get("role")
+        if role is None:
+            role = fields.get("X-Corpus-Sequence-Role") or None
+        self.role = None if role in (None, "", "unknown") else role
+        self.step = _int(fields.get("step", fields.get("X-Corpus-Step")))
+        self.day = _int(fields.get("day", fields.get("X-Corpus-Day")))
+        self.order = _file_order(path)
+        self.subject_text = subject
+        self.subject = compile_template(subject, unfilled) if subject else None
+        self.body = compile_template(body, unfilled)
+
+
+def _int(value):
+    if value is None:
+        return None
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        return None
+
+
+def _file_order(path):
+    m = re.search(r"(\d+)\D*$", os.path.basename(path))
+    return (os.path.basename(path).rsplit("__", 1)[0], int(m.group(1)) if m else 0)
+
+
+def read_template_file(path):
+    with open(path, encoding="utf-8", errors="replace") as f:
+        text = f.read().replace("\r\n", "\n")
+    head, _, body = text.partition("\n\n")
+    fields, subject = {}, ""
+    for line in head.split("\n"):
+        name, sep, value = line.partition(":")
+        if not sep:
+            continue
+        if name.lower() == "subject":
+            subject = value.strip()
+        else:
+            fields[name] = value.strip()
+    return fields, subject, body.strip("\n") + "\n"
+
+
+def load_templates(corpus, unfilled: Counter):
+    outreach = os.path.join(corpus, "outreach")
+    index = {}
+    index_path = os.path.join(outreach, "index.jsonl")
+    if os.path.exists(index_path):
+        with open(index_path, encoding="utf-8") as f:
+            for line in f:
+                if line.strip():
+                    row = json.loads(line)
+                    index[row.get("file", "")] = row
+    templates = []
+    cold = os.path.join(outreach, "cold")
+    for name in sorted(os.listdir(cold)):
+        path = os.path.join(cold, name)
+        if not os.path.isfile(path):
+            continue
+        fields, subject, body = read_template_file(path)
+        row = index.get(f"cold/{name}", {})
+        merged = dict(fields)
+        for key in ("repo", "sequence_id", "role", "step", "day"):
+            if key in row:
+                merged[key] = row[key]
+        templates.append(Template(path, merged, subject, body, unfilled))
+    return templates
+
+
+# ---------------------------------------------------------------------------
+# Sequences.
+
+class Sequence:
+    def __init__(self, sid, repo, steps, synthetic):
+        self.id = sid            # corpus sequence id, or syn-... for combined one-step templates
+        self.repo = repo
+        self.steps = steps       # list of (variants: [Template], day or None)
+        self.synthetic = synthetic
+
+
+def build_sequences(templates, singles: str, seed) -> list:
+    by_id = defaultdict(list)
+    for t in templates:
+        by_id[t.sequence_id or f"file:{t.path}"].append(t)
+    sequences, loose = [], []
+    for sid in sorted(by_id):
+        group = sorted(by_id[sid], key=lambda t: t.order)
+        # One id can hold several sequences of one source: a new one starts where the step goes back to 1.
+        parts, current = [], []
+        for t in group:
+            if current and t.step == 1 and any((u.step or 0) > 1 for u in current):
+                parts.append(current)
+                current = []
+            current.append(t)
+        parts.append(current)
+        for k, part in enumerate(parts):
+            sub_id = sid if len(parts) == 1 else f"{sid}.{k + 1}"
+            steps = order_steps(part)
+            if len(steps) == 1 and len(steps[0][0]) == 1 and singles == "synthetic":
+                loose.append(part[0])
+            else:
+                sequences.append(Sequence(sub_id, part[0].repo, steps, False))
+    # Single templates of one source combined into sequences of 3-5 steps: initial-like
+    # texts first, breakups last, as a sales team would arrange a library.
+    by_repo = defaultdict(list)
+    for t in loose:
+        by_repo[t.repo].append(t)
+    for repo in sorted(by_repo):
+        rng = stable_rng(seed, "synthetic", repo)
+        pool = by_repo[repo]
+        rng.shuffle(pool)
+        k = 0
+        while pool:
+            size = min(len(pool), rng.randint(3, 5))
+            if 0 < len(pool) - size < 2:
+                size = len(pool)
+            chunk = sorted(pool[:size], key=lambda t: (ROLE_ORDER.get(t.role, 1), t.order))
+            pool = pool[size:]
+            k += 1
+            sequences.append(Sequence(f"syn-{slug(repo)[:24]}-{k}", repo, [([t], None) for t in chunk], True))
+    return sequences
+
+
+def order_steps(part):
+    """Steps of one sequence: explicit step numbers first, else file order; templates
+    sharing a step number are variants (A/B tests) of that step."""
+    numbered = []
+    prev = 0
+    for t in part:
+        if t.step is not None:
+            s = t.step
+        elif t.role == "initial" and prev <= 1:
+            s = 1
+        else:
+            s = prev + 1
+        prev = s
+        numbered.append((s, t))
+    steps = defaultdict(list)
+    for s, t in numbered:
+        steps[s].append(t)
+    out = []
+    for s in sorted(steps):
+        variants = steps[s]
+        days = [t.day for t in variants if t.day is not None]
+        out.append((variants, min(days) if days else None))
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Campaign planning and rendering.
+
+def business_time(day: dt.date, tz_hours: float, rng: random.Random, early=8.0, late=17.5) -> dt.datetime:
+    while day.weekday() >= 5:
+        day += dt.timedelta(days=1)
+    tz = dt.timezone(dt.timedelta(hours=tz_hours))
+    hour = rng.uniform(early, late)
+    return dt.datetime(day.year, day.month, day.day, tzinfo=tz) + dt.timedelta(hours=hour, seconds=rng.randint(0, 59))
+
+
+def add_business_days(day: dt.date, n: int) -> dt.date:
+    while day.weekday() >= 5:
+        day += dt.timedelta(days=1)
+    while n > 0:
+        day += dt.timedelta(days=1)
+        if day.weekday() < 5:
+            n -= 1
+    return day
+
+
+def fmt_date(when: dt.datetime) -> str:
+    return email.utils.format_datetime(when)
+
+
+def encode_subject(subject: str) -> str:
+    subject = subject.replace("\n", " ").strip()
+    if subject.isascii():
+        return subject
+    return email.header.Header(subject, "utf-8").encode()
+
+
+def message_id(rng: random.Random, domain: str, style: str) -> str:
+    if style == "gmail":
+        token = "CA" + "".join(rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-+=")
+                               for _ in range(44))
+        return f"<{token}@mail.gmail.com>"
+    if style == "outlook":
+        pre = rng.choice(["BY5PR", "SN6PR", "CH2PR", "DM6PR", "AM0PR"])
+        token = pre + "".join(rng.choice("0123456789ABCDEF") for _ in range(24))
+        return f"<{token}@{pre}{rng.randint(10, 99)}MB{rng.randint(1000, 9999)}.namprd{rng.randint(1, 19):02d}.prod.outlook.com>"
+    token = "".join(rng.choice("0123456789abcdef") for _ in range(24))
+    return f"<{token}.{rng.randint(1000, 99999)}@{domain}>"
+
+
+def build_message(headers, body: str) -> bytes:
+    lines = [f"{name}: {value}" for name, value in headers]
+    encoding = "7bit" if body.isascii() else "8bit"
+    lines.append(f"Content-Transfer-Encoding: {encoding}")
+    return ("\n".join(lines) + "\n\n" + body).encode("utf-8")
+
+
+class Campaign:
+    def __init__(self, cid, seq, seed, internal, used_names, scale):
+        self.id = cid
+        self.seq = seq
+        rng = stable_rng(seed, "campaign", cid, seq.id)
+        self.rng = rng
+        self.vendor = Company(rng, used_names)
+        if rng.random() < 0.4:   # cold mail often goes out from a secondary domain
+            label, _, tld = self.vendor.domain.partition(".")
+            self.vendor.domain = f"{rng.choice(['get', 'try', 'hello', 'use', 'meet'])}{label}.{tld}"
+        self.tz = rng.choice(TIMEZONES)
+        self.msgid_style = rng.choice(["gmail", "gmail", "outlook", "domain"])
+        self.senders = []
+        for _ in range(rng.choice([1, 1, 1, 2, 3])):
+            first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+            local = rng.choice([first.lower(), f"{first}.{last}".lower(), f"{first[0]}{last}".lower()])
+            self.senders.append(Person(first, last, f"{local}@{self.vendor.domain}", rng.choice(
+                ["Account Executive", "Founder", "SDR", "Partnerships Lead", "Head of Growth", "CEO"])))
+        k = rng.choices([1, 2, 3], weights=[6, 3, 1])[0]
+        self.targets = rng.sample(internal, min(k, len(internal)))
+        want = int(round(math.exp(rng.uniform(math.log(20), math.log(300))) * scale))
+        pool = [p for c in self.targets for p in c.people]
+        want = max(1, min(want, len(pool)))
+        self.recipients = rng.sample(pool, want)
+        self.company_of = {p.address: c for c in self.targets for p in c.people}
+        self.values = {}
+
+    def campaign_value(self, kind, key):
+        slot = (kind, key)
+        if slot not in self.values:
+            r = stable_rng(self.id, "value", kind, key)
+            self.values[slot] = {
+                "address": f"{r.randint(10, 999)} {r.choice(STREETS)}, {self.vendor.city}",
+                "link": r.choice([f"https://{self.vendor.domain}/{r.choice(['demo', 'case-study', 'book', 'meet', 'guide'])}",
+                                  f"https://calendly.com/{slug(self.senders[0].first)}-{slug(self.vendor.name)[:12]}/30min"]),
+                "phone": f"+1 ({r.randint(201, 989)}) 555-{r.randint(100, 199):04d}",
+                "vendor": self.vendor.name,
+                "service": r.choice(SERVICES),
+                "topic": r.choice(TOPICS),
+                "person": f"{r.choice(FIRST_NAMES)} {r.choice(LAST_NAMES)}",
+                "other_company": Company(r, set()).name,
+                "initiative": r.choice(["the platform migration", "your expansion into new markets",
+                                        "the new customer portal", "the data warehouse project",
+                                        "your AI rollout"]),
+                "event": r.choice(EVENTS),
+                "timeframe": r.choice(["30 days", "two weeks", "6 weeks", "one quarter", "10 days"]),
+                "percent": f"{r.randint(12, 68)}%",
+                "amount": f"${r.randint(2, 90) * 500:,}",
+                "number": str(r.randint(3, 40)),
+                "pain": r.choice(PAINS),
+                "result": r.choice(RESULTS),
+                "generic": r.choice(GENERIC),
+                "cta": r.choice(["Worth a 15-minute call next week?", "Open to a quick chat on Thursday?",
+                                 "Would it make sense to compare notes?", "Can I send over a short demo?"]),
+            }[kind]
+        return self.values[slot]
+
+
+class Context:
+    __slots__ = ("campaign", "recipient", "company", "sender", "when", "rng", "subject", "prng")
+
+
+def render(nodes, ctx: Context) -> str:
+    out = []
+    for node in nodes:
+        if isinstance(node, str):
+            out.append(node)
+        elif node.kind == "spin":
+            out.append(render(ctx.rng.choice(node.options), ctx))
+        else:
+            out.append(fill(node.value, ctx))
+    return "".join(out)
+
+
+def fill(value, ctx: Context) -> str:
+    (scope, kind), key, _raw = value
+    rec, comp, snd, camp = ctx.recipient, ctx.company, ctx.sender, ctx.campaign
+    if scope == "recipient":
+        if kind == "first":
+            return rec.first
+        if kind == "last":
+            return rec.last
+        if kind == "full":
+            return rec.full
+        if kind == "email":
+            return rec.address
+        if kind == "company":
+            return comp.name
+        if kind == "industry":
+            return comp.industry
+        if kind == "city":
+            return comp.city
+        if kind == "title":
+            return rec.title
+        if kind == "icebreaker":
+            return ctx.prng.choice(ICEBREAKERS).format(company=comp.name, topic=ctx.prng.choice(TOPICS),
+                                                      industry=comp.industry, city=comp.city)
+    if scope == "sender":
+        if kind == "first":
+            return snd.first
+        if kind == "email":
+            return snd.address
+        if kind == "title":
+            return snd.title
+        return snd.full
+    if scope == "message":
+        when = ctx.when
+        if kind == "subject":
+            return ctx.subject or "our conversation"
+        if kind == "day":
+            return (when + dt.timedelta(days=ctx.rng.randint(2, 6))).strftime("%A")
+        if kind == "date":
+            return (when + dt.timedelta(days=ctx.rng.randint(3, 14))).strftime("%B %-d")
+        if kind == "time":
+            return ctx.rng.choice(["10am", "11:30am", "2pm", "3pm", "4:30pm"]) + " " + ctx.rng.choice(["ET", "PT", "CET", "GMT"])
+        if kind == "timezone":
+            return ctx.rng.choice(["ET", "PT", "CET", "GMT"])
+        if kind == "month":
+            return (when + dt.timedelta(days=30)).strftime("%B")
+        if kind == "quarter":
+            return f"Q{(when.month - 1) // 3 + 2 if when.month < 10 else 1}"
+        if kind == "year":
+            return str(when.year)
+        if kind == "time_of_day":
+            return "morning" if when.hour < 12 else "afternoon"
+    return camp.campaign_value(kind, key)
+
+
+def plan_campaign(camp: Campaign, start: dt.date, span_days: int, reply_share, answer_share, seed):
+    """Every message of one campaign, with its truth record."""
+    rng = camp.rng
+    seq = camp.seq
+    # Day offsets of the steps: the index's days where known, else 2-7 days apart.
+    offsets, last_day, last_offset = [], None, 0
+    for idx, (_variants, day) in enumerate(seq.steps):
+        if idx == 0:
+            offsets.append(0)
+        elif day is not None and last_day is not None and day > last_day:
+            offsets.append(last_offset + (day - last_day))
+        elif day is not None and last_day is None and idx > 0 and day > 0:
+            offsets.append(max(last_offset + 1, day - 1))
+        else:
+            offsets.append(last_offset + rng.randint(2, 7))
+        last_offset = offsets[-1]
+        if day is not None:
+            last_day = day
+        elif last_day is not None:
+            last_day += offsets[-1] - (offsets[-2] if idx else 0)
+    length = offsets[-1] + 10
+    first_day = start + dt.timedelta(days=rng.randint(0, max(0, span_days - length - 5)))
+    per_day = rng.randint(25, 60)                       # sends per mailbox per day
+    messages = []
+    sender_count = Counter()
+    for r_index, rec in enumerate(camp.recipients):
+        sender = camp.senders[r_index % len(camp.senders)]
+        n = sender_count[sender.address]
+        sender_count[sender.address] += 1
+        day0 = add_business_days(first_day, n // per_day)
+        prng = stable_rng(seed, camp.id, rec.address)
+        company = camp.company_of[rec.address]
+        replies_after = None
+        if prng.random() < reply_share:
+            replies_after = min(len(seq.steps), 1 + int(prng.expovariate(0.8)))
+        prev_time = None
+        thread = []                   # Message-IDs of this sender's messages to this recipient
+        initial_subject = None
+        for step_index, (variants, _day) in enumerate(seq.steps):
+            template = prng.choice(variants)
+            when = business_time(day0 + dt.timedelta(days=offsets[step_index]), camp.tz, prng)
+            if prev_time and when <= prev_time:
+                when = prev_time + dt.timedelta(hours=prng.uniform(20, 30))
+            ctx = Context()
+            ctx.campaign, ctx.recipient, ctx.company, ctx.sender = camp, rec, company, sender
+            ctx.when, ctx.rng, ctx.prng, ctx.subject = when, prng, stable_rng(seed, camp.id, rec.address, "ice"), initial_subject
+            subject = render(template.subject, ctx).strip() if template.subject else ""
+            if not subject:
+                if step_index == 0 or initial_subject is None:
+                    subject = prng.choice(SUBJECTS).format(company=company.name, vendor=camp.vendor.name,
+                                                           first=rec.first, topic=camp.campaign_value("topic", "topic"),
+                                                           pain=camp.campaign_value("pain", "pain"))
+                else:
+                    subject = "Re: " + initial_subject
+            if initial_subject is None:
+                initial_subject = re.sub(r"^(re|fwd?):\s*", "", subject, flags=re.I)
+            ctx.subject = initial_subject
+            body = render(template.body, ctx)
+            mid = message_id(prng, camp.vendor.domain, camp.msgid_style)
+            headers = [("From", sender.mailbox()), ("To", rec.mailbox()), ("Subject", encode_subject(subject)),
+                       ("Date", fmt_date(when)), ("Message-ID", mid)]
+            if thread and re.match(r"re:", subject, re.I):
+                headers.append(("In-Reply-To", thread[-1]))
+                headers.append(("References", " ".join(thread[-10:])))
+            headers += [("MIME-Version", "1.0"), ("Content-Type", "text/plain; charset=utf-8"),
+                        ("X-Envelope-From", f"<{sender.address}>"), ("X-Envelope-To", f"<{rec.address}>")]
+            truth = {"kind": "outreach", "source": seq.repo, "campaign": camp.id, "sequence_id": seq.id,
+                     "synthetic_sequence": seq.synthetic, "step": step_index + 1, "steps": len(seq.steps),
+                     "template_step": template.step, "role": template.role or "unknown",
+                     "template": os.path.basename(template.path), "sender": sender.address,
+                     "recipient": rec.address, "replied_before": False, "unanswered": step_index + 1,
+                     "subject": subject}
+            messages.append((when, mid, build_message(headers, body), truth))
+            thread.append(mid)
+            prev_time = when
+            if replies_after == step_index + 1:
+                next_offset = offsets[step_index + 1] if step_index + 1 < len(offsets) else offsets[step_index] + 5
+                gap = (day0 + dt.timedelta(days=next_offset) - when.date()).days
+                delay = dt.timedelta(minutes=prng.uniform(20, max(60, min(gap, 3) * 24 * 60 - 600)))
+                reply_at = (when + delay).astimezone(dt.timezone(dt.timedelta(hours=0)))
+                messages.extend(make_reply(camp, rec, sender, subject, mid, thread, body, when, reply_at,
+                                           prng, answer_share, step_index + 1))
+                break
+    return messages
+
+
+def quote(body: str, who: str, when: dt.datetime) -> str:
+    lines = body.rstrip("\n").split("\n")
+    return f"On {when.strftime('%a, %b %-d, %Y at %-I:%M %p')}, {who} wrote:\n" + "\n".join(
+        ">" + (" " + l if l else "") for l in lines) + "\n"
+
+
+def make_reply(camp, rec, sender, subject, mid, thread, body, sent_at, reply_at, prng, answer_share, step):
+    negative = prng.random() < 0.6
+    text = prng.choice(REPLIES_NEGATIVE if negative else REPLIES_POSITIVE)
+    re_subject = subject if re.match(r"re:", subject, re.I) else "Re: " + subject
+    reply_id = message_id(prng, rec.address.split("@")[1], "domain")
+    refs = " ".join(thread[-10:])
+    reply_body = f"{text}\n\n{rec.first}\n\n" + quote(body, sender.mailbox(), sent_at)
+    headers = [("From", rec.mailbox()), ("To", sender.mailbox()), ("Subject", encode_subject(re_subject)),
+               ("Date", fmt_date(reply_at)), ("Message-ID", reply_id), ("In-Reply-To", mid), ("References", refs),
+               ("MIME-Version", "1.0"), ("Content-Type", "text/plain; charset=utf-8"),
+               ("X-Envelope-From", f"<{rec.address}>"), ("X-Envelope-To", f"<{sender.address}>")]
+    out = [(reply_at, reply_id, build_message(headers, reply_body),
+            {"kind": "reply", "source": camp.seq.repo, "campaign": camp.id, "sequence_id": camp.seq.id,
+             "after_step": step, "in_reply_to": mid, "sender": rec.address, "recipient": sender.address,
+             "negative": negative, "subject": re_subject})]
+    if prng.random() < answer_share:
+        answer_at = reply_at + dt.timedelta(minutes=prng.uniform(30, 20 * 60))
+        answer_id = message_id(prng, camp.vendor.domain, camp.msgid_style)
+        answer_body = (prng.choice(ANSWERS[1:2] if negative else ANSWERS[0:1] + ANSWERS[2:]).format(first=rec.first)
+                       + f"\n\n{sender.first}\n\n" + quote(reply_body, rec.mailbox(), reply_at))
+        headers = [("From", sender.mailbox()), ("To", rec.mailbox()), ("Subject", encode_subject(re_subject)),
+                   ("Date", fmt_date(answer_at.astimezone(dt.timezone(dt.timedelta(hours=camp.tz))))),
+                   ("Message-ID", answer_id), ("In-Reply-To", reply_id), ("References", refs + " " + reply_id),
+                   ("MIME-Version", "1.0"), ("Content-Type", "text/plain; charset=utf-8"),
+                   ("X-Envelope-From", f"<{sender.address}>"), ("X-Envelope-To", f"<{rec.address}>")]
+        out.append((answer_at, answer_id, build_message(headers, answer_body),
+                    {"kind": "answer", "source": camp.seq.repo, "campaign": camp.id, "sequence_id": camp.seq.id,
+                     "in_reply_to": reply_id, "sender": sender.address, "recipient": rec.address,
+                     "subject": re_subject}))
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Real mail from the corpus, re-addressed and re-dated.
+
+HAM_FOLDERS = [  # folder, default kind
+    ("ham/enron_followup_phrases", "human"),
+    ("ham/enron_inbox_sample", "human"),
+    ("ham/spamassassin/easy_ham", None),      # list, newsletter or human by its headers
+    ("ham/spamassassin/hard_ham", "newsletter"),
+]
+
+
+HEADER_LINE = re.compile(r"^[!-9;-~]+:")
+
+
+def split_headers(raw: str):
+    head, sep, body = raw.partition("\n\n")
+    if not sep:
+        head, body = raw, ""
+    lines = head.split("\n")
+    if lines and lines[0].startswith("From "):
+        envelope_line = lines.pop(0)
+    else:
+        envelope_line = None
+    headers = []
+    for k, line in enumerate(lines):
+        if line[:1] in (" ", "\t") and headers:
+            headers[-1][1] += "\n" + line
+        elif HEADER_LINE.match(line):
+            name, _, value = line.partition(":")
+            headers.append([name, value])
+        else:                               # no blank line before the body: the body starts here
+            body = "\n".join(lines[k:]) + "\n\n" + body if sep else "\n".join(lines[k:])
+            break
+    return envelope_line, headers, body
+
+
+def header_value(headers, name):
+    lname = name.lower()
+    for h, v in headers:
+        if h.lower() == lname:
+            return v.strip()
+    return None
+
+
+# Senders of the SpamAssassin corpus that are subscribed feeds without list headers
+# (an RSS-to-mail gateway): newsletters, not people.
+FEED_SENDERS = {"rssfeeds@spamassassin.taint.org"}
+
+
+def ham_kind(headers, default):
+    if default:
+        return default
+    from_pairs = email.utils.getaddresses([(header_value(headers, "From") or "").replace("\n", " ")])
+    if from_pairs and from_pairs[0][1].lower() in FEED_SENDERS:
+        return "newsletter"
+    names = {h.lower() for h, _ in headers}
+    if names & {"list-id", "mailing-list", "list-post"}:
+        return "list"
+    precedence = (header_value(headers, "Precedence") or "").lower()
+    if precedence in ("bulk", "list", "junk") or "list-unsubscribe" in names:
+        return "newsletter"
+    return "human"
+
+
+class AddressMap:
+    """Original recipient addresses to internal users, the same user for the same address."""
+
+    def __init__(self, internal, seed):
+        self.internal, self.seed = internal, seed
+        self.weights = [len(c.people) for c in internal]
+        self.cache = {}
+
+    def user(self, key: str) -> Person:
+        key = key.lower()
+        if key not in self.cache:
+            r = stable_rng(self.seed, "addr", key)
+            company = r.choices(self.internal, weights=self.weights)[0]
+            self.cache[key] = r.choice(company.people)
+        return self.cache[key]
+
+
+def rewrite_addresses(value: str, amap: AddressMap, keep=()):
+    pairs = email.utils.getaddresses([value.replace("\n", " ")])
+    out = []
+    for name, addr in pairs:
+        if not addr or "@" not in addr:
+            continue
+        if addr.lower() in keep:
+            out.append(email.utils.formataddr((name, addr)) if name.isascii() else addr)
+            continue
+        p = amap.user(addr)
+        out.append(p.mailbox())
+    return out
+
+
+def load_ham(corpus, amap: AddressMap, start: dt.datetime, span_days: int, seed, context: str, stats: Counter):
+    messages = []
+    seen_ids = set()
+    followup_files = set()
+    for folder, default_kind in HAM_FOLDERS:
+        path = os.path.join(corpus, folder)
+        if not os.path.isdir(path):
+            stats[f"missing folder {folder}"] += 1
+            continue
+        items = []
+        for name in sorted(os.listdir(path)):
+            if name.startswith(".") or name in ("cmds",):
+                continue
+            if folder.endswith("enron_inbox_sample") and name in followup_files:
+                stats["duplicate of enron_followup_phrases skipped"] += 1
+                continue
+            with open(os.path.join(path, name), "rb") as f:
+                raw = f.read().decode("latin-1").replace("\r\n", "\n")
+            envelope_line, headers, body = split_headers(raw)
+            try:
+                orig = email.utils.parsedate_to_datetime(header_value(headers, "Date") or "")
+                if orig.tzinfo is None:
+                    orig = orig.replace(tzinfo=dt.timezone.utc)
+            except (TypeError, ValueError, IndexError):
+                orig = None
+            items.append((name, envelope_line, headers, body, orig))
+        if folder.endswith("enron_followup_phrases"):
+            followup_files = {n for n, *_ in items}
+        # Linear map of the folder's dates (1st to 99th percentile) onto the traffic's span.
+        stamps = sorted(o.timestamp() for *_, o in items if o is not None)
+        if stamps:
+            lo = stamps[int(len(stamps) * 0.01)]
+            hi = stamps[min(len(stamps) - 1, int(len(stamps) * 0.99))]
+        else:
+            lo, hi = 0, 1
+        for name, envelope_line, headers, body, orig in items:
+            r = stable_rng(seed, "ham", folder, name)
+            # The day moves, the local time of day stays; dates outside the folder's
+            # usual range (broken clocks) land on a random day.
+            if orig is not None and hi > lo and lo <= orig.timestamp() <= hi:
+                frac = (orig.timestamp() - lo) / (hi - lo)
+            else:
+                frac = r.random()
+            local = orig if orig is not None else start + dt.timedelta(hours=r.uniform(8, 18))
+            day = start.date() + dt.timedelta(days=min(span_days - 1, int(frac * span_days)))
+            when = dt.datetime.combine(day, local.timetz())
+            kind = ham_kind(headers, default_kind)
+            msg = readdress(folder, name, envelope_line, headers, body, when, kind, amap, r, seen_ids, stats)
+            if msg is None:
+                continue
+            messages.append(msg[:4])
+            if context == "re" and kind == "human":
+                out = outbound_context(msg, r, folder)
+                if out:
+                    messages.append(out)
+    return messages
+
+
+def readdress(folder, name, envelope_line, headers, body, when, kind, amap, r, seen_ids, stats):
+    mid = header_value(headers, "Message-ID")
+    if mid and "<" in mid:
+        mid = mid[mid.index("<"):mid.index(">") + 1] if ">" in mid else mid
+    from_value = header_value(headers, "From") or ""
+    from_pairs = email.utils.getaddresses([from_value.replace("\n", " ")])
+    from_addr = from_pairs[0][1] if from_pairs and from_pairs[0][1] else "unknown@invalid"
+    if not mid:
+        digest = hashlib.sha1(f"{folder}/{name}".encode()).hexdigest()[:20]
+        mid = f"<{digest}.corpus@{from_addr.split('@')[-1] or 'invalid'}>"
+        headers.append(["Message-ID", " " + mid])
+        stats["message-id created"] += 1
+    if mid in seen_ids:
+        stats["duplicate message-id skipped"] += 1
+        return None
+    seen_ids.add(mid)
+    # Envelope sender: Return-Path, else the mbox From_ line, else From.
+    env_from = None
+    rp = header_value(headers, "Return-Path")
+    if rp:
+        m = re.search(r"<([^>]*)>", rp)
+        env_from = (m.group(1) if m else rp.split()[0] if rp.split() else "").strip()
+    if not env_from and envelope_line:
+        env_from = envelope_line.split()[1] if len(envelope_line.split()) > 1 else None
+    env_from = env_from or from_addr
+    # Envelope recipient: the mailbox owner (Enron: the file's user), else the first To address.
+    keep = set()
+    list_addr = None
+    if kind == "list":
+        post = header_value(headers, "List-Post") or ""
+        m = re.search(r"mailto:([^>\s]+)", post)
+        list_addr = m.group(1).lower() if m else None
+        list_id = header_value(headers, "List-Id") or header_value(headers, "Mailing-List") or ""
+        for _, a in email.utils.getaddresses([(header_value(headers, "To") or "") + "," +
+                                              (header_value(headers, "Cc") or "")]):
+            local = a.lower().split("@")[0]
+            if a and (a.lower() == list_addr or (local and local in list_id.lower())):
+                keep.add(a.lower())
+        owner_key = "list:" + (list_id or list_addr or from_addr)
+    elif folder.startswith("ham/enron"):
+        owner_key = "enron:" + name.split("__")[0]
+    else:
+        tos = email.utils.getaddresses([(header_value(headers, "To") or "").replace("\n", " ")])
+        owner_key = tos[0][1] if tos and tos[0][1] else "sa:" + name
+    owner = amap.user(owner_key)
+    if folder.startswith("ham/enron"):
+        surname = name.split("__")[0].split("-")[0]
+        for _, a in email.utils.getaddresses([(header_value(headers, "To") or "") + "," +
+                                              (header_value(headers, "Cc") or "")]):
+            if surname and surname in a.lower().split("@")[0]:
+                amap.cache[a.lower()] = owner
+    out_headers = []
+    to_written = False
+    for h, v in headers:
+        lh = h.lower()
+        if lh in ("x-envelope-from", "x-envelope-to"):
+            continue
+        if lh == "date":
+            out_headers.append(f"Date: {fmt_date(when)}")
+            continue
+        if lh in ("to", "cc") and kind != "list" or (kind == "list" and lh in ("to", "cc")):
+            mailboxes = rewrite_addresses(v, amap, keep)
+            if lh == "to":
+                to_written = True
+                if kind != "list" and owner.mailbox() not in mailboxes and not folder.startswith("ham/enron"):
+                    mailboxes = [owner.mailbox()] + mailboxes[1:]
+            if mailboxes:
+                out_headers.append(f"{h}: " + ",\n\t".join(mailboxes))
+            continue
+        out_headers.append(f"{h}:{v}")
+    if not to_written:
+        out_headers.append(f"To: {owner.mailbox()}")
+    if header_value(headers, "Date") is None:
+        out_headers.append(f"Date: {fmt_date(when)}")
+    out_headers.append(f"X-Envelope-From: <{env_from}>")
+    out_headers.append(f"X-Envelope-To: <{owner.address}>")
+    raw = ("\n".join(out_headers) + "\n\n" + body).encode("latin-1")
+    source = folder
+    truth = {"kind": kind, "source": source, "file": f"{folder}/{name}", "sender": env_from.lower(),
+             "recipient": owner.address, "from": from_addr.lower(),
+             "followup_phrases": folder.endswith("enron_followup_phrases"),
+             "subject": _decode(header_value(headers, "Subject") or "")}
+    return (when, mid, raw, truth, owner)
+
+
+def _decode(value: str) -> str:
+    try:
+        return str(email.header.make_header(email.header.decode_header(value.replace("\n", " "))))
+    except Exception:  # a broken encoded word: keep it as found
+        return value.replace("\n", " ")
+
+
+def outbound_context(msg, r, folder):
+    """A human reply ("Re: ...") implies its recipient wrote first: the server saw that
+    outbound message, so one is added 2-48 hours earlier."""
+    when, mid, raw, truth, person = msg
+    subject = truth["subject"]
+    if not re.match(r"\s*(re|aw|sv)\s*:", subject, re.I) or "@" not in truth["from"]:
+        return None
+    sender_addr = truth["from"]
+    owner = truth["recipient"]
+    at = when - dt.timedelta(hours=r.uniform(2, 48))
+    out_id = f"<{hashlib.sha1((mid + 'ctx').encode()).hexdigest()[:24]}@{owner.split('@')[1]}>"
+    clean = re.sub(r"^\s*((re|aw|sv|fwd?)\s*:\s*)+", "", subject, flags=re.I)
+    body = f"Hi,\n\n{r.choice(HUMAN_OUTBOUND)}\n\nThanks\n"
+    headers = [("From", person.mailbox()), ("To", sender_addr), ("Subject", encode_subject(clean)),
+               ("Date", fmt_date(at)), ("Message-ID", out_id), ("MIME-Version", "1.0"),
+               ("Content-Type", "text/plain; charset=utf-8"),
+               ("X-Envelope-From", f"<{owner}>"), ("X-Envelope-To", f"<{sender_addr}>")]
+    return (at, out_id, build_message(headers, body),
+            {"kind": "human_outbound", "source": folder, "sender": owner, "recipient": sender_addr,
+             "context_for": mid, "subject": clean})
+
+
+# ---------------------------------------------------------------------------
+
+FROM_LINE = re.compile(rb"^(>*From )", re.M)
+
+
+def mbox_entry(env_from: str, when: dt.datetime, raw: bytes) -> bytes:
+    stamp = when.astimezone(dt.timezone.utc).strftime("%a %b %d %H:%M:%S %Y")
+    body = FROM_LINE.sub(rb">\1", raw)
+    if not body.endswith(b"\n"):
+        body += b"\n"
+    return f"From {env_from or 'MAILER-DAEMON'} {stamp}\n".encode() + body + b"\n"
+
+
+def main(argv=None):
+    default_corpus = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "corpus"))
+    if not os.path.isdir(default_corpus):
+        default_corpus = "/work/shared/corpus"
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--corpus", default=default_corpus)
+    ap.add_argument("--out", required=True, help="mbox to write")
+    ap.add_argument("--truth", required=True, help="ground truth, JSON lines")
+    ap.add_argument("--internal-domains-out", help="file for the internal domains, one a line")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--scale", type=float, default=1.0, help="multiplies the recipients per campaign (20-300)")
+    ap.add_argument("--companies", type=int, default=6, help="internal companies (the targets)")
+    ap.add_argument("--employees", default="300,1500", help="employees per internal company, MIN,MAX")
+    ap.add_argument("--start", default="2026-01-05", help="first day of the traffic")
+    ap.add_argument("--days", type=int, default=120, help="length of the traffic in days")
+    ap.add_argument("--reply-share", type=float, default=0.10, help="share of recipients who reply")
+    ap.add_argument("--answer-share", type=float, default=0.5, help="share of replies the vendor answers")
+    ap.add_argument("--singles", choices=["synthetic", "single"], default="synthetic",
+                    help="templates without a sequence: combined per source into 3-5 step sequences, or sent alone")
+    ap.add_argument("--human-context", choices=["re", "none"], default="re",
+                    help="re: add the outbound message a human 'Re:' answers; none: inbound only")
+    ap.add_argument("--no-ham", action="store_true", help="outreach only")
+    ap.add_argument("--quiet", action="store_true")
+    args = ap.parse_args(argv)
+    t0 = time.time()
+
+    rng = stable_rng(args.seed, "internal")
+    used = set()
+    lo, hi = (int(x) for x in args.employees.split(","))
+    internal = [InternalCompany(rng, used, rng.randint(lo, hi)) for _ in range(args.companies)]
+    start_day = dt.date.fromisoformat(args.start)
+    start = dt.datetime(start_day.year, start_day.month, start_day.day, tzinfo=dt.timezone.utc)
+
+    unfilled = Counter()
+    templates = load_templates(args.corpus, unfilled)
+    sequences = build_sequences(templates, args.singles, args.seed)
+    messages = []
+    campaigns = []
+    for k, seq in enumerate(sequences):
+        camp = Campaign(f"c{k + 1:04d}", seq, args.seed, internal, used, args.scale)
+        campaigns.append(camp)
+        messages.extend(plan_campaign(camp, start_day, args.days, args.reply_share, args.answer_share, args.seed))
+    ham_stats = Counter()
+    if not args.no_ham:
+        amap = AddressMap(internal, args.seed)
+        messages.extend(load_ham(args.corpus, amap, start, args.days, args.seed, args.human_context, ham_stats))
+
+    messages.sort(key=lambda m: (m[0].timestamp(), m[1]))
+    domains = [c.domain for c in internal]
+    stats = Counter()
+    by_source = Counter()
+    with open(args.out, "wb") as mbox, open(args.truth, "w", encoding="utf-8") as truth_file:
+        header = {"record": "header", "generator": "campaign_gen", "seed": args.seed, "scale": args.scale,
+                  "corpus": os.path.abspath(args.corpus), "internal_domains": domains,
+                  "start": args.start, "days": args.days, "reply_share": args.reply_share,
+                  "singles": args.singles, "human_context": args.human_context}
+        truth_file.write(json.dumps(header) + "\n")
+        for position, (when, mid, raw, truth) in enumerate(messages, 1):
+            env_from = truth.get("sender", "")
+            mbox.write(mbox_entry(env_from, when, raw))
+            record = {"record": "message", "message_id": mid, "position": position,
+                      "date": when.astimezone(dt.timezone.utc).isoformat()}
+            record.update(truth)
+            truth_file.write(json.dumps(record, ensure_ascii=False) + "\n")
+            stats[truth["kind"]] += 1
+            by_source[(truth["kind"], truth["source"])] += 1
+    if args.internal_domains_out:
+        with open(args.internal_domains_out, "w") as f:
+            f.write("\n".join(domains) + "\n")
+
+    if not args.quiet:
+        recipients = sum(len(c.recipients) for c in campaigns)
+        synthetic = sum(1 for c in campaigns if c.seq.synthetic)
+        p = lambda *a: print(*a, file=sys.stderr)
+        p(f"internal domains: {' '.join(domains)}")
+        p(f"templates {len(templates)}, sequences {len(sequences)} ({synthetic} combined from single templates), "
+          f"campaigns {len(campaigns)}, recipients {recipients}, steps per sequence "
+          f"{dict(sorted(Counter(len(s.steps) for s in sequences).items()))}")
+        p(f"messages {len(messages)}: " + ", ".join(f"{k} {v}" for k, v in stats.most_common()))
+        for (kind, source), n in sorted(by_source.items()):
+            p(f"  {kind:15} {n:7}  {source}")
+        for k, v in ham_stats.items():
+            p(f"ham: {k}: {v}")
+        if unfilled:
+            p(f"bracketed text left as found: {len(unfilled)} distinct, e.g. "
+              + ", ".join(k.replace(chr(10), ' ') for k, _ in unfilled.most_common(12)))
+        p(f"wrote {args.out} and {args.truth} in {time.time() - t0:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
