@@ -1142,7 +1142,7 @@ def readdress(folder, name, envelope_line, headers, body, when, kind, amap, r, s
         if lh == "date":
             out_headers.append(f"Date: {fmt_date(when)}")
             continue
-        if lh in ("to", "cc") and kind != "list" or (kind == "list" and lh in ("to", "cc")):
+        if lh in ("to", "cc"):
             mailboxes = rewrite_addresses(v, amap, keep)
             if lh == "to":
                 to_written = True
