@@ -144,7 +144,7 @@ std::vector<KeyInfo> build_schema() {
   weight("weights.reply_without_thread", "1.5",
          "REPLY_WITHOUT_THREAD: a Re: subject with no In-Reply-To or References.",
          &SymbolWeights::reply_without_thread);
-  weight("weights.unanswered_streak", "1.5",
+  weight("weights.unanswered_streak", "2.0",
          "UNANSWERED_STREAK: per unanswered message to this recipient after the first (capped).",
          &SymbolWeights::unanswered_streak);
   weight("weights.pair_rate", "1.0", "PAIR_RATE: per message to one recipient beyond the limit in the shortest window.",

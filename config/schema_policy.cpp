@@ -36,7 +36,7 @@ void add_policy_keys(std::vector<KeyInfo>& keys) {
   add({.path = "policy.tag_threshold", .kind = ValueKind::number, .default_toml = "5.0",
        .doc = "Score from which a message is tagged (headers, optional subject tag).", .min = -1000, .max = 1000,
        .apply = [](Config& c, const Value& v) { c.policy.tag_threshold = as<double>(v); }});
-  add({.path = "policy.quarantine_threshold", .kind = ValueKind::number, .default_toml = "12.0",
+  add({.path = "policy.quarantine_threshold", .kind = ValueKind::number, .default_toml = "11.0",
        .doc = "Score from which a message goes to the MTA's hold queue.", .min = -1000, .max = 1000,
        .apply = [](Config& c, const Value& v) { c.policy.quarantine_threshold = as<double>(v); }});
   add({.path = "policy.reject_threshold", .kind = ValueKind::number, .default_toml = "20.0",

@@ -305,6 +305,15 @@ maximal_queue_lifetime = 1h
         out = self._run("postqueue", "-c", str(self.dir), "-j")
         return [json.loads(line) for line in out.splitlines() if line.strip()]
 
+    def message_id_of(self, queue_id: str) -> str:
+        """The Message-ID header of a queued message (postcat)."""
+        result = subprocess.run(["postcat", "-c", str(self.dir), "-h", "-q", queue_id],
+                                capture_output=True, text=True, timeout=30)
+        for line in result.stdout.splitlines():
+            if line.lower().startswith("message-id:"):
+                return line.split(":", 1)[1].strip()
+        return ""
+
     def maillog(self) -> str:
         path = self.dir / "maillog"
         return path.read_text(errors="replace") if path.exists() else ""
