@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <limits>
+#include <utility>
+#include <vector>
 
 namespace pushback::scoring {
 
@@ -33,34 +35,20 @@ const HashFunctions& hash_functions() {
   return functions;
 }
 
-// Walks the tokens of single-space separated text without allocating.
-class TokenCursor {
- public:
-  explicit TokenCursor(std::string_view text) : text_(text) {}
-  // The next token, or false at the end. Tokens are a few bytes long: a
-  // byte loop beats a call to memchr.
-  bool next(std::size_t& begin, std::size_t& end) {
-    const std::size_t size = text_.size();
-    while (at_ < size && text_[at_] == ' ') ++at_;
-    if (at_ >= size) return false;
-    begin = at_;
-    while (at_ < size && text_[at_] != ' ') ++at_;
-    end = at_;
-    return true;
+// Offsets of the tokens, in one pass: shingles are byte ranges.
+std::vector<std::pair<std::size_t, std::size_t>> token_ranges(std::string_view text) {
+  std::vector<std::pair<std::size_t, std::size_t>> ranges;
+  ranges.reserve(static_cast<std::size_t>(std::count(text.begin(), text.end(), ' ')) + 1);
+  const std::size_t size = text.size();
+  std::size_t at = 0;
+  while (true) {
+    while (at < size && text[at] == ' ') ++at;
+    if (at >= size) break;
+    std::size_t begin = at;
+    while (at < size && text[at] != ' ') ++at;
+    ranges.emplace_back(begin, at);
   }
-
- private:
-  std::string_view text_;
-  std::size_t at_ = 0;
-};
-
-std::size_t count_tokens(std::string_view text) {
-  TokenCursor cursor(text);
-  std::size_t count = 0;
-  std::size_t begin = 0;
-  std::size_t end = 0;
-  while (cursor.next(begin, end)) ++count;
-  return count;
+  return ranges;
 }
 
 // The 64 values of each shingle hash folded into the signature. Cloned for
@@ -114,33 +102,24 @@ namespace detail {
 
 Fingerprint fingerprint_text(std::string_view text, std::size_t shingle_size) {
   Fingerprint fingerprint;
-  std::size_t tokens = count_tokens(text);
-  fingerprint.token_count = static_cast<std::uint32_t>(tokens);
+  auto tokens = token_ranges(text);
+  fingerprint.token_count = static_cast<std::uint32_t>(tokens.size());
   fingerprint.skeleton_hash = XXH3_64bits(text.data(), text.size());
-  if (tokens < min_fingerprint_tokens) return fingerprint;
+  if (tokens.size() < min_fingerprint_tokens) return fingerprint;
 
   fingerprint.minhash.fill(std::numeric_limits<std::uint32_t>::max());
   {
     ShingleSink sink(fingerprint.minhash, hash_functions());
-    std::size_t size = std::max<std::size_t>(1, std::min(shingle_size, tokens));
-    // `first` is at the first token of the shingle, `last` at its last.
-    TokenCursor first(text);
-    TokenCursor last(text);
-    std::size_t begin = 0;
-    std::size_t first_end = 0;
-    std::size_t last_begin = 0;
-    std::size_t end = 0;
-    for (std::size_t i = 0; i < size; ++i) last.next(last_begin, end);
-    first.next(begin, first_end);
-    do {
+    std::size_t size = std::max<std::size_t>(1, std::min(shingle_size, tokens.size()));
+    for (std::size_t i = 0; i + size <= tokens.size(); ++i) {
+      std::size_t begin = tokens[i].first;
+      std::size_t end = tokens[i + size - 1].second;
       sink.add(text.substr(begin, end - begin));
-      first.next(begin, first_end);
-    } while (last.next(last_begin, end));
+    }
     // Very short texts: single words too, so that one changed word does not
     // change most of the few shingles.
-    if (size > 1 && tokens < 4 * size) {
-      TokenCursor word(text);
-      while (word.next(begin, end)) sink.add(text.substr(begin, end - begin));
+    if (size > 1 && tokens.size() < 4 * size) {
+      for (const auto& [begin, end] : tokens) sink.add(text.substr(begin, end - begin));
     }
   }
   for (std::size_t band = 0; band < lsh_bands; ++band) {

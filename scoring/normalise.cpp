@@ -127,6 +127,10 @@ bool is_ascii_space(char c) { return c == ' ' || (c >= 0x09 && c <= 0x0d); }
 // one, which gives the same result since folding never joins across white
 // space and every run of white space becomes one space.
 std::string fold_words(std::string_view text) {
+  // Most mail is ASCII: fold_text() folds it in one pass without utf8proc.
+  unsigned char any = 0;
+  for (char c : text) any |= static_cast<unsigned char>(c);
+  if (any < 0x80) return fold_text(text);
   std::string out;
   out.reserve(text.size());
   std::size_t at = 0;
