@@ -52,9 +52,11 @@ std::vector<std::pair<std::size_t, std::size_t>> token_ranges(std::string_view t
 }
 
 // The 64 values of each shingle hash folded into the signature. Cloned for
-// AVX2, where the multiply-shift hashes vectorise; the results are the same.
-[[gnu::target_clones("avx2", "default")]] void add_hashes(const std::uint64_t* hashes, std::size_t count,
-                                                          std::uint32_t* minhash, const HashFunctions& functions) {
+// AVX2 and AVX-512 (x86-64-v4), where the multiply-shift hashes vectorise;
+// every clone gives the same values.
+[[gnu::target_clones("arch=x86-64-v4", "avx2", "default")]] void add_hashes(const std::uint64_t* hashes,
+                                                                            std::size_t count, std::uint32_t* minhash,
+                                                                            const HashFunctions& functions) {
   for (std::size_t s = 0; s < count; ++s) {
     std::uint64_t hash = hashes[s];
     for (std::size_t i = 0; i < minhash_size; ++i) {

@@ -91,7 +91,7 @@ bool in(std::string_view word, auto const& list) {
   return std::find(list.begin(), list.end(), word) != list.end();
 }
 
-// A set of short words with a 4096-bit filter on (length, first, last byte)
+// A set of short words with a 4096-bit filter on (length, first, second, last byte)
 // in front, so that most words are turned away without hashing.
 class WordSet {
  public:
@@ -108,8 +108,9 @@ class WordSet {
  private:
   static std::size_t slot(std::string_view word) {
     auto first = static_cast<unsigned char>(word.front());
+    auto second = static_cast<unsigned char>(word.size() > 1 ? word[1] : 0);
     auto last = static_cast<unsigned char>(word.back());
-    return (word.size() * 131 + first * 31 + last * 7) % 4096;
+    return (word.size() * 131 + first * 31 + second * 17 + last * 7) % 4096;
   }
   std::unordered_set<std::string_view> set_;
   std::array<std::uint64_t, 64> filter_{};
@@ -239,6 +240,7 @@ bool is_email(std::string_view chunk) {
 
 // The host of "http://", "https://" and "www." URLs, or empty.
 std::string_view url_host(std::string_view chunk) {
+  if (chunk.empty() || (chunk.front() != 'h' && chunk.front() != 'w')) return {};
   if (chunk.starts_with("https://")) {
     chunk.remove_prefix(8);
   } else if (chunk.starts_with("http://")) {
