@@ -71,30 +71,26 @@ constexpr std::array designators{
     std::string_view("networks"),   std::string_view("freight"),   std::string_view("traders"),
 };
 
-void add(std::vector<std::string>& words, std::string word, std::size_t min_length = 2) {
+void add(std::vector<std::string>& words, std::string_view word, std::size_t min_length = 2) {
   if (word.size() < min_length) return;
-  if (std::find(words.begin(), words.end(), word) == words.end()) words.push_back(std::move(word));
+  if (std::find(words.begin(), words.end(), word) == words.end()) words.emplace_back(word);
 }
 
 bool is_word_byte(char c) {
   return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || static_cast<unsigned char>(c) >= 0x80;
 }
 
-// Folded pieces of a name or local part, split at anything but letters and digits.
-std::vector<std::string> pieces(std::string_view text) {
+// Calls each(piece) for the folded pieces of a name or local part, split at
+// anything but letters and digits.
+template <typename Each>
+void for_each_piece(std::string_view text, Each&& each) {
   std::string folded = fold_text(text);
-  std::vector<std::string> out;
-  std::string piece;
-  for (char c : folded) {
-    if (is_word_byte(c)) {
-      piece.push_back(c);
-    } else if (!piece.empty()) {
-      out.push_back(std::move(piece));
-      piece.clear();
-    }
+  std::size_t start = 0;
+  for (std::size_t i = 0; i <= folded.size(); ++i) {
+    if (i < folded.size() && is_word_byte(folded[i])) continue;
+    if (i > start) each(std::string_view(folded).substr(start, i - start));
+    start = i + 1;
   }
-  if (!piece.empty()) out.push_back(std::move(piece));
-  return out;
 }
 
 bool has_digit(std::string_view word) {
@@ -102,9 +98,9 @@ bool has_digit(std::string_view word) {
 }
 
 void add_local_part(std::vector<std::string>& names, std::string_view local) {
-  for (auto& piece : pieces(local)) {
-    if (!has_digit(piece) && !in(piece, role_local_parts)) add(names, std::move(piece));
-  }
+  for_each_piece(local, [&](std::string_view piece) {
+    if (!has_digit(piece) && !in(piece, role_local_parts)) add(names, piece);
+  });
 }
 
 void add_company(std::vector<std::string>& companies, std::vector<std::string>& labels, std::string_view domain) {
@@ -113,25 +109,25 @@ void add_company(std::vector<std::string>& companies, std::vector<std::string>& 
   if (label.empty() || in(label, webmail_labels)) return;
   add(companies, label);
   std::string joined;
-  for (auto& piece : pieces(label)) {
+  for_each_piece(label, [&](std::string_view piece) {
     joined += piece;
     if (!in(piece, designators)) add(companies, piece, 3);
-  }
+  });
   add(companies, joined);
   add(labels, joined, 3);
   for (auto suffix : designators) {
     if (joined.size() > suffix.size() + 2 && joined.ends_with(suffix)) {
-      add(companies, joined.substr(0, joined.size() - suffix.size()), 3);
+      add(companies, std::string_view(joined).substr(0, joined.size() - suffix.size()), 3);
     }
   }
   for (auto prefix : brand_prefixes) {
-    if (joined.size() > prefix.size() + 2 && joined.starts_with(prefix)) add(companies, joined.substr(prefix.size()), 3);
+    if (joined.size() > prefix.size() + 2 && joined.starts_with(prefix)) add(companies, std::string_view(joined).substr(prefix.size()), 3);
   }
 }
 
 void add_mailbox(std::vector<std::string>& names, Personalisation* companies, std::string_view name,
                  std::string_view address) {
-  for (auto& piece : pieces(name)) add(names, std::move(piece));
+  for_each_piece(name, [&](std::string_view piece) { add(names, piece); });
   auto at = address.rfind('@');
   if (at == std::string_view::npos) return;
   add_local_part(names, address.substr(0, at));

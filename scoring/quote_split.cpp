@@ -2,6 +2,7 @@
 // is on ASCII-lowercased lines; the non-ASCII words are written in lowercase.
 #include "scoring/quote_split.hpp"
 
+#include <algorithm>
 #include <array>
 #include <vector>
 
@@ -11,11 +12,17 @@ namespace pushback::scoring {
 
 namespace {
 
-std::string lower_ascii(std::string_view text) {
-  std::string out(text);
+// Into `out`, so that a loop over lines reuses one buffer.
+void lower_ascii_into(std::string& out, std::string_view text) {
+  out.assign(text);
   for (char& c : out) {
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
   }
+}
+
+std::string lower_ascii(std::string_view text) {
+  std::string out;
+  lower_ascii_into(out, text);
   return out;
 }
 
@@ -160,6 +167,7 @@ bool is_sign_off(std::string_view line) {
 
 std::vector<std::string_view> split_lines(std::string_view text) {
   std::vector<std::string_view> lines;
+  lines.reserve(static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) + 1);
   std::size_t at = 0;
   while (at <= text.size()) {
     auto end = text.find('\n', at);
@@ -177,8 +185,17 @@ void append_line(std::string& out, std::string_view line) {
   out.append(line);
 }
 
+// append_line() for each of lines[begin, end), into one allocation.
+void append_lines(std::string& out, const std::vector<std::string_view>& lines, std::size_t begin, std::size_t end) {
+  std::size_t size = out.size();
+  for (std::size_t i = begin; i < end; ++i) size += lines[i].size() + 1;
+  out.reserve(size);
+  for (std::size_t i = begin; i < end; ++i) append_line(out, lines[i]);
+}
+
 // The line index where a marker opens quoted history, or lines.size().
 std::size_t find_marker(const std::vector<std::string_view>& lines) {
+  std::string lowered;
   for (std::size_t i = 0; i < lines.size(); ++i) {
     auto line = trim(lines[i]);
     if (line.empty()) continue;
@@ -189,7 +206,7 @@ std::size_t find_marker(const std::vector<std::string_view>& lines) {
         !next_has_colon) {
       continue;
     }
-    std::string lowered = lower_ascii(line);
+    lower_ascii_into(lowered, line);
     if (is_separator(lowered)) return i;
     // The next non-empty line starts with '>' (attribution lines often stand alone).
     std::size_t next = i + 1;
@@ -227,6 +244,7 @@ std::size_t find_signature(const std::vector<std::string_view>& lines) {
   }
   // A sign-off near the end, followed by a few short lines (name, title, phone).
   std::size_t non_empty = 0;
+  std::string lowered;
   for (std::size_t i = lines.size(); i-- > 0;) {
     auto line = trim(lines[i]);
     if (line.empty()) continue;
@@ -234,7 +252,7 @@ std::size_t find_signature(const std::vector<std::string_view>& lines) {
     if (is_sign_off(line)) return i;
     // Below a sign-off come names, titles and phone numbers, not sentences.
     if (line.size() > 60 || line.back() == '?') break;
-    std::string lowered = lower_ascii(line);
+    lower_ascii_into(lowered, line);
     for (auto device : device_lines) {
       if (lowered.starts_with(device)) return i;
     }
@@ -253,23 +271,28 @@ SplitText split_quotes(std::string_view text, std::size_t quote_at) {
   std::size_t marker = find_marker(lines);
 
   std::vector<std::string_view> fresh;
+  std::vector<std::string_view> quoted;
+  fresh.reserve(lines.size());
+  quoted.reserve(marker < lines.size() ? lines.size() - marker + 1 : 1);
   for (std::size_t i = 0; i < lines.size(); ++i) {
     auto trimmed = trim(lines[i]);
     if (i >= marker && !trimmed.starts_with('>')) {
-      append_line(result.quoted, lines[i]);
+      quoted.push_back(lines[i]);
     } else if (trimmed.starts_with('>')) {
       // One level of '>' and the space after it.
       trimmed.remove_prefix(1);
       if (!trimmed.empty() && trimmed.front() == ' ') trimmed.remove_prefix(1);
-      append_line(result.quoted, trimmed);
+      quoted.push_back(trimmed);
     } else {
       fresh.push_back(lines[i]);
     }
   }
-  if (!after.empty()) append_line(result.quoted, after);
+  if (!after.empty()) quoted.push_back(after);
+  append_lines(result.quoted, quoted, 0, quoted.size());
 
-  std::size_t signature = find_signature(fresh);
-  for (std::size_t i = 0; i < fresh.size(); ++i) append_line(i < signature ? result.new_text : result.signature, fresh[i]);
+  std::size_t signature = std::min(find_signature(fresh), fresh.size());
+  append_lines(result.new_text, fresh, 0, signature);
+  append_lines(result.signature, fresh, signature, fresh.size());
   return result;
 }
 

@@ -75,14 +75,13 @@ TextFeatures extract_text_features(const Message& message, const TextLimits& lim
   SplitText split = split_quotes(features.text, quote_at);
   features.signature = std::move(split.signature);
 
-  std::vector<std::string> envelope_recipients = message.envelope.recipients;
-  Personalisation personalisation = personalisation_of(mime.to, envelope_recipients, mime.from);
+  Personalisation personalisation = personalisation_of(mime.to, message.envelope.recipients, mime.from);
 
   NormalisedText fresh = normalise_text(split.new_text, personalisation, limits.tokens);
   NormalisedText quoted = normalise_text(split.quoted, personalisation, limits.quoted_tokens);
   if (fresh.tokens_hit) note_limit(features.limits_hit, limit_name::tokens);
   if (quoted.tokens_hit) note_limit(features.limits_hit, limit_name::quoted_tokens);
-  features.written_text = split.new_text;
+  features.written_text = std::move(split.new_text);
   features.new_text = std::move(fresh.text);
   features.quoted_text = std::move(quoted.text);
   features.fingerprint = fingerprint_text(features.new_text);
