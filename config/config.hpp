@@ -76,6 +76,10 @@ struct SymbolLimits {
   std::int64_t pair_rate_messages = 0;        // per shortest window
   std::int64_t sender_rate_recipients = 0;    // distinct recipients in the shortest window
   std::int64_t template_bulk_recipients = 0;  // distinct recipients in the longest window
+  // The monologue symbols need one sign of outreach: a template this wide, a
+  // phrase this strong (lexicon weight), a fake reply or sales tooling.
+  std::int64_t outreach_template_recipients = 0;
+  double outreach_phrase_weight = 0;
 };
 
 struct StateSettings {

@@ -108,6 +108,14 @@ void add_policy_keys(std::vector<KeyInfo>& keys) {
        .doc = "TEMPLATE_BULK fires once a template reached this many recipients in the longest window.", .min = 2,
        .max = 1000000,
        .apply = [](Config& c, const Value& v) { c.symbol_limits.template_bulk_recipients = as<std::int64_t>(v); }});
+  add({.path = "symbol_limits.outreach_template_recipients", .kind = ValueKind::integer, .default_toml = "3",
+       .doc = "Streak, rate and sequence symbols need outreach evidence: a template that reached this many recipients,",
+       .min = 2, .max = 1000000,
+       .apply = [](Config& c, const Value& v) { c.symbol_limits.outreach_template_recipients = as<std::int64_t>(v); }});
+  add({.path = "symbol_limits.outreach_phrase_weight", .kind = ValueKind::number, .default_toml = "0.5",
+       .doc = "...or a follow-up phrase at least this strong (lexicon weight), a fake reply or sales tooling.",
+       .min = 0, .max = 1,
+       .apply = [](Config& c, const Value& v) { c.symbol_limits.outreach_phrase_weight = as<double>(v); }});
 }
 
 }  // namespace pushback::config::detail

@@ -70,7 +70,31 @@ std::string forced_reject(const Message& message, const config::PolicySettings& 
   return {};
 }
 
-void add_history_symbols(const HistoryFacts& h, const config::Config& config, std::vector<Symbol>& symbols) {
+// Counts alone do not make outreach: colleagues and automated senders also
+// write many times without an answer. The monologue symbols count only when
+// the message also looks like outreach: a template that reached several of our
+// users, clear follow-up wording, a fake reply or sales tooling.
+// What the message itself says: clear follow-up wording, a fake reply, or
+// sales tooling. Automated notices share templates and go unanswered too, but
+// they do not pretend to be a conversation.
+bool has_outreach_content(const Analysis& analysis, const config::Config& config, const std::vector<Symbol>& symbols) {
+  for (const auto& hit : analysis.phrases) {
+    if (hit.weight >= config.symbol_limits.outreach_phrase_weight) return true;
+  }
+  for (const auto& symbol : symbols) {
+    if (symbol.name == "FAKE_REPLY" || symbol.name == "OUTREACH_PLATFORM" || symbol.name == "TRACKING_PIXEL") return true;
+  }
+  return false;
+}
+
+bool looks_like_outreach(const Analysis& analysis, const HistoryFacts& h, const config::Config& config,
+                         const std::vector<Symbol>& symbols) {
+  return h.template_recipients_long >= config.symbol_limits.outreach_template_recipients ||
+         has_outreach_content(analysis, config, symbols);
+}
+
+void add_history_symbols(const HistoryFacts& h, const config::Config& config, bool outreach,
+                         std::vector<Symbol>& symbols) {
   const auto& w = config.weights;
   const auto& limits = config.symbol_limits;
   if (h.dialogue) {
@@ -79,13 +103,15 @@ void add_history_symbols(const HistoryFacts& h, const config::Config& config, st
                                               : std::string("the recipient wrote to the sender")});
     return;  // a conversation: no monologue symbols
   }
+  if (!outreach) return;
   if (h.streak >= 2) {
     auto counted = std::min<std::int64_t>(h.streak, limits.unanswered_streak_cap);
     symbols.push_back({"UNANSWERED_STREAK", w.unanswered_streak * static_cast<double>(counted - 1),
                        fmt::format("{} messages, 0 replies, {} days", h.streak, h.streak_days)});
   }
   if (h.pair_messages_short > limits.pair_rate_messages) {
-    auto excess = h.pair_messages_short - limits.pair_rate_messages;
+    // Capped, so that a burst cannot outweigh everything else.
+    auto excess = std::min<std::int64_t>(h.pair_messages_short - limits.pair_rate_messages, 3);
     symbols.push_back({"PAIR_RATE", w.pair_rate * static_cast<double>(excess),
                        fmt::format("{} messages to this recipient in {}", h.pair_messages_short, h.short_window)});
   }
@@ -131,10 +157,12 @@ std::string_view to_string(Action action) {
 
 bool is_list_mail(const Message& message) {
   if (!message.find_header("List-Id")) return false;
-  for (const char* name : {"List-Unsubscribe", "List-Post", "List-Help", "List-Subscribe", "List-Archive"}) {
+  for (const char* name : {"List-Unsubscribe", "List-Post", "List-Help", "List-Subscribe", "List-Archive",
+                           "X-Mailman-Version", "X-BeenThere"}) {
     if (message.find_header(name)) return true;
   }
-  return false;
+  const Header* precedence = message.find_header("Precedence");
+  return precedence && (iequals(precedence->value, "bulk") || iequals(precedence->value, "list"));
 }
 
 Verdict decide(const Message& message, const Analysis& analysis, const HistoryFacts& history,
@@ -150,7 +178,8 @@ Verdict decide(const Message& message, const Analysis& analysis, const HistoryFa
   }
 
   verdict.symbols = analysis.symbols;
-  if (history.available) {
+  if (history.available && !verdict.list_mail) {
+    // A list is many-to-many: streaks and replies say nothing about it.
     // With the store's knowledge a reply is checked against what our users
     // sent: FAKE_REPLY replaces the analysis-only REPLY_WITHOUT_THREAD.
     bool looks_like_reply = analysis.reply.subject.replies > 0 || history.cites_ids;
@@ -160,7 +189,8 @@ Verdict decide(const Message& message, const Analysis& analysis, const HistoryFa
                                  history.cites_ids ? "replies to a message none of our users sent"
                                                    : "Re: subject, and none of our users wrote to the sender"});
     }
-    add_history_symbols(history, config, verdict.symbols);
+    add_history_symbols(history, config, looks_like_outreach(analysis, history, config, verdict.symbols),
+                        verdict.symbols);
   }
   for (auto& symbol : verdict.symbols) {
     if (!std::isfinite(symbol.score)) symbol.score = 0;
@@ -180,6 +210,7 @@ Verdict decide(const Message& message, const Analysis& analysis, const HistoryFa
     if (verdict.list_mail && !policy.quarantine_lists && verdict.computed > Action::tag) {
       verdict.computed = Action::tag;  // subscribed lists are never held or refused by default
     }
+
   }
   if (verdict.computed == Action::reject && verdict.forced.empty() && policy.rate_limit_tempfail &&
       !verdict.symbols.empty() &&

@@ -1,0 +1,241 @@
+// The decision as a table: each history symbol, the thresholds, forced
+// results, list mail, monitor mode and non-finite weights.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+
+#include "config/load.hpp"
+#include "scoring/decide.hpp"
+
+namespace pushback::scoring {
+namespace {
+
+config::Config config_from(const std::string& text) {
+  auto result = config::load_config_text(text, "decide.toml");
+  EXPECT_TRUE(result.ok()) << (result.errors.empty() ? "" : result.errors.front().to_string());
+  return *result.config;
+}
+
+Message message_from(const std::string& sender, const std::vector<std::string>& recipients,
+                     std::vector<Header> headers = {}) {
+  Message message;
+  message.envelope.mail_from = sender;
+  message.envelope.recipients = recipients;
+  message.envelope.client_addr = "198.51.100.7";
+  message.headers = std::move(headers);
+  return message;
+}
+
+Analysis analysis_with(std::vector<Symbol> symbols, double phrase_weight = 0) {
+  Analysis analysis;
+  analysis.symbols = std::move(symbols);
+  if (phrase_weight > 0) analysis.phrases.push_back({"en.test", phrase_weight, "en"});
+  return analysis;
+}
+
+HistoryFacts sequence(std::uint32_t streak) {
+  HistoryFacts facts;
+  facts.available = true;
+  facts.short_window = "1d";
+  facts.long_window = "40d";
+  facts.streak = streak;
+  facts.streak_days = 21;
+  facts.template_recipients_long = 40;
+  facts.template_senders_long = 1;
+  facts.sequence_step = streak > 1;
+  facts.steps = streak;
+  return facts;
+}
+
+double score_of(const Verdict& verdict, const std::string& name) {
+  for (const auto& symbol : verdict.symbols) {
+    if (symbol.name == name) return symbol.score;
+  }
+  return std::numeric_limits<double>::quiet_NaN();
+}
+
+TEST(Decide, EachHistorySymbolFires) {
+  auto config = config_from("");
+  auto message = message_from("dana@vendor.example", {"alice@corp.example"});
+  HistoryFacts facts = sequence(7);
+  facts.pair_messages_short = 4;
+  facts.sender_recipients_short = 25;
+  auto verdict = decide(message, analysis_with({}), facts, config);
+  EXPECT_DOUBLE_EQ(score_of(verdict, "UNANSWERED_STREAK"), 2.0 * 6);
+  EXPECT_DOUBLE_EQ(score_of(verdict, "PAIR_RATE"), 1.0 * 2);
+  EXPECT_DOUBLE_EQ(score_of(verdict, "SENDER_RATE"), 2.0);
+  EXPECT_DOUBLE_EQ(score_of(verdict, "TEMPLATE_BULK"), 3.0);
+  EXPECT_DOUBLE_EQ(score_of(verdict, "SEQUENCE_STEP"), 2.0);
+  EXPECT_TRUE(std::isnan(score_of(verdict, "FAKE_REPLY")));
+  for (const auto& symbol : verdict.symbols) {
+    if (symbol.name == "UNANSWERED_STREAK") {
+      EXPECT_EQ(symbol.reason, "7 messages, 0 replies, 21 days");
+    }
+  }
+  EXPECT_DOUBLE_EQ(verdict.score, 12 + 2 + 2 + 3 + 2);
+  EXPECT_EQ(verdict.computed, Action::reject);
+  EXPECT_EQ(verdict.reply_text, "this recipient has not replied to your last 7 messages");
+}
+
+TEST(Decide, StreakIsCappedAndSortedStrongestFirst) {
+  auto config = config_from("[symbol_limits]\nunanswered_streak_cap = 5\n");
+  auto verdict = decide(message_from("d@v.example", {"a@corp.example"}), analysis_with({}), sequence(50), config);
+  EXPECT_DOUBLE_EQ(score_of(verdict, "UNANSWERED_STREAK"), 2.0 * 4);
+  EXPECT_EQ(verdict.symbols.front().name, "UNANSWERED_STREAK");
+}
+
+TEST(Decide, FakeReplyReplacesReplyWithoutThread) {
+  auto config = config_from("");
+  Analysis analysis = analysis_with({{"REPLY_WITHOUT_THREAD", 1.5, "Re:"}});
+  analysis.reply.subject.replies = 1;
+  HistoryFacts facts;
+  facts.available = true;
+  auto verdict = decide(message_from("d@v.example", {"a@corp.example"}), analysis, facts, config);
+  EXPECT_TRUE(std::isnan(score_of(verdict, "REPLY_WITHOUT_THREAD")));
+  EXPECT_DOUBLE_EQ(score_of(verdict, "FAKE_REPLY"), 3.0);
+  facts.cites_ids = true;
+  facts.answers_our_message = true;
+  verdict = decide(message_from("d@v.example", {"a@corp.example"}), analysis, facts, config);
+  EXPECT_TRUE(std::isnan(score_of(verdict, "FAKE_REPLY")));
+  // Without the store, the analysis-only symbol stays.
+  verdict = decide(message_from("d@v.example", {"a@corp.example"}), analysis, HistoryFacts{}, config);
+  EXPECT_DOUBLE_EQ(score_of(verdict, "REPLY_WITHOUT_THREAD"), 1.5);
+}
+
+TEST(Decide, DialogueWinsOverEverything) {
+  auto config = config_from("");
+  HistoryFacts facts = sequence(9);
+  facts.dialogue = true;
+  facts.days_since_reply = 3;
+  auto verdict = decide(message_from("d@v.example", {"a@corp.example"}), analysis_with({}, 1.0), facts, config);
+  EXPECT_DOUBLE_EQ(score_of(verdict, "DIALOGUE"), -20.0);
+  EXPECT_TRUE(std::isnan(score_of(verdict, "UNANSWERED_STREAK")));
+  EXPECT_EQ(verdict.computed, Action::pass);
+}
+
+TEST(Decide, MonologueNeedsOutreachEvidence) {
+  auto config = config_from("");
+  HistoryFacts facts = sequence(6);
+  facts.template_recipients_long = 1;  // a personal text, written to one person
+  auto verdict = decide(message_from("colleague@partner.example", {"a@corp.example"}), analysis_with({}), facts, config);
+  EXPECT_TRUE(verdict.symbols.empty());
+  EXPECT_EQ(verdict.computed, Action::pass);
+  // A strong follow-up phrase is such evidence.
+  verdict = decide(message_from("colleague@partner.example", {"a@corp.example"}),
+                   analysis_with({{"FOLLOWUP_PHRASE", 4.0, "en.test"}}, 1.0), facts, config);
+  EXPECT_DOUBLE_EQ(score_of(verdict, "UNANSWERED_STREAK"), 10.0);
+}
+
+struct ThresholdCase {
+  double score;
+  Action want;
+};
+
+TEST(Decide, ThresholdsAreOrdered) {
+  auto config = config_from("[policy]\ntag_threshold = 5\nquarantine_threshold = 11\nreject_threshold = 20\n");
+  for (auto [score, want] : {ThresholdCase{4.9, Action::pass}, ThresholdCase{5, Action::tag},
+                             ThresholdCase{10.9, Action::tag}, ThresholdCase{11, Action::quarantine},
+                             ThresholdCase{20, Action::reject}, ThresholdCase{-3, Action::pass}}) {
+    auto verdict = decide(message_from("d@v.example", {"a@corp.example"}), analysis_with({{"X", score, "r"}}),
+                          HistoryFacts{}, config);
+    EXPECT_EQ(verdict.computed, want) << score;
+    EXPECT_EQ(verdict.action, want) << score;
+  }
+}
+
+TEST(Decide, NonFiniteScoresCountAsZero) {
+  auto config = config_from("");
+  auto verdict = decide(message_from("d@v.example", {"a@corp.example"}),
+                        analysis_with({{"A", std::numeric_limits<double>::quiet_NaN(), ""},
+                                       {"B", std::numeric_limits<double>::infinity(), ""},
+                                       {"C", 6.0, ""}}),
+                        HistoryFacts{}, config);
+  EXPECT_DOUBLE_EQ(verdict.score, 6.0);
+  EXPECT_EQ(verdict.computed, Action::tag);
+}
+
+struct ForcedCase {
+  const char* config;
+  const char* sender;
+  const char* client;
+  const char* auth;
+  const char* want;
+  Action action;
+};
+
+TEST(Decide, ForcedResultsComeFirst) {
+  for (const auto& c : {
+           ForcedCase{"[policy]\nallow_senders = [\"dana@vendor.example\"]\n", "Dana@Vendor.example", "", "",
+                      "allowlisted sender", Action::pass},
+           ForcedCase{"[policy]\nallow_domains = [\"vendor.example\"]\n", "x@mail.vendor.example", "", "",
+                      "allowlisted domain", Action::pass},
+           ForcedCase{"[policy]\nallow_networks = [\"192.0.2.0/24\"]\n", "x@v.example", "192.0.2.9", "",
+                      "allowlisted client network", Action::pass},
+           ForcedCase{"[policy]\nallow_auth_users = [\"relay-user\"]\n", "x@v.example", "", "relay-user",
+                      "allowlisted authenticated user", Action::pass},
+           ForcedCase{"[policy]\nallow_recipients = [\"alice@corp.example\"]\n", "x@v.example", "", "",
+                      "recipients opted out", Action::pass},
+           ForcedCase{"[policy]\nblock_domains = [\"spammy.example\"]\n", "x@spammy.example", "", "",
+                      "blocklisted domain", Action::reject},
+       }) {
+    auto config = config_from(c.config);
+    auto message = message_from(c.sender, {"alice@corp.example"});
+    message.envelope.client_addr = c.client;
+    message.envelope.auth_user = c.auth;
+    auto verdict = decide(message, analysis_with({{"HEAVY", 50, "r"}}), sequence(9), config);
+    EXPECT_EQ(verdict.forced, c.want) << c.config;
+    EXPECT_EQ(verdict.computed, c.action) << c.config;
+  }
+  // The runtime allowlist too.
+  HistoryFacts facts = sequence(9);
+  facts.allowlisted = true;
+  auto verdict = decide(message_from("x@v.example", {"a@corp.example"}), analysis_with({}), facts, config_from(""));
+  EXPECT_EQ(verdict.forced, "allowlisted at run time");
+}
+
+TEST(Decide, ListMailIsTaggedAtMost) {
+  auto list = message_from("list@lists.example", {"a@corp.example"},
+                           {{"List-Id", "<dev.lists.example>"}, {"List-Unsubscribe", "<mailto:u@lists.example>"}});
+  EXPECT_TRUE(is_list_mail(list));
+  auto verdict = decide(list, analysis_with({{"HEAVY", 50, "r"}}), sequence(9), config_from(""));
+  EXPECT_EQ(verdict.computed, Action::tag);
+  EXPECT_TRUE(std::isnan(score_of(verdict, "UNANSWERED_STREAK")));
+  verdict = decide(list, analysis_with({{"HEAVY", 50, "r"}}), sequence(9), config_from("[policy]\nquarantine_lists = true\n"));
+  EXPECT_EQ(verdict.computed, Action::reject);
+  EXPECT_FALSE(is_list_mail(message_from("x@v.example", {"a@corp.example"}, {{"List-Id", "<fake>"}})));
+  EXPECT_TRUE(is_list_mail(message_from("x@v.example", {"a@corp.example"}, {{"List-Id", "<l>"}, {"Precedence", "bulk"}})));
+}
+
+TEST(Decide, MonitorModeComputesButNeverActs) {
+  auto config = config_from("[policy]\nmode = \"monitor\"\n");
+  auto verdict = decide(message_from("d@v.example", {"a@corp.example"}), analysis_with({}, 1.0), sequence(9), config);
+  EXPECT_EQ(verdict.computed, Action::reject);
+  EXPECT_EQ(verdict.action, Action::pass);
+  EXPECT_TRUE(verdict.monitor);
+}
+
+TEST(Decide, RateDrivenRefusalCanTempfail) {
+  auto config = config_from("[policy]\nrate_limit_tempfail = true\n[weights]\npair_rate = 10.0\n");
+  HistoryFacts facts;
+  facts.available = true;
+  facts.pair_messages_short = 5;
+  facts.short_window = "1d";
+  facts.template_recipients_long = 5;
+  auto verdict = decide(message_from("d@v.example", {"a@corp.example"}), analysis_with({}), facts, config);
+  EXPECT_EQ(verdict.symbols.front().name, "PAIR_RATE");
+  EXPECT_EQ(verdict.computed, Action::tempfail);
+  EXPECT_EQ(verdict.reply_text, "too many messages to this organisation, try again later");
+}
+
+TEST(Decide, OutboundIsNeverJudged) {
+  HistoryFacts facts = sequence(9);
+  facts.outbound = true;
+  auto verdict = decide(message_from("alice@corp.example", {"dana@v.example"}), analysis_with({{"X", 50, ""}}), facts,
+                        config_from(""));
+  EXPECT_EQ(verdict.computed, Action::pass);
+  EXPECT_EQ(verdict.forced, "outbound");
+}
+
+}  // namespace
+}  // namespace pushback::scoring
