@@ -16,12 +16,6 @@ namespace pushback::milter {
 
 namespace {
 
-std::string lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 std::string macro_or(Mta& mta, std::string_view name, std::string fallback = {}) {
   auto value = mta.macro(name);
@@ -134,7 +128,7 @@ std::optional<Status> Session::refuse_recipient(Mta& mta, const std::string& rec
 
 Status Session::on_header(std::string_view name, std::string_view value) {
   if (scoring::is_own_header(name)) {
-    auto& entry = forged_headers_[lower(name)];
+    auto& entry = forged_headers_[scoring::to_lower(name)];
     entry.first = std::string(name);
     ++entry.second;
   }

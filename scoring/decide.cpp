@@ -12,17 +12,6 @@ namespace pushback::scoring {
 
 namespace {
 
-std::string lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
-std::string domain_of(std::string_view address) {
-  auto at = address.rfind('@');
-  return at == std::string_view::npos ? std::string() : lower(address.substr(at + 1));
-}
 
 bool contains(const std::vector<std::string>& list, std::string_view value) {
   return std::find(list.begin(), list.end(), value) != list.end();
@@ -43,7 +32,7 @@ bool domain_listed(const std::vector<std::string>& domains, std::string_view dom
 }  // namespace
 
 std::string allowlisted_reason(const Envelope& envelope, bool runtime_allowlisted, const config::PolicySettings& policy) {
-  std::string sender = lower(envelope.mail_from);
+  std::string sender = to_lower(envelope.mail_from);
   if (contains(policy.allow_senders, sender)) return "allowlisted sender";
   if (domain_listed(policy.allow_domains, domain_of(sender))) return "allowlisted domain";
   if (!envelope.client_addr.empty() && config::in_networks(policy.allow_networks, envelope.client_addr)) {
@@ -55,7 +44,7 @@ std::string allowlisted_reason(const Envelope& envelope, bool runtime_allowliste
   if (runtime_allowlisted) return "allowlisted at run time";
   if (!envelope.recipients.empty() &&
       std::all_of(envelope.recipients.begin(), envelope.recipients.end(),
-                  [&](const std::string& r) { return contains(policy.allow_recipients, lower(r)); })) {
+                  [&](const std::string& r) { return contains(policy.allow_recipients, to_lower(r)); })) {
     return "recipients opted out";
   }
   return {};
@@ -64,7 +53,7 @@ std::string allowlisted_reason(const Envelope& envelope, bool runtime_allowliste
 namespace {
 
 std::string forced_reject(const Message& message, const config::PolicySettings& policy) {
-  std::string sender = lower(message.envelope.mail_from);
+  std::string sender = to_lower(message.envelope.mail_from);
   if (contains(policy.block_senders, sender)) return "blocklisted sender";
   if (domain_listed(policy.block_domains, domain_of(sender))) return "blocklisted domain";
   return {};

@@ -18,6 +18,17 @@ bool istarts_with(std::string_view text, std::string_view prefix) {
   return text.size() >= prefix.size() && iequals(text.substr(0, prefix.size()), prefix);
 }
 
+std::string to_lower(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(), lower);
+  return out;
+}
+
+std::string domain_of(std::string_view address) {
+  auto at = address.rfind('@');
+  return at == std::string_view::npos ? std::string() : to_lower(address.substr(at + 1));
+}
+
 const Header* Message::find_header(std::string_view name) const {
   for (const auto& header : headers) {
     if (iequals(header.name, name)) return &header;

@@ -36,5 +36,9 @@ struct Message {
 // ASCII case-insensitive comparison, for header names and the like.
 bool iequals(std::string_view a, std::string_view b);
 bool istarts_with(std::string_view text, std::string_view prefix);
+std::string to_lower(std::string_view text);  // ASCII only: addresses, domains, header names
+
+// The domain of an address (after the last '@'), lower case; "" if none.
+std::string domain_of(std::string_view address);
 
 }  // namespace pushback::scoring

@@ -3,18 +3,14 @@
 // split one sender into many.
 #include "state/address.hpp"
 
+#include "scoring/message.hpp"
+
 #include <algorithm>
 
 namespace pushback::state {
 
 namespace {
 
-std::string lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 bool starts_with(std::string_view text, std::string_view prefix) {
   return text.substr(0, prefix.size()) == prefix;
@@ -55,7 +51,7 @@ std::string undo_srs(std::string_view local) {
 }  // namespace
 
 std::string normalise_address(std::string_view address) {
-  std::string text = lower(address);
+  std::string text = scoring::to_lower(address);
   auto at = text.rfind('@');
   if (at == std::string::npos) return text;
   std::string_view local(text.data(), at);
@@ -66,9 +62,6 @@ std::string normalise_address(std::string_view address) {
   return std::string(local) + "@" + std::string(domain);
 }
 
-std::string domain_of(std::string_view address) {
-  auto at = address.rfind('@');
-  return at == std::string_view::npos ? std::string{} : lower(address.substr(at + 1));
-}
+std::string domain_of(std::string_view address) { return scoring::domain_of(address); }
 
 }  // namespace pushback::state
