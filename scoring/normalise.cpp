@@ -338,6 +338,9 @@ class Builder {
     for_each_word(chunk, [this](std::string_view word) { push_word(word); });
   }
 
+  // The token limit was hit: every further token is dropped.
+  bool full() const { return result_.tokens_hit; }
+
   NormalisedText take() {
     last_ = {};
     return std::move(result_);
@@ -455,9 +458,19 @@ NormalisedText normalise_text(std::string_view text, const Personalisation& pers
   Builder builder(personalisation, max_tokens, text.size());
   std::string first = mask_greeting(fold_words(text.substr(start, first_end - start)));
   for_each_chunk(first, [&](std::string_view chunk) { builder.push_chunk(chunk); });
-  if (first_end < text.size()) {
-    std::string rest = fold_words(text.substr(first_end));
-    for_each_chunk(rest, [&](std::string_view chunk) { builder.push_chunk(chunk); });
+  // The rest a block of lines at a time, so that what lies past the token
+  // limit (long quoted history) is neither folded nor masked. Folding never
+  // joins words across a line break, so the blocks give the same tokens.
+  constexpr std::size_t block_bytes = 4096;
+  std::string_view rest = text.substr(std::min(first_end, text.size()));
+  while (!rest.empty() && !builder.full()) {
+    std::size_t cut = rest.size() <= block_bytes ? rest.size() : rest.find('\n', block_bytes);
+    if (cut == std::string_view::npos) cut = rest.size();
+    std::string folded = fold_words(rest.substr(0, cut));
+    for_each_chunk(folded, [&](std::string_view chunk) {
+      if (!builder.full()) builder.push_chunk(chunk);
+    });
+    rest.remove_prefix(cut);
   }
   return builder.take();
 }
