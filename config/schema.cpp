@@ -196,16 +196,25 @@ std::span<const KeyInfo> schema() {
   return keys;
 }
 
+namespace {
+
+// "`a`, `b`" for choices (each wrapped in `quote`), "MIN to MAX" for bounds, "" otherwise.
+std::string allowed_values(const KeyInfo& key, std::string_view quote) {
+  std::string allowed;
+  if (!key.choices.empty()) {
+    for (auto choice : key.choices) allowed += fmt::format("{}{}{}{}", allowed.empty() ? "" : ", ", quote, choice, quote);
+  } else if (key.min != key.max) {
+    allowed = fmt::format("{} to {}{}", key.min, key.max, key.kind == ValueKind::duration ? " seconds" : "");
+  }
+  return allowed;
+}
+
+}  // namespace
+
 std::string schema_markdown() {
   std::string out = "| key | type | default | allowed | meaning |\n|---|---|---|---|---|\n";
   for (const auto& key : schema()) {
-    std::string allowed;
-    if (!key.choices.empty()) {
-      for (auto choice : key.choices) allowed += fmt::format("{}`{}`", allowed.empty() ? "" : ", ", choice);
-    } else if (key.min != key.max) {
-      allowed = fmt::format("{} to {}", key.min, key.max);
-      if (key.kind == ValueKind::duration) allowed += " seconds";
-    }
+    std::string allowed = allowed_values(key, "`");
     out += fmt::format("| `{}` | {} | `{}` | {} | {} |\n", key.path, to_string(key.kind),
                        key.default_toml, allowed, key.doc);
   }
@@ -242,13 +251,8 @@ std::string schema_roff() {
       out += fmt::format(".SS [{}]\n", section);
     }
     out += fmt::format(".TP\n.B {}\n", roff_escape(key.path.substr(dot + 1)));
-    std::string allowed;
-    if (!key.choices.empty()) {
-      for (auto choice : key.choices) allowed += fmt::format("{}{}", allowed.empty() ? "" : ", ", choice);
-      allowed = "; one of " + allowed;
-    } else if (key.min != key.max) {
-      allowed = fmt::format("; {} to {}{}", key.min, key.max, key.kind == ValueKind::duration ? " seconds" : "");
-    }
+    std::string allowed = allowed_values(key, "");
+    if (!allowed.empty()) allowed = (key.choices.empty() ? "; " : "; one of ") + allowed;
     out += fmt::format("({}, default {}{})\n.br\n{}\n", to_string(key.kind), roff_escape(key.default_toml),
                        roff_escape(allowed), roff_escape(key.doc));
   }
