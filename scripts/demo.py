@@ -28,7 +28,7 @@ def outcome(postfix: Postfix, sink: SmtpSink, message_id: str, deadline: float =
             if str(got["Message-ID"]) == message_id:
                 return "delivered", got
         for entry in postfix.queue():
-            if entry.get("queue_name") == "hold":
+            if entry.get("queue_name") == "hold" and postfix.message_id_of(entry["queue_id"]) == message_id:
                 return "held", None
         return None
     try:
@@ -44,7 +44,9 @@ def main() -> int:
     args = parser.parse_args()
 
     work = make_world_readable_tempdir("pushback-demo-")
-    pushback = Pushback(args.pushback, work).start()
+    # corp.example is "our" domain: Alice's message goes out through the same
+    # Postfix, so Bob's answer to it is a conversation, not a fake reply.
+    pushback = Pushback(args.pushback, work, '[direction]\ninternal_domains = ["corp.example"]\n').start()
     sink = SmtpSink(work)
     postfix = Postfix(work, sink.port, milters=pushback.postfix_spec)
     rows = []
@@ -64,6 +66,12 @@ def main() -> int:
                 rows.append((path.name, subject, "refused " + " ".join(str(v[0]) for v in e.recipients.values()), "", ""))
                 continue
             where, got = outcome(postfix, sink, message_id)
+            if got is not None and got["X-Pushback-Verdict"]:
+                where += f" ({str(got['X-Pushback-Verdict']).split(';')[0]})"
+            elif got is not None:
+                where += " (outbound)"
+            else:
+                where += " (quarantine)"
             score = str(got["X-Pushback-Score"]) if got is not None and got["X-Pushback-Score"] else "-"
             report = " ".join(str(got["X-Pushback-Report"] or "").split()) if got is not None else ""
             rows.append((path.name, subject, where, score, report))
