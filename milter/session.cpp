@@ -230,6 +230,7 @@ Status Session::apply(Mta& mta, const scoring::Verdict& verdict, const std::stri
   if (verdict.monitor) verdict_text += "; monitor mode, not enforced";
   if (!verdict.forced.empty()) verdict_text += "; " + verdict.forced;
   if (verdict.list_mail && verdict.computed == Action::tag) verdict_text += "; list mail";
+  if (verdict.automated && verdict.computed == Action::tag) verdict_text += "; automated mail";
   mta.add_header("X-Pushback-Score", scoring::format_score(verdict.score));
   mta.add_header("X-Pushback-Verdict", scoring::fold_header_value("X-Pushback-Verdict", scoring::sanitise_header_value(verdict_text)));
   if (config_->headers.add_report) {

@@ -154,12 +154,26 @@ bool is_list_mail(const Message& message) {
   return precedence && (iequals(precedence->value, "bulk") || iequals(precedence->value, "list"));
 }
 
+bool is_automated_mail(const Message& message) {
+  if (const Header* auto_submitted = message.find_header("Auto-Submitted")) {
+    std::string value = to_lower(auto_submitted->value);
+    value.erase(0, value.find_first_not_of(" \t"));
+    if (!value.empty() && value.rfind("no", 0) != 0) return true;
+  }
+  const Header* precedence = message.find_header("Precedence");
+  if (!precedence) return false;
+  std::string value = to_lower(precedence->value);
+  return value.find("bulk") != std::string::npos || value.find("junk") != std::string::npos ||
+         value.find("list") != std::string::npos;
+}
+
 Verdict decide(const Message& message, const Analysis& analysis, const HistoryFacts& history,
                const config::Config& config) {
   const auto& policy = config.policy;
   Verdict verdict;
   verdict.monitor = policy.mode == config::Mode::monitor;
   verdict.list_mail = is_list_mail(message);
+  verdict.automated = !verdict.list_mail && is_automated_mail(message);
   verdict.streak = history.streak;
   if (history.outbound) {
     verdict.forced = "outbound";
@@ -167,7 +181,7 @@ Verdict decide(const Message& message, const Analysis& analysis, const HistoryFa
   }
 
   verdict.symbols = analysis.symbols;
-  if (history.available && !verdict.list_mail) {
+  if (history.available && !verdict.list_mail && !verdict.automated) {
     // A list is many-to-many: streaks and replies say nothing about it.
     // With the store's knowledge a reply is checked against what our users
     // sent: FAKE_REPLY replaces the analysis-only REPLY_WITHOUT_THREAD.
@@ -196,7 +210,7 @@ Verdict decide(const Message& message, const Analysis& analysis, const HistoryFa
     verdict.computed = Action::reject;
   } else {
     verdict.computed = action_for(verdict.score, policy);
-    if (verdict.list_mail && !policy.quarantine_lists && verdict.computed > Action::tag) {
+    if ((verdict.list_mail || verdict.automated) && !policy.quarantine_lists && verdict.computed > Action::tag) {
       verdict.computed = Action::tag;  // subscribed lists are never held or refused by default
     }
 

@@ -50,6 +50,7 @@ struct Verdict {
   std::vector<Symbol> symbols;       // analysis and history symbols
   std::string forced;                // why a forced result applied, e.g. "allowlisted sender"; empty if none
   bool list_mail = false;            // subscribed list mail: held and refused only if configured
+  bool automated = false;            // machine-sent (Auto-Submitted, Precedence): never held by streaks
   std::uint32_t streak = 0;
   std::string reply_text;            // for reject and tempfail, already filled in
 };
@@ -57,6 +58,11 @@ struct Verdict {
 // True for mail from a list the recipient subscribed to: a List-Id and at
 // least one other list header (List-Unsubscribe, List-Post, ...).
 bool is_list_mail(const Message& message);
+
+// True for mail a machine sent and says so: Auto-Submitted other than "no"
+// (RFC 3834), or Precedence bulk, junk or list. Notices and newsletters go
+// unanswered by nature; that is no monologue.
+bool is_automated_mail(const Message& message);
 
 // Why mail from this envelope always passes (static allowlists, the runtime
 // allowlist, recipients who all opted out); empty when it does not.

@@ -207,6 +207,19 @@ TEST(Decide, ListMailIsTaggedAtMost) {
   EXPECT_TRUE(is_list_mail(message_from("x@v.example", {"a@corp.example"}, {{"List-Id", "<l>"}, {"Precedence", "bulk"}})));
 }
 
+TEST(Decide, AutomatedMailIsNeverAMonologue) {
+  for (auto header : {Header{"Auto-Submitted", "auto-generated"}, Header{"Auto-Submitted", "auto-replied"},
+                      Header{"Precedence", "bulk"}, Header{"Precedence", "junk"}}) {
+    auto notice = message_from("noreply@system.example", {"a@corp.example"}, {header});
+    EXPECT_TRUE(is_automated_mail(notice)) << header.name << ": " << header.value;
+    auto verdict = decide(notice, analysis_with({{"HEAVY", 50, "r"}}), sequence(9), config_from(""));
+    EXPECT_EQ(verdict.computed, Action::tag) << header.value;
+    EXPECT_TRUE(std::isnan(score_of(verdict, "UNANSWERED_STREAK"))) << header.value;
+  }
+  EXPECT_FALSE(is_automated_mail(message_from("x@v.example", {"a@corp.example"}, {{"Auto-Submitted", "no"}})));
+  EXPECT_FALSE(is_automated_mail(message_from("x@v.example", {"a@corp.example"})));
+}
+
 TEST(Decide, MonitorModeComputesButNeverActs) {
   auto config = config_from("[policy]\nmode = \"monitor\"\n");
   auto verdict = decide(message_from("d@v.example", {"a@corp.example"}), analysis_with({}, 1.0), sequence(9), config);
