@@ -32,35 +32,6 @@ std::string escape_reply_text(std::string_view text) {
   return out;
 }
 
-// The History in one line for X-Pushback-History: counts per window.
-std::string describe_history(const state::History& history) {
-  if (history.outcome == state::Outcome::unavailable) return "state unavailable";
-  auto list = [](const std::vector<std::uint32_t>& values) { return fmt::format("{}", fmt::join(values, "/")); };
-  std::string windows;
-  for (auto window : history.windows) {
-    windows += fmt::format("{}{}", windows.empty() ? "" : "/",
-                           window.count() % 86400 == 0 ? fmt::format("{}d", window.count() / 86400)
-                                                       : fmt::format("{}h", window.count() / 3600));
-  }
-  std::uint32_t streak = 0;
-  std::vector<std::uint32_t> pair;
-  for (const auto& p : history.pairs) {
-    if (p.streak >= streak) {
-      streak = p.streak;
-      pair = p.messages;
-    }
-  }
-  std::string line = fmt::format("windows {}; streak {}; pair {}; sender {} msgs {} rcpts; domain {} msgs", windows,
-                                 streak, list(pair), list(history.sender.messages), list(history.sender.recipients),
-                                 list(history.domain.messages));
-  if (history.cluster.known) {
-    line += fmt::format("; template {:08x} {} rcpts {} senders", history.cluster.id & 0xffffffffu,
-                        list(history.cluster.counts.recipients), list(history.cluster.senders));
-  }
-  if (history.outcome == state::Outcome::duplicate) line += "; duplicate delivery";
-  return line;
-}
-
 }  // namespace
 
 Session::Session(std::shared_ptr<const Runtime> runtime, const Services& services)
@@ -102,7 +73,10 @@ Status Session::on_rcpt_to(Mta& mta, std::string_view recipient) {
 std::optional<Status> Session::refuse_recipient(Mta& mta, const std::string& recipient) {
   const auto& policy = config_->policy;
   if (!store_ || policy.refuse_at_rcpt_streak <= 0 || policy.mode == config::Mode::monitor) return std::nullopt;
-  scoring::Envelope single = message_.envelope;
+  // Only what the allowlists and the direction look at, for this recipient.
+  scoring::Envelope single;
+  single.mail_from = message_.envelope.mail_from;
+  single.auth_user = message_.envelope.auth_user;
   single.recipients = {recipient};
   single.client_addr = normalise_client_addr(macro_or(mta, "{client_addr}", connect_addr_));
   if (!scoring::allowlisted_reason(single, false, policy).empty()) return std::nullopt;

@@ -117,4 +117,30 @@ scoring::HistoryFacts facts_of(const state::History& history, state::TimePoint n
   return facts;
 }
 
+// The History in one line for X-Pushback-History: counts per window.
+std::string describe_history(const state::History& history) {
+  if (history.outcome == state::Outcome::unavailable) return "state unavailable";
+  auto list = [](const std::vector<std::uint32_t>& values) { return fmt::format("{}", fmt::join(values, "/")); };
+  std::string windows;
+  for (auto window : history.windows) windows += (windows.empty() ? "" : "/") + window_name(window);
+  std::uint32_t streak = 0;
+  std::vector<std::uint32_t> pair;
+  for (const auto& p : history.pairs) {
+    if (p.streak >= streak) {
+      streak = p.streak;
+      pair = p.messages;
+    }
+  }
+  std::string line = fmt::format("windows {}; streak {}; pair {}; sender {} msgs {} rcpts; domain {} msgs", windows,
+                                 streak, list(pair), list(history.sender.messages), list(history.sender.recipients),
+                                 list(history.domain.messages));
+  if (history.cluster.known) {
+    line += fmt::format("; template {:08x} {} rcpts {} senders", history.cluster.id & 0xffffffffu,
+                        list(history.cluster.counts.recipients), list(history.cluster.senders));
+  }
+  if (history.outcome == state::Outcome::duplicate) line += "; duplicate delivery";
+  return line;
+}
+
+
 }  // namespace pushback::milter

@@ -22,4 +22,7 @@ state::Observation observation_of(const scoring::Message& message, const scoring
 
 scoring::HistoryFacts facts_of(const state::History& history, state::TimePoint now);
 
+// The History in one line for X-Pushback-History: counts per window.
+std::string describe_history(const state::History& history);
+
 }  // namespace pushback::milter

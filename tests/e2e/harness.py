@@ -123,6 +123,7 @@ class Process:
         if self.running():
             os.kill(self.proc.pid, signal.SIGKILL)
             self.proc.wait()
+        self._log.close()
 
     def log(self) -> str:
         if not self._log.closed:
