@@ -1,4 +1,4 @@
-// HTML to text through gumbo: what a reader sees, with block elements as line
+// HTML to text through libxml2's HTML parser: what a reader sees, with block elements as line
 // breaks, the start of quoted history marked, and the images and links noted.
 #pragma once
 
@@ -19,8 +19,8 @@ struct HtmlText {
 
 // script, style, head and the like are dropped. Quoted history starts at the
 // first blockquote, div.gmail_quote, div#appendonsend, div#divRplyFwdMsg,
-// .moz-cite-prefix or .yahoo_quoted. The tree is walked without recursion and
-// no deeper than max_depth elements.
+// .moz-cite-prefix or .yahoo_quoted. Elements are followed without recursion
+// and no deeper than max_depth; invalid UTF-8 becomes U+FFFD.
 HtmlText html_to_text(std::string_view html, std::size_t max_depth);
 
 }  // namespace pushback::scoring

@@ -74,6 +74,37 @@ TEST(HtmlText, ImagesAndLinks) {
   }
 }
 
+TEST(HtmlText, InputIsReadAsUtf8) {
+  struct Case {
+    std::string name;
+    std::string html;
+    std::string want;
+  };
+  std::vector<Case> cases{
+      {"utf8", "<p>caf\xc3\xa9 \xe2\x84\xa2</p>", "caf\xc3\xa9 \xe2\x84\xa2\n"},
+      {"meta_charset_ignored",
+       "<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset=iso-8859-1\"></head>"
+       "<body><p>caf\xc3\xa9</p></body></html>",
+       "caf\xc3\xa9\n"},
+      // An invalid byte becomes U+FFFD; what follows is still read as UTF-8.
+      {"invalid_byte", "<p>a\xff b \xc3\xa9</p>", "a\xef\xbf\xbd b \xc3\xa9\n"},
+      {"nul_dropped", std::string("<p>a\0b</p>", 10), "ab\n"},
+      // &#149; and &#153; mean the windows-1252 bullet and trade mark sign.
+      {"c1_references", "<p>&#149; Brand&#153;</p>", "\xe2\x80\xa2 Brand\xe2\x84\xa2\n"},
+      {"crlf", "<p>one\r\ntwo\rthree</p>", "one two three\n"},
+      // Word and Outlook lists: "<![if ...]>" is a comment to an HTML5 parser.
+      {"bogus_comments", "<p>a<![if !supportLists]>1.<![endif]>b<!x>c<![CDATA[d]]>e<!--f--></p>", "a1.bce\n"},
+      {"conditional_comments", "<!--[if !mso]><style>p{}</style><![endif]--><p>a<!--[if mso]>b<![endif]-->c</p>", "ac\n"},
+  };
+  for (const auto& c : cases) EXPECT_EQ(html_to_text(c.html, 256).text, c.want) << c.name;
+}
+
+TEST(HtmlText, LineBreaksInAttributes) {
+  auto got = html_to_text("<a\r\nhref=\"https://t.example.com/a?x=1\r\n#y\">x</a>", 256);
+  ASSERT_EQ(got.refs.links.size(), 1u);
+  EXPECT_EQ(got.refs.links[0], "https://t.example.com/a?x=1\n#y");
+}
+
 TEST(HtmlText, HundredThousandNestedDivs) {
   std::string html;
   for (int i = 0; i < 100000; ++i) html += "<div>";
