@@ -98,6 +98,18 @@ void best_effort_utf8(std::string& text) {
   convert_charset("windows-1252", text);
 }
 
+// Text in the part's charset (null when none is given) to UTF-8.
+void to_utf8(const char* charset, std::string& text, MimeText& result) {
+  if (charset != nullptr && !is_utf8_name(charset)) {
+    if (!convert_charset(charset, text)) {
+      result.charset_unknown = true;
+      best_effort_utf8(text);
+    }
+  } else if (charset == nullptr) {
+    best_effort_utf8(text);
+  }
+}
+
 void collect_mailboxes(InternetAddressList* list, std::vector<Mailbox>& out, int depth = 0) {
   if (list == nullptr) return;
   int count = internet_address_list_length(list);
@@ -177,15 +189,7 @@ class Walker {
       length = limits_.text_bytes;
     }
     std::string text(reinterpret_cast<const char*>(bytes->data), length);
-    const char* charset = g_mime_object_get_content_type_parameter(GMIME_OBJECT(part), "charset");
-    if (charset != nullptr && !is_utf8_name(charset)) {
-      if (!convert_charset(charset, text)) {
-        result_.charset_unknown = true;
-        best_effort_utf8(text);
-      }
-    } else if (charset == nullptr) {
-      best_effort_utf8(text);
-    }
+    to_utf8(g_mime_object_get_content_type_parameter(GMIME_OBJECT(part), "charset"), text, result_);
     return text;
   }
 
@@ -200,6 +204,20 @@ class Walker {
 bool wanted_header(std::string_view name) {
   return istarts_with(name, "content-") || iequals(name, "mime-version") || iequals(name, "subject") ||
          iequals(name, "from") || iequals(name, "to") || iequals(name, "cc");
+}
+
+// A header value as the MIME parser is given it: cut to header_bytes, with
+// stray line breaks and NULs (which would end the header early) as spaces.
+std::string clean_value(std::string_view value, const TextLimits& limits, MimeText& result) {
+  if (value.size() > limits.header_bytes) {
+    note_limit(result.limits_hit, limit_name::header_bytes);
+    value = value.substr(0, limits.header_bytes);
+  }
+  std::string out(value);
+  for (char& c : out) {
+    if (c == '\r' || c == '\n' || c == '\0') c = ' ';
+  }
+  return out;
 }
 
 std::string rebuild(const Message& message, const TextLimits& limits, MimeText& result) {
@@ -227,9 +245,100 @@ std::string rebuild(const Message& message, const TextLimits& limits, MimeText& 
 
 }  // namespace
 
+std::string_view trim_space(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  return text;
+}
+
+// Most mail is one text/plain part in 7bit or 8bit. Its text is the body as
+// it stands, so the MIME parser (and the some 30 objects it builds and
+// releases) is not needed: the header fields go through GMime's own decoders
+// for RFC 2047 words and address lists, as the parser would pass them.
+// Returns false, having changed nothing, for any other message.
+bool plain_single_part(const Message& message, const TextLimits& limits, MimeText& result) {
+  const Header* content_type = nullptr;
+  const Header* encoding = nullptr;
+  for (const auto& header : message.headers) {
+    if (!istarts_with(header.name, "content-")) continue;
+    if (iequals(header.name, "content-type") && content_type == nullptr) {
+      content_type = &header;
+    } else if (iequals(header.name, "content-transfer-encoding") && encoding == nullptr) {
+      encoding = &header;
+    } else {
+      return false;  // Content-Disposition, a second Content-Type, ...: the parser decides
+    }
+  }
+  if (encoding != nullptr) {
+    auto name = trim_space(encoding->value);
+    if (!iequals(name, "7bit") && !iequals(name, "8bit") && !iequals(name, "binary")) return false;
+  }
+  GMimeParserOptions* options = g_mime_parser_options_get_default();
+  std::string charset;
+  if (content_type != nullptr) {
+    if (content_type->value.size() > limits.header_bytes) return false;
+    std::string value = clean_value(content_type->value, limits, result);
+    GMimeContentType* type = g_mime_content_type_parse(options, value.c_str());
+    if (type == nullptr) return false;
+    bool plain = g_mime_content_type_is_type(type, "text", "plain");
+    const char* parameter = g_mime_content_type_get_parameter(type, "charset");
+    bool has_charset = parameter != nullptr;
+    if (has_charset) charset = parameter;
+    g_object_unref(type);
+    if (!plain) return false;
+    if (!has_charset) content_type = nullptr;  // as if no charset was named
+  }
+
+  std::size_t body_length = std::min(message.body.size(), limits.body_bytes);
+  if (body_length < message.body.size()) note_limit(result.limits_hit, limit_name::body_bytes);
+  std::size_t length = body_length;
+  if (length > limits.text_bytes) {
+    note_limit(result.limits_hit, limit_name::text_bytes);
+    length = limits.text_bytes;
+  }
+  result.text.assign(message.body, 0, length);
+  to_utf8(content_type != nullptr ? charset.c_str() : nullptr, result.text, result);
+  result.from_html = false;
+
+  // One Subject and one From, as the parser would keep; every To, then every Cc.
+  const Header* subject = nullptr;
+  const Header* from = nullptr;
+  for (const auto& header : message.headers) {
+    if (iequals(header.name, "subject")) {
+      if (subject != nullptr) return false;
+      subject = &header;
+    } else if (iequals(header.name, "from")) {
+      if (from != nullptr) return false;
+      from = &header;
+    }
+  }
+  if (subject != nullptr) {
+    std::string value = clean_value(subject->value, limits, result);
+    char* decoded = g_mime_utils_header_decode_text(options, std::string(trim_space(value)).c_str());
+    if (decoded != nullptr) result.subject = decoded;
+    g_free(decoded);
+  }
+  auto add_mailboxes = [&](const Header& header, std::vector<Mailbox>& out) {
+    std::string value = clean_value(header.value, limits, result);
+    InternetAddressList* list = internet_address_list_parse(options, std::string(trim_space(value)).c_str());
+    if (list == nullptr) return;
+    collect_mailboxes(list, out);
+    g_object_unref(list);
+  };
+  if (from != nullptr) add_mailboxes(*from, result.from);
+  for (const char* name : {"to", "cc"}) {
+    for (const auto& header : message.headers) {
+      if (iequals(header.name, name)) add_mailboxes(header, result.to);
+    }
+  }
+  return true;
+}
+
 MimeText extract_mime_text(const Message& message, const TextLimits& limits) {
   init_gmime();
   MimeText result;
+  if (plain_single_part(message, limits, result)) return result;
+  result = MimeText();
   std::string raw = rebuild(message, limits, result);
 
   GRef<GMimeStream> stream(g_mime_stream_mem_new_with_buffer(raw.data(), raw.size()));

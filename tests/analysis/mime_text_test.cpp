@@ -61,6 +61,56 @@ TEST(MimeText, DecodesEncodedWordsInSubjectAndNames) {
   EXPECT_EQ(got.to[1].address, "bob@example.net");
 }
 
+// One text/plain part in 7bit or 8bit is read without the MIME parser; a
+// Content-Disposition header sends the same message through the parser. Both
+// must give the same result.
+TEST(MimeText, SinglePlainPartAsTheParserReadsIt) {
+  struct Case {
+    std::string name;
+    std::vector<std::pair<std::string, std::string>> headers;
+    std::string body;
+  };
+  std::string long_subject(20000, 'x');
+  std::vector<Case> cases{
+      {"no_mime_headers", {{"Subject", "Hello"}, {"From", "a@example.com"}, {"To", "b@example.org"}}, "hi\n"},
+      {"encoded_words",
+       {{"Subject", "  =?UTF-8?B?UXVpY2sgcXVlc3Rpb24g4oCUIMOcYmVyc2ljaHQ=?= =?iso-8859-1?q?f=FCr?= you  "},
+        {"From", "=?iso-8859-1?Q?J=F6rg_M=FCller?= <joerg@example.org>"},
+        {"To", "\"Doe, Jane\" <jane.doe@acme-corp.com>, team: x@example.net, y@example.net;, bob@example.net"},
+        {"Cc", "carol@example.com (Carol)"},
+        {"To", "second@example.org"}},
+       "body"},
+      {"latin1_8bit",
+       {{"Content-Type", "text/plain; charset=\"ISO-8859-1\"; format=flowed"}, {"Content-Transfer-Encoding", "8bit"}},
+       "na\xefve\n"},
+      {"unlabelled_8bit", {{"Content-Type", "text/plain"}, {"Content-Transfer-Encoding", " 7BIT "}}, "caf\xe9"},
+      {"unknown_charset", {{"Content-Type", "text/plain; charset=x-no-such"}}, "caf\xe9"},
+      {"nul_and_bad_address", {{"To", "<<broken"}, {"Subject", std::string("a\0b", 3)}}, std::string("a\0b", 3)},
+      {"long_subject", {{"Subject", long_subject}}, "text"},
+  };
+  for (const auto& c : cases) {
+    auto fast = extract_mime_text(make_message(c.headers, c.body));
+    auto headers = c.headers;
+    headers.emplace_back("Content-Disposition", "inline");
+    auto parsed = extract_mime_text(make_message(headers, c.body));
+    EXPECT_EQ(fast.text, parsed.text) << c.name;
+    EXPECT_EQ(fast.subject, parsed.subject) << c.name;
+    EXPECT_EQ(fast.charset_unknown, parsed.charset_unknown) << c.name;
+    EXPECT_EQ(fast.limits_hit, parsed.limits_hit) << c.name;
+    EXPECT_FALSE(fast.from_html) << c.name;
+    ASSERT_EQ(fast.from.size(), parsed.from.size()) << c.name;
+    ASSERT_EQ(fast.to.size(), parsed.to.size()) << c.name;
+    for (std::size_t i = 0; i < fast.to.size(); ++i) {
+      EXPECT_EQ(fast.to[i].name, parsed.to[i].name) << c.name;
+      EXPECT_EQ(fast.to[i].address, parsed.to[i].address) << c.name;
+    }
+    for (std::size_t i = 0; i < fast.from.size(); ++i) {
+      EXPECT_EQ(fast.from[i].name, parsed.from[i].name) << c.name;
+      EXPECT_EQ(fast.from[i].address, parsed.from[i].address) << c.name;
+    }
+  }
+}
+
 TEST(MimeText, PrefersPlainThenHtmlSkipsAttachments) {
   std::string alternative =
       "--b1\nContent-Type: text/plain; charset=utf-8\n\nplain words\n"
