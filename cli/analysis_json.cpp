@@ -66,6 +66,9 @@ nlohmann::json analysis_to_json(const scoring::Analysis& analysis, bool explain)
                         {"phrases", phrases},
                         {"markers", markers},
                         {"reply", reply},
+                        {"personal", {{"from_person", analysis.text.from_person},
+                                      {"names_recipient", analysis.text.names_recipient},
+                                      {"quotes_third_party", analysis.text.quotes_third_party}}},
                         {"limits_hit", analysis.limits_hit},
                         {"symbols", symbols_to_json(analysis.symbols)},
                         {"score", finite(scoring::total_score(analysis.symbols))}};

@@ -71,15 +71,23 @@ bool has_outreach_content(const Analysis& analysis, const config::Config& config
     if (hit.weight >= config.symbol_limits.outreach_phrase_weight) return true;
   }
   for (const auto& symbol : symbols) {
-    if (symbol.name == "FAKE_REPLY" || symbol.name == "OUTREACH_PLATFORM" || symbol.name == "TRACKING_PIXEL") return true;
+    if (symbol.name == "FAKE_REPLY" || symbol.name == "OUTREACH_PLATFORM") return true;
+    // Newsletters carry pixels too; a pixel in mail signed by a person is a sales tool's.
+    if (symbol.name == "TRACKING_PIXEL" && analysis.text.from_person) return true;
   }
   return false;
 }
 
+// A template that reached several of our users counts when it is a pitch
+// from a person: signed by one ("Jane Doe <jane@...>") or written to one
+// (the recipient's name or company filled in). The same
+// notice from "noreply@" or a bare role address is an announcement.
 bool looks_like_outreach(const Analysis& analysis, const HistoryFacts& h, const config::Config& config,
                          const std::vector<Symbol>& symbols) {
-  return h.template_recipients_long >= config.symbol_limits.outreach_template_recipients ||
-         has_outreach_content(analysis, config, symbols);
+  const auto& text = analysis.text;
+  bool personal = text.from_person || text.names_recipient;
+  bool personal_template = h.template_recipients_long >= config.symbol_limits.outreach_template_recipients && personal;
+  return personal_template || has_outreach_content(analysis, config, symbols);
 }
 
 void add_history_symbols(const HistoryFacts& h, const config::Config& config, bool outreach,
@@ -185,8 +193,10 @@ Verdict decide(const Message& message, const Analysis& analysis, const HistoryFa
     // A list is many-to-many: streaks and replies say nothing about it.
     // With the store's knowledge a reply is checked against what our users
     // sent: FAKE_REPLY replaces the analysis-only REPLY_WITHOUT_THREAD.
+    // A reply that quotes other people (a thread our user was copied into
+    // or sent on) is real even though none of our users wrote to the sender.
     bool looks_like_reply = analysis.reply.subject.replies > 0 || history.cites_ids;
-    if (looks_like_reply && !history.answers_our_message && !history.dialogue) {
+    if (looks_like_reply && !history.answers_our_message && !history.dialogue && !analysis.text.quotes_third_party) {
       std::erase_if(verdict.symbols, [](const Symbol& s) { return s.name == "REPLY_WITHOUT_THREAD"; });
       verdict.symbols.push_back({"FAKE_REPLY", config.weights.fake_reply,
                                  history.cites_ids ? "replies to a message none of our users sent"

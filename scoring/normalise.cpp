@@ -307,8 +307,11 @@ class Builder {
         push(word);
       }
     } else if (personalisation_.is_recipient_name(word)) {
+      note_recipient_named();
       push(mask::name);
     } else if (personalisation_.is_company(word) || (last_ == mask::company && is_company_designator(word))) {
+      // "Materials" of radiant-materials.com is masked but is an ordinary word.
+      if (personalisation_.is_company_brand(word)) note_recipient_named();
       push(mask::company);
     } else if (personalisation_.is_sender_name(word)) {
       push(mask::sender);
@@ -332,7 +335,9 @@ class Builder {
     if (auto host = url_host(stripped); !host.empty()) {
       std::string domain = registrable_domain(host);
       std::string_view label = std::string_view(domain).substr(0, domain.find('.'));
-      push(personalisation_.is_company(label) ? mask::company : std::string_view(domain));
+      bool company = personalisation_.is_company(label);
+      if (personalisation_.is_company_brand(label)) note_recipient_named();
+      push(company ? mask::company : std::string_view(domain));
       return;
     }
     for_each_word(chunk, [this](std::string_view word) { push_word(word); });
@@ -340,6 +345,13 @@ class Builder {
 
   // The token limit was hit: every further token is dropped.
   bool full() const { return result_.tokens_hit; }
+  void mark_names_recipient() { result_.names_recipient = true; }
+  // A mail merge fills the name in near the top; deep in a long text a
+  // matching first name is more likely somebody else.
+  void note_recipient_named() {
+    constexpr std::size_t opening_tokens = 60;
+    if (result_.token_count < opening_tokens) result_.names_recipient = true;
+  }
 
   NormalisedText take() {
     last_ = {};
@@ -439,6 +451,44 @@ std::string mask_greeting(std::string folded_line) {
   return out;
 }
 
+// Whether the opening greets the recipient by name. Templates may open with a
+// line of their own ("From: Sarah at Acme"), so the first three lines with
+// words are looked at: a greeting word and up to six words after it ("Hi
+// Jane Doe —"), or a short line that ends in a comma ("Jane,").
+bool greets_recipient(std::string_view text, const Personalisation& personalisation) {
+  constexpr std::size_t lines_looked_at = 3;
+  constexpr std::size_t name_words = 6;
+  std::size_t lines = 0;
+  std::size_t start = 0;
+  while (start < text.size() && lines < lines_looked_at) {
+    auto end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    std::string folded = fold_words(text.substr(start, end - start));
+    start = end + 1;
+    std::vector<std::string_view> chunks;
+    for_each_chunk(folded, [&](std::string_view chunk) { chunks.push_back(chunk); });
+    if (chunks.empty()) continue;
+    ++lines;
+    std::size_t first = 0;  // the first word after the greeting
+    if (in(strip_punctuation(chunks[0]), greetings)) {
+      first = 1;
+    } else {
+      for (const auto& pair : greeting_pairs) {
+        if (chunks.size() > 1 && strip_punctuation(chunks[0]) == pair[0] && strip_punctuation(chunks[1]) == pair[1]) {
+          first = 2;
+        }
+      }
+    }
+    bool short_address = first == 0 && chunks.size() <= 3 && chunks.back().back() == ',';
+    if (first == 0 && !short_address) continue;
+    for (std::size_t i = first; i < chunks.size() && i < first + name_words; ++i) {
+      if (personalisation.is_recipient_name(strip_punctuation(chunks[i]))) return true;
+    }
+    return false;
+  }
+  return false;
+}
+
 }  // namespace
 
 NormalisedText normalise_text(std::string_view text, const Personalisation& personalisation,
@@ -456,6 +506,7 @@ NormalisedText normalise_text(std::string_view text, const Personalisation& pers
   start = std::min(start, text.size());
 
   Builder builder(personalisation, max_tokens, text.size());
+  if (greets_recipient(text, personalisation)) builder.mark_names_recipient();
   std::string first = mask_greeting(fold_words(text.substr(start, first_end - start)));
   for_each_chunk(first, [&](std::string_view chunk) { builder.push_chunk(chunk); });
   // The rest a block of lines at a time, so that what lies past the token

@@ -26,6 +26,7 @@ struct NormalisedText {
   std::string text;              // tokens separated by single spaces
   std::size_t token_count = 0;
   bool tokens_hit = false;       // more than max_tokens words: the rest was dropped
+  bool names_recipient = false;  // the recipient's own name or company was masked: written to them
 };
 
 // Words are runs of letters, marks and digits; other characters separate

@@ -103,25 +103,36 @@ void add_local_part(std::vector<std::string>& names, std::string_view local) {
   });
 }
 
-void add_company(std::vector<std::string>& companies, std::vector<std::string>& labels, std::string_view domain) {
+void add_company(Personalisation& result, std::string_view domain) {
   std::string registrable = registrable_domain(domain);
   std::string label = registrable.substr(0, registrable.find('.'));
   if (label.empty() || in(label, webmail_labels)) return;
+  auto& companies = result.company_words;
+  auto& brands = result.company_brands;
   add(companies, label);
+  add(brands, label, 3);
   std::string joined;
   for_each_piece(label, [&](std::string_view piece) {
+    if (joined.empty() && !in(piece, designators)) add(brands, piece, 3);
     joined += piece;
     if (!in(piece, designators)) add(companies, piece, 3);
   });
   add(companies, joined);
-  add(labels, joined, 3);
+  add(brands, joined, 3);
+  add(result.company_labels, joined, 3);
   for (auto suffix : designators) {
     if (joined.size() > suffix.size() + 2 && joined.ends_with(suffix)) {
-      add(companies, std::string_view(joined).substr(0, joined.size() - suffix.size()), 3);
+      auto bare = std::string_view(joined).substr(0, joined.size() - suffix.size());
+      add(companies, bare, 3);
+      add(brands, bare, 3);
     }
   }
   for (auto prefix : brand_prefixes) {
-    if (joined.size() > prefix.size() + 2 && joined.starts_with(prefix)) add(companies, std::string_view(joined).substr(prefix.size()), 3);
+    if (joined.size() > prefix.size() + 2 && joined.starts_with(prefix)) {
+      auto bare = std::string_view(joined).substr(prefix.size());
+      add(companies, bare, 3);
+      add(brands, bare, 3);
+    }
   }
 }
 
@@ -131,7 +142,7 @@ void add_mailbox(std::vector<std::string>& names, Personalisation* companies, st
   auto at = address.rfind('@');
   if (at == std::string_view::npos) return;
   add_local_part(names, address.substr(0, at));
-  if (companies != nullptr) add_company(companies->company_words, companies->company_labels, address.substr(at + 1));
+  if (companies != nullptr) add_company(*companies, address.substr(at + 1));
 }
 
 }  // namespace
@@ -163,6 +174,55 @@ bool Personalisation::is_company(std::string_view word) const {
   });
 }
 bool Personalisation::is_sender_name(std::string_view word) const { return in(word, sender_names); }
+bool Personalisation::is_company_brand(std::string_view word) const { return in(word, company_brands); }
+
+bool quotes_third_party(std::string_view author, const Personalisation& personalisation,
+                        const std::vector<Mailbox>& recipients) {
+  std::vector<std::string> words;
+  bool names_sender = false;
+  for_each_piece(author, [&](std::string_view piece) {
+    if (has_digit(piece)) return;
+    words.emplace_back(piece);
+    names_sender = names_sender || personalisation.is_sender_name(piece);
+  });
+  if (words.empty() || names_sender) return false;
+  // A recipient by their whole name or address: one shared surname is chance.
+  std::string folded_author = fold_text(author);
+  for (const auto& recipient : recipients) {
+    if (!recipient.address.empty() && folded_author.find(fold_text(recipient.address)) != std::string::npos) return false;
+    std::size_t pieces = 0;
+    std::size_t found = 0;
+    for_each_piece(recipient.name, [&](std::string_view piece) {
+      ++pieces;
+      if (in(piece, words)) ++found;
+    });
+    if (pieces > 0 && found == pieces) return false;
+  }
+  return true;
+}
+
+bool writes_as_person(const std::vector<Mailbox>& senders) {
+  if (senders.size() != 1) return false;
+  const auto& sender = senders.front();
+  auto at = sender.address.rfind('@');
+  if (at == std::string::npos || at == 0) return false;
+  std::string local = fold_text(std::string_view(sender.address).substr(0, at));
+  if (in(std::string_view(local), role_local_parts)) return false;
+  std::vector<std::string> name;
+  bool plain_words = true;
+  for_each_piece(sender.name, [&](std::string_view piece) {
+    plain_words = plain_words && !has_digit(piece);
+    name.emplace_back(piece);
+  });
+  if (!plain_words || name.size() < 2 || name.size() > 4) return false;
+  // jane.doe@, jane@, doe@, jdoe@, janed@: the address carries the name.
+  for (const auto& word : name) {
+    if (word.size() >= 3 && local.find(word) != std::string::npos) return true;
+  }
+  const auto& first = name.front();
+  const auto& last = name.back();
+  return local == first.substr(0, 1) + last || local == first + last.substr(0, 1);
+}
 
 Personalisation personalisation_of(const std::vector<Mailbox>& recipients,
                                    const std::vector<std::string>& envelope_recipients,

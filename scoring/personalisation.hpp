@@ -23,6 +23,10 @@ struct Personalisation {
   // "traders" of northwindtraders.com. Designators alone never are.
   bool is_company(std::string_view word) const;
   bool is_sender_name(std::string_view word) const;
+  // The company's own name, not an ordinary word of its domain: the first
+  // piece of a label ("radiant" of radiant-materials.com) or the whole label.
+  bool is_company_brand(std::string_view word) const;
+  std::vector<std::string> company_brands;
 };
 
 // Words that follow a brand in a company name ("Acme Analytics", "Tidewater
@@ -35,6 +39,19 @@ bool is_company_designator(std::string_view word);
 Personalisation personalisation_of(const std::vector<Mailbox>& recipients,
                                    const std::vector<std::string>& envelope_recipients,
                                    const std::vector<Mailbox>& senders);
+
+// Whether an attribution line ("On ..., Jane Doe wrote:", "From: Doe, Jane")
+// names neither the sender (any word of their name) nor a recipient (their
+// whole name or address): the quoted history is a thread among other people,
+// not the sender's own earlier step.
+bool quotes_third_party(std::string_view author, const Personalisation& personalisation,
+                        const std::vector<Mailbox>& recipients);
+
+// Whether the message is signed as one person writes: a From: display name of
+// two to four words, carried by an address that is not a role mailbox
+// ("Jane Doe <jane.doe@...>", "<jdoe@...>"). Sales tools send that way;
+// notices come from "Acme Billing <noreply@...>" or a bare address.
+bool writes_as_person(const std::vector<Mailbox>& senders);
 
 // The registrable part of a host name, by a simple rule: the last two labels,
 // or the last three under a short list of common two-level public suffixes

@@ -219,7 +219,9 @@ std::size_t find_marker(const std::vector<std::string_view>& lines) {
       std::size_t after = i + 2;
       while (after < lines.size() && trim(lines[after]).empty()) ++after;
       bool after_is_quote = after < lines.size() && trim(lines[after]).starts_with('>');
-      if (is_attribution(joined, after_is_quote) && !lowered.ends_with(':')) return i;
+      bool opens = std::any_of(attribution_openers.begin(), attribution_openers.end(),
+                               [&](std::string_view opener) { return lowered.starts_with(opener); });
+      if (opens && is_attribution(joined, after_is_quote) && !lowered.ends_with(':')) return i;
     }
     if (starts_with_any(lowered, from_labels)) {
       int labels = 0;
@@ -234,6 +236,42 @@ std::size_t find_marker(const std::vector<std::string_view>& lines) {
     }
   }
   return lines.size();
+}
+
+// Whose text is quoted: the From: line of a header block, the attribution
+// line, or a short line that introduces the first '>' lines ("Jane wrote:",
+// "[Jane Doe]"). Empty when nothing says.
+std::string_view quoted_author(const std::vector<std::string_view>& lines, std::size_t marker) {
+  constexpr std::size_t block_lines = 8;
+  constexpr std::size_t longest = 300;
+  for (std::size_t i = marker; i < lines.size() && i < marker + block_lines; ++i) {
+    auto line = trim(lines[i]);
+    if (line.empty() || is_rule(line)) continue;
+    if (starts_with_any(lower_ascii(line), from_labels)) return line.substr(0, longest);
+  }
+  if (marker < lines.size()) {
+    auto line = trim(lines[marker]);
+    return is_separator(lower_ascii(line)) ? std::string_view() : line.substr(0, longest);  // an attribution
+  }
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    if (!trim(lines[i]).starts_with('>')) continue;
+    // A header block inside the quote: ">From: Jane Doe <jane@...>".
+    for (std::size_t j = i; j < lines.size() && j < i + block_lines; ++j) {
+      auto quoted = trim(lines[j]);
+      if (!quoted.starts_with('>')) break;
+      auto text_at = quoted.find_first_not_of("> ");
+      if (text_at == std::string_view::npos) continue;
+      quoted = trim(quoted.substr(text_at));
+      if (starts_with_any(lower_ascii(quoted), from_labels)) return quoted.substr(0, longest);
+    }
+    std::size_t before = i;
+    while (before > 0 && trim(lines[before - 1]).empty()) --before;
+    if (before == 0) return {};
+    auto line = trim(lines[before - 1]);
+    bool introduces = line.size() < 100 && (line.ends_with(':') || (line.starts_with('[') && line.ends_with(']')));
+    return introduces ? line : std::string_view();
+  }
+  return {};
 }
 
 // Where the signature starts among the new lines, or lines.size().
@@ -289,6 +327,7 @@ SplitText split_quotes(std::string_view text, std::size_t quote_at) {
   }
   if (!after.empty()) quoted.push_back(after);
   append_lines(result.quoted, quoted, 0, quoted.size());
+  result.quoted_author = std::string(quoted_author(lines, marker));
 
   std::size_t signature = std::min(find_signature(fresh), fresh.size());
   append_lines(result.new_text, fresh, 0, signature);

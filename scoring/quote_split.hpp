@@ -13,6 +13,7 @@ struct SplitText {
   std::string new_text;   // lines the author wrote now, without signature
   std::string quoted;     // quoted history, `>` markers removed
   std::string signature;  // from the "-- " line or the sign-off ("Best regards,") to the end of the new text
+  std::string quoted_author;  // the line that says whose text is quoted: "On ..., Jane wrote:", "From: Doe, Jane", "[Jane]"
 };
 
 // Quoted history starts at `quote_at` (an offset from the HTML markers) or at

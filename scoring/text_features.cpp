@@ -81,6 +81,12 @@ TextFeatures extract_text_features(const Message& message, const TextLimits& lim
   NormalisedText quoted = normalise_text(split.quoted, personalisation, limits.quoted_tokens);
   if (fresh.tokens_hit) note_limit(features.limits_hit, limit_name::tokens);
   if (quoted.tokens_hit) note_limit(features.limits_hit, limit_name::quoted_tokens);
+  // A mail merge writes to one person; a name found in mail to a crowd is
+  // just one of the many names on it.
+  constexpr std::size_t personal_recipients = 2;
+  features.names_recipient = fresh.names_recipient && mime.to.size() <= personal_recipients;
+  features.from_person = writes_as_person(mime.from);
+  features.quotes_third_party = quotes_third_party(split.quoted_author, personalisation, mime.to);
   features.written_text = std::move(split.new_text);
   features.new_text = std::move(fresh.text);
   features.quoted_text = std::move(quoted.text);

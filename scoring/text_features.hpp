@@ -22,6 +22,9 @@ struct TextFeatures {
   std::string signature;      // as written
   bool from_html = false;     // the text came from an HTML part
   bool charset_unknown = false;  // a charset could not be converted: decoded as best we could
+  bool names_recipient = false;  // the new text names the recipient or their company: written to them
+  bool quotes_third_party = false;  // the quoted history is someone else's: neither the sender's nor the recipient's
+  bool from_person = false;      // From: reads as one person ("Jane Doe <jane.doe@...>"), see writes_as_person()
   HtmlRefs html_refs;         // images and links of the HTML part, if any
   Fingerprint fingerprint;         // of new_text
   Fingerprint quoted_fingerprint;  // of quoted_text: links a follow-up to the step it quotes

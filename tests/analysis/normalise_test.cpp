@@ -43,6 +43,61 @@ TEST(Normalise, MasksPersonalisation) {
   }
 }
 
+TEST(Normalise, TellsWhetherTheTextNamesTheRecipient) {
+  auto personalisation = personalisation_of({{"Jane Doe", "jane.doe@radiant-materials.com"}}, {}, {});
+  struct Case {
+    std::string name;
+    std::string text;
+    bool want;
+  };
+  std::vector<Case> cases{
+      {"greeting", "Hi Jane,\nquick question", true},
+      {"greeting_after_a_line_of_its_own", "From: Sarah at Acme\n\nJane,\nquick question", true},
+      {"greeting_long_name", "Hi Jane Doe and the Radiant Materials team -- hello", true},
+      {"company_brand", "I saw that Radiant is hiring", true},
+      {"ordinary_word_of_the_domain", "materials for the meeting are attached", false},
+      {"greeting_someone_else", "Dear Randy,\nthe newscast is live", false},
+      {"nobody", "The staff meeting is at four.", false},
+  };
+  for (const auto& c : cases) EXPECT_EQ(normalise_text(c.text, personalisation, 1000).names_recipient, c.want) << c.name;
+  // Deep in a long text a matching first name is somebody else.
+  std::string long_text;
+  for (int i = 0; i < 100; ++i) long_text += "word ";
+  EXPECT_FALSE(normalise_text(long_text + "Jane", personalisation, 1000).names_recipient);
+}
+
+TEST(Normalise, WritesAsPerson) {
+  struct Case {
+    Mailbox from;
+    bool want;
+  };
+  std::vector<Case> cases{
+      {{"Jane Doe", "jane.doe@vendor.example"}, true},
+      {{"Jane Doe", "jdoe@vendor.example"}, true},
+      {{"Jane Doe", "janed@vendor.example"}, true},
+      {{"Robert Moore", "rmoore@vendor.example"}, true},
+      {{"", "g..barkowsky@enron.com"}, false},
+      {{"Acme Billing", "noreply@acme.example"}, false},
+      {{"Lockergnome Windows Daily", "subscriptions@lockergnome.example"}, false},
+      {{"Jane Doe", "sales@vendor.example"}, false},
+      {{"Jane", "jane@vendor.example"}, false},
+  };
+  for (const auto& c : cases) EXPECT_EQ(writes_as_person({c.from}), c.want) << c.from.name << " " << c.from.address;
+  EXPECT_FALSE(writes_as_person({}));
+  EXPECT_FALSE(writes_as_person({{"Jane Doe", "jane@a.example"}, {"John Roe", "john@a.example"}}));
+}
+
+TEST(Normalise, QuotesThirdParty) {
+  std::vector<Mailbox> to{{"Sven Taylor", "staylor@corp.example"}};
+  auto personalisation = personalisation_of(to, {}, {{"Dana Sales", "dana@vendor.example"}});
+  EXPECT_TRUE(quotes_third_party("From: Taylor, Liz", personalisation, to));  // a shared surname is chance
+  EXPECT_TRUE(quotes_third_party("[Skip Montanaro]", personalisation, to));
+  EXPECT_FALSE(quotes_third_party("On Mon, Dana Sales <dana@vendor.example> wrote:", personalisation, to));
+  EXPECT_FALSE(quotes_third_party("From: Taylor, Sven", personalisation, to));
+  EXPECT_FALSE(quotes_third_party("On Mon, staylor@corp.example wrote:", personalisation, to));
+  EXPECT_FALSE(quotes_third_party("", personalisation, to));
+}
+
 TEST(Normalise, RegistrableDomain) {
   struct Case {
     std::string host;

@@ -42,6 +42,28 @@ TEST(QuoteSplit, FindsQuotedHistory) {
   }
 }
 
+TEST(QuoteSplit, NamesWhoseTextIsQuoted) {
+  struct Case {
+    std::string name;
+    std::string text;
+    std::string want;
+  };
+  std::vector<Case> cases{
+      {"attribution", "ok\nOn Mon, Mar 3, 2025 Jane Doe <jane@example.com> wrote:\n> earlier",
+       "On Mon, Mar 3, 2025 Jane Doe <jane@example.com> wrote:"},
+      {"outlook", "ok\n-----Original Message-----\nFrom: Doe, Jane\nSent: Monday\nTo: Bob\nSubject: x\n\nearlier",
+       "From: Doe, Jane"},
+      {"quoted_header_block", "Fwd below\n\n>From: \"Ray, Dawn\" <dawn@example.com>\n>To: Sue\n>\n>earlier",
+       "From: \"Ray, Dawn\" <dawn@example.com>"},
+      {"bracket", "[Skip]\n> earlier\nmy answer", "[Skip]"},
+      {"bare_separator", "ok\n-----Original Message-----\nearlier", ""},
+      {"none", "just new text", ""},
+  };
+  for (const auto& c : cases) EXPECT_EQ(split_quotes(c.text).quoted_author, c.want) << c.name;
+  // A short line right above an attribution is still new text.
+  EXPECT_EQ(split_quotes(cases[0].text).new_text, "ok");
+}
+
 TEST(QuoteSplit, HtmlMarkerOffset) {
   std::string text = "new words\nmore new\nold words";
   auto got = split_quotes(text, text.find("old"));

@@ -27,8 +27,10 @@ Message message_from(const std::string& sender, const std::vector<std::string>& 
   return message;
 }
 
+// Signed by a person, as sales tools send: a shared template then counts as outreach.
 Analysis analysis_with(std::vector<Symbol> symbols, double phrase_weight = 0) {
   Analysis analysis;
+  analysis.text.from_person = true;
   analysis.symbols = std::move(symbols);
   if (phrase_weight > 0) analysis.phrases.push_back({"en.test", phrase_weight, "en"});
   return analysis;
@@ -125,6 +127,52 @@ TEST(Decide, MonologueNeedsOutreachEvidence) {
   verdict = decide(message_from("colleague@partner.example", {"a@corp.example"}),
                    analysis_with({{"FOLLOWUP_PHRASE", 4.0, "en.test"}}, 1.0), facts, config);
   EXPECT_DOUBLE_EQ(score_of(verdict, "UNANSWERED_STREAK"), 10.0);
+}
+
+TEST(Decide, SharedTemplateCountsOnlyFromOrToAPerson) {
+  auto config = config_from("");
+  HistoryFacts facts = sequence(6);  // one text to 40 of our users
+  Analysis announcement = analysis_with({});
+  announcement.text.from_person = false;  // "noreply@" or a bare address, no name filled in
+  auto verdict = decide(message_from("news@vendor.example", {"a@corp.example"}), announcement, facts, config);
+  EXPECT_TRUE(verdict.symbols.empty());
+  EXPECT_EQ(verdict.computed, Action::pass);
+
+  Analysis mail_merge = announcement;
+  mail_merge.text.names_recipient = true;  // "Hi Alice," from a bare address
+  verdict = decide(message_from("news@vendor.example", {"a@corp.example"}), mail_merge, facts, config);
+  EXPECT_DOUBLE_EQ(score_of(verdict, "UNANSWERED_STREAK"), 10.0);
+
+  verdict = decide(message_from("dana@vendor.example", {"a@corp.example"}), analysis_with({}), facts, config);
+  EXPECT_DOUBLE_EQ(score_of(verdict, "TEMPLATE_BULK"), 3.0);
+}
+
+TEST(Decide, PixelIsOutreachEvidenceOnlyFromAPerson) {
+  auto config = config_from("");
+  HistoryFacts facts = sequence(6);
+  facts.template_recipients_long = 1;
+  Analysis newsletter = analysis_with({{"TRACKING_PIXEL", 2.0, "1x1 image"}});
+  newsletter.text.from_person = false;
+  auto verdict = decide(message_from("letters@news.example", {"a@corp.example"}), newsletter, facts, config);
+  EXPECT_TRUE(std::isnan(score_of(verdict, "UNANSWERED_STREAK")));
+  EXPECT_EQ(verdict.computed, Action::pass);
+  verdict = decide(message_from("dana@vendor.example", {"a@corp.example"}),
+                   analysis_with({{"TRACKING_PIXEL", 2.0, "1x1 image"}}), facts, config);
+  EXPECT_DOUBLE_EQ(score_of(verdict, "UNANSWERED_STREAK"), 10.0);
+}
+
+TEST(Decide, ReplyQuotingOtherPeopleIsNoFakeReply) {
+  auto config = config_from("");
+  Analysis analysis = analysis_with({{"REPLY_WITHOUT_THREAD", 1.5, "Re:"}});
+  analysis.reply.subject.replies = 1;
+  analysis.text.quotes_third_party = true;  // "From: Doe, Jane" of a thread among other people
+  HistoryFacts facts;
+  facts.available = true;
+  auto verdict = decide(message_from("d@v.example", {"a@corp.example"}), analysis, facts, config);
+  EXPECT_TRUE(std::isnan(score_of(verdict, "FAKE_REPLY")));
+  analysis.text.quotes_third_party = false;
+  verdict = decide(message_from("d@v.example", {"a@corp.example"}), analysis, facts, config);
+  EXPECT_DOUBLE_EQ(score_of(verdict, "FAKE_REPLY"), 3.0);
 }
 
 struct ThresholdCase {
