@@ -5,8 +5,8 @@
 #include "scoring/html_text.hpp"
 
 #include <libxml/HTMLparser.h>
-#include <libxml/parserInternals.h>
 #include <libxml/parser.h>
+#include <libxml/parserInternals.h>
 #include <utf8proc.h>
 
 #include <array>
@@ -260,7 +260,8 @@ void on_text(void* user_data, const xmlChar* text, int length) {
     collector.result.depth_hit = true;
     return;
   }
-  append_text(collector.result.text, std::string_view(reinterpret_cast<const char*>(text), static_cast<std::size_t>(length)));
+  append_text(collector.result.text,
+              std::string_view(reinterpret_cast<const char*>(text), static_cast<std::size_t>(length)));
 }
 
 void on_message(void*, const char*, ...) {}
@@ -284,7 +285,8 @@ htmlSAXHandler make_handler() {
 // libxml2 would show it as text. Returns its length, 0 when `at` starts none.
 std::size_t bogus_comment_at(std::string_view html, std::size_t at) {
   auto rest = html.substr(at);
-  if (rest.size() < 2 || rest[1] != '!' || rest.substr(2).starts_with("--") || istarts_with(rest.substr(2), "doctype")) {
+  if (rest.size() < 2 || rest[1] != '!' || rest.substr(2).starts_with("--") ||
+      istarts_with(rest.substr(2), "doctype")) {
     return 0;
   }
   auto end = rest.find('>');

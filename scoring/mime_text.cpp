@@ -206,18 +206,25 @@ bool wanted_header(std::string_view name) {
          iequals(name, "from") || iequals(name, "to") || iequals(name, "cc");
 }
 
-// A header value as the MIME parser is given it: cut to header_bytes, with
-// stray line breaks and NULs (which would end the header early) as spaces.
-std::string clean_value(std::string_view value, const TextLimits& limits, MimeText& result) {
+// A header value as the MIME parser reads it: cut to header_bytes, stray line
+// breaks and NULs (which would end the header early) as spaces, white space
+// trimmed at both ends. Copied into `scratch` only when it has to change.
+const char* clean_value(const std::string& raw, std::string& scratch, const TextLimits& limits, MimeText& result) {
+  std::string_view value = raw;
   if (value.size() > limits.header_bytes) {
     note_limit(result.limits_hit, limit_name::header_bytes);
     value = value.substr(0, limits.header_bytes);
   }
-  std::string out(value);
-  for (char& c : out) {
+  auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\0'; };
+  while (!value.empty() && blank(value.front())) value.remove_prefix(1);
+  while (!value.empty() && blank(value.back())) value.remove_suffix(1);
+  bool stray = value.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos;
+  if (!stray && value.data() + value.size() == raw.data() + raw.size()) return value.data();
+  scratch.assign(value);
+  for (char& c : scratch) {
     if (c == '\r' || c == '\n' || c == '\0') c = ' ';
   }
-  return out;
+  return scratch.c_str();
 }
 
 std::string rebuild(const Message& message, const TextLimits& limits, MimeText& result) {
@@ -277,8 +284,9 @@ bool plain_single_part(const Message& message, const TextLimits& limits, MimeTex
   std::string charset;
   if (content_type != nullptr) {
     if (content_type->value.size() > limits.header_bytes) return false;
-    std::string value = clean_value(content_type->value, limits, result);
-    GMimeContentType* type = g_mime_content_type_parse(options, value.c_str());
+    std::string scratch;
+    GMimeContentType* type =
+        g_mime_content_type_parse(options, clean_value(content_type->value, scratch, limits, result));
     if (type == nullptr) return false;
     bool plain = g_mime_content_type_is_type(type, "text", "plain");
     const char* parameter = g_mime_content_type_get_parameter(type, "charset");
@@ -313,14 +321,15 @@ bool plain_single_part(const Message& message, const TextLimits& limits, MimeTex
     }
   }
   if (subject != nullptr) {
-    std::string value = clean_value(subject->value, limits, result);
-    char* decoded = g_mime_utils_header_decode_text(options, std::string(trim_space(value)).c_str());
+    std::string scratch;
+    char* decoded = g_mime_utils_header_decode_text(options, clean_value(subject->value, scratch, limits, result));
     if (decoded != nullptr) result.subject = decoded;
     g_free(decoded);
   }
   auto add_mailboxes = [&](const Header& header, std::vector<Mailbox>& out) {
-    std::string value = clean_value(header.value, limits, result);
-    InternetAddressList* list = internet_address_list_parse(options, std::string(trim_space(value)).c_str());
+    std::string scratch;
+    InternetAddressList* list =
+        internet_address_list_parse(options, clean_value(header.value, scratch, limits, result));
     if (list == nullptr) return;
     collect_mailboxes(list, out);
     g_object_unref(list);

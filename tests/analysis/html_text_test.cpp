@@ -94,7 +94,8 @@ TEST(HtmlText, InputIsReadAsUtf8) {
       {"crlf", "<p>one\r\ntwo\rthree</p>", "one two three\n"},
       // Word and Outlook lists: "<![if ...]>" is a comment to an HTML5 parser.
       {"bogus_comments", "<p>a<![if !supportLists]>1.<![endif]>b<!x>c<![CDATA[d]]>e<!--f--></p>", "a1.bce\n"},
-      {"conditional_comments", "<!--[if !mso]><style>p{}</style><![endif]--><p>a<!--[if mso]>b<![endif]-->c</p>", "ac\n"},
+      {"conditional_comments", "<!--[if !mso]><style>p{}</style><![endif]--><p>a<!--[if mso]>b<![endif]-->c</p>",
+       "ac\n"},
   };
   for (const auto& c : cases) EXPECT_EQ(html_to_text(c.html, 256).text, c.want) << c.name;
 }
