@@ -46,7 +46,8 @@ def norm_id(value) -> str:
         return ""
     value = str(value).strip()
     m = re.search(r"<([^>]*)>", value)
-    return (m.group(1) if m else value).strip()
+    # Folded or re-spaced ids (a quoted local part with runs of spaces) join too.
+    return re.sub(r"\s+", "", m.group(1) if m else value)
 
 
 def norm_verdict(value) -> str:
