@@ -66,6 +66,7 @@ Status Session::on_rcpt_to(Mta& mta, std::string_view recipient) {
     message_.envelope.recipients.push_back(std::move(address));
   } else {
     message_.headers_truncated = true;
+    note_cap("milter.max_recipients");
   }
   return Status::proceed;
 }
@@ -109,11 +110,13 @@ Status Session::on_header(std::string_view name, std::string_view value) {
   ++header_count_;
   if (header_count_ > config_->milter.max_header_count) {
     message_.headers_truncated = true;
+    note_cap("milter.max_header_count");
   } else {
     auto cap = static_cast<std::size_t>(config_->milter.max_header_bytes);
     if (value.size() > cap) {
       value = value.substr(0, cap);
       message_.headers_truncated = true;
+      note_cap("milter.max_header_bytes");
     }
     message_.headers.push_back({std::string(name), std::string(value)});
   }
@@ -126,6 +129,7 @@ Status Session::on_body_chunk(std::string_view chunk) {
   message_.body.append(chunk.substr(0, std::min(room, chunk.size())));
   if (chunk.size() > room) {
     message_.body_truncated = true;
+    note_cap("milter.max_body_bytes");
     // Nothing more is read; end of message still comes.
     return no_reply_.skip_supported ? Status::skip : Status::proceed;
   }
@@ -185,6 +189,8 @@ Status Session::on_end_of_message(Mta& mta) {
   metrics_.messages.with({outbound ? "outbound" : "inbound", std::string(scoring::to_string(verdict.computed))}).add();
   for (const auto& symbol : verdict.symbols) metrics_.symbols.with({symbol.name}).add();
   for (const auto& limit : analysis.limits_hit) metrics_.limits_hit.with({limit}).add();
+  std::string limits = fmt::format("{}", fmt::join(analysis.limits_hit, ","));
+  for (auto cap : caps_hit_) limits += (limits.empty() ? "" : ",") + std::string(cap);
   spdlog::info("{}: from=<{}> rcpts={} direction={} template={:016x} score={} verdict={}{}{} symbols={} limits={} "
                "time={:.2f}ms",
                log_id(), message_.envelope.mail_from, message_.envelope.recipients.size(),
@@ -192,8 +198,7 @@ Status Session::on_end_of_message(Mta& mta) {
                scoring::format_score(verdict.score), scoring::to_string(verdict.computed),
                verdict.monitor ? " (monitor)" : "", verdict.forced.empty() ? "" : " (" + verdict.forced + ")",
                verdict.symbols.empty() ? "none" : scoring::format_report(verdict.symbols, 300),
-               analysis.limits_hit.empty() ? "none" : fmt::format("{}", fmt::join(analysis.limits_hit, ",")),
-               elapsed.count());
+               limits.empty() ? "none" : limits, elapsed.count());
   reset_message();
   return status;
 }
@@ -267,7 +272,12 @@ void Session::reset_message() {
   message_ = scoring::Message{};
   forged_headers_.clear();
   header_count_ = 0;
+  caps_hit_.clear();
   failed_ = false;
+}
+
+void Session::note_cap(std::string_view name) {
+  if (std::find(caps_hit_.begin(), caps_hit_.end(), name) == caps_hit_.end()) caps_hit_.push_back(name);
 }
 
 }  // namespace pushback::milter

@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "config/config.hpp"
 #include "metrics/pushback_metrics.hpp"
@@ -86,6 +87,10 @@ class Session {
   // name as written, so they can be deleted by index at end of message.
   std::map<std::string, std::pair<std::string, int>> forged_headers_;
   std::int64_t header_count_ = 0;
+  // The milter caps this message went over ("milter.max_body_bytes", ...), each
+  // once, named in the log line beside the analysis limits.
+  std::vector<std::string_view> caps_hit_;
+  void note_cap(std::string_view name);
   bool failed_ = false;
 };
 

@@ -1,6 +1,7 @@
 -- Body beyond milter.max_body_bytes is skipped (SMFIR_SKIP) and the message is
 -- still answered at end of message, flagged as truncated.
 -- expect-log: score=0.0 verdict=pass symbols=BODY_TRUNCATED(0.0)[analysed within limits: body_bytes] limits=body_bytes
+-- expect-log: limits=body_bytes,milter.max_body_bytes time=
 dofile(srcdir .. "/tests/milter/common.lua")
 local conn = connect_like_postfix()
 expect(mt.mailfrom(conn, "<sender@vendor.example>") == nil, "mailfrom")
