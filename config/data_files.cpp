@@ -106,7 +106,9 @@ class Reader {
   bool check_fields(const toml::table& table, const std::string& where, std::span<const Field> fields) {
     bool ok = true;
     for (const auto& [name, node] : table) {
-      auto field = std::find_if(fields.begin(), fields.end(), [&](const Field& f) { return f.name == name.str(); });
+      // A named copy: clang before 16 cannot capture a structured binding.
+      std::string_view field_name = name.str();
+      auto field = std::find_if(fields.begin(), fields.end(), [&](const Field& f) { return f.name == field_name; });
       std::string key = fmt::format("{}.{}", where, name.str());
       if (field == fields.end()) {
         error(line_of(node), key, "unknown key");
