@@ -5,6 +5,13 @@
 #include <lmdb.h>
 #include <sys/stat.h>
 
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <vector>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -26,9 +33,10 @@ struct Backend {
   std::shared_ptr<FakeClock> clock = std::make_shared<FakeClock>();
   std::unique_ptr<Store> store;
 
-  explicit Backend(BackendKind kind) {
+  explicit Backend(BackendKind kind, std::uint64_t map_size = 0) {
     StoreSettings settings;
     settings.backend = kind;
+    if (map_size != 0) settings.lmdb_map_size = map_size;
     settings.state_dir = dir.path();
     if (kind == BackendKind::redis) {
       redis = std::make_unique<testing::RedisServer>();
@@ -104,6 +112,39 @@ void BM_RedisRoundTrips(benchmark::State& state) {
 }
 BENCHMARK(BM_RedisRoundTrips)->Iterations(1)->Unit(benchmark::kMillisecond);
 
+// Where the bytes go: entries, key and value bytes per key kind (the first
+// byte of the key), and the leaf bytes they take (LMDB node header of 8 bytes,
+// 2-byte slot, even size), per pair.
+void print_breakdown(MDB_env* env, std::uint64_t pairs) {
+  struct Kind {
+    std::uint64_t entries = 0, keys = 0, values = 0, nodes = 0;
+  };
+  std::map<char, Kind> kinds;
+  MDB_txn* txn = nullptr;
+  MDB_dbi dbi = 0;
+  MDB_cursor* cursor = nullptr;
+  if (mdb_txn_begin(env, nullptr, MDB_RDONLY, &txn) != 0) return;
+  mdb_dbi_open(txn, nullptr, 0, &dbi);
+  mdb_cursor_open(txn, dbi, &cursor);
+  MDB_val k{};
+  MDB_val v{};
+  for (int rc = mdb_cursor_get(cursor, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT)) {
+    auto& kind = kinds[k.mv_size ? *static_cast<const char*>(k.mv_data) : '?'];
+    ++kind.entries;
+    kind.keys += k.mv_size;
+    kind.values += v.mv_size;
+    kind.nodes += ((8 + k.mv_size + v.mv_size + 1) & ~std::size_t{1}) + 2;
+  }
+  mdb_cursor_close(cursor);
+  mdb_txn_abort(txn);
+  std::printf("%-5s %12s %10s %10s %16s\n", "kind", "entries", "key B", "value B", "node B per pair");
+  for (const auto& [prefix, kind] : kinds) {
+    auto per = [&](std::uint64_t total) { return static_cast<double>(total) / static_cast<double>(kind.entries); };
+    std::printf("%-5c %12llu %10.1f %10.1f %16.1f\n", prefix, static_cast<unsigned long long>(kind.entries),
+                per(kind.keys), per(kind.values), static_cast<double>(kind.nodes) / static_cast<double>(pairs));
+  }
+}
+
 // Fills the LMDB store with N pairs: senders of 100 recipients each, every
 // pair a first step and a follow-up some days later (templates per step,
 // personalised per recipient), over 30 days; then measures the file.
@@ -139,6 +180,7 @@ void BM_LmdbBytesPerPair(benchmark::State& state) {
     MDB_envinfo info{};
     mdb_env_stat(env, &stat);
     mdb_env_info(env, &info);
+    print_breakdown(env, pairs);
     mdb_env_close(env);
     struct stat file {};
     ::stat((backend.dir.path() + "/data.mdb").c_str(), &file);
@@ -154,6 +196,117 @@ void BM_LmdbBytesPerPair(benchmark::State& state) {
 }
 BENCHMARK(BM_LmdbBytesPerPair)->Arg(100'000)->Arg(1'000'000)->Iterations(1)->Unit(benchmark::kSecond);
 BENCHMARK(BM_LmdbBytesPerPair)->Name("BM_LmdbBytesPerPair_10M")->Arg(10'000'000)->Iterations(1)->Unit(benchmark::kSecond);
+
+// kB of a "VmRSS:"-style line of /proc/self/status.
+double status_kb(const char* name) {
+  std::FILE* file = std::fopen("/proc/self/status", "r");
+  if (!file) return 0;
+  char line[256];
+  double kb = 0;
+  while (std::fgets(line, sizeof line, file)) {
+    if (std::strncmp(line, name, std::strlen(name)) == 0) kb = std::atof(line + std::strlen(name));
+  }
+  std::fclose(file);
+  return kb;
+}
+
+double thread_cpu_us() {
+  timespec now{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+  return static_cast<double>(now.tv_sec) * 1e6 + static_cast<double>(now.tv_nsec) / 1e3;
+}
+
+// Scale: 1M senders of 10 recipients each, every sender its own template
+// (personalised per recipient): 10M pairs and 1M templates, one message per
+// pair over 30 days. Then 100,000 more messages (a follow-up with a new
+// template to a random existing pair, or a first message to a new pair, half
+// each), each timed: observe() latency at that size. RSS from
+// /proc/self/status (LMDB's pages are mapped, so the resident part of the
+// file counts), disk as the file's allocated blocks.
+void BM_LmdbScale(benchmark::State& state) {
+  const auto sender_count = static_cast<std::uint64_t>(state.range(0));
+  const std::uint64_t per_sender = 10;
+  for (auto _ : state) {
+    Backend backend(BackendKind::lmdb, 32ull << 30);
+    const std::uint64_t pairs = sender_count * per_sender;
+    const auto step = std::chrono::duration_cast<std::chrono::system_clock::duration>(30 * 24h) / pairs;
+    auto make = [&](std::uint64_t s, std::uint64_t k, std::uint32_t template_id, std::uint64_t n) {
+      Observation observation;
+      observation.sender = "rep" + std::to_string(s) + "@vendor" + std::to_string(s / 10) + ".example";
+      observation.recipients = {"user" + std::to_string((s * 7 + k * 100'003) % 2'000'003) + "@corp.example"};
+      observation.message_id = std::to_string(n) + "@bench.example";
+      observation.fingerprint = testing::fingerprint(template_id, static_cast<std::uint32_t>(k), 6);
+      return observation;
+    };
+    std::uint64_t n = 0;
+    for (std::uint64_t s = 0; s < sender_count; ++s) {
+      for (std::uint64_t k = 0; k < per_sender; ++k) {
+        backend.clock->advance(step);
+        if (backend.store->observe(make(s, k, static_cast<std::uint32_t>(s), n++)).outcome != Outcome::counted) {
+          state.SkipWithError("observe failed");
+        }
+      }
+    }
+    backend.store->maintain();
+    const double rss_after_fill = status_kb("VmRSS:");
+    std::vector<double> wall;
+    std::vector<double> cpu;
+    constexpr std::size_t samples = 100'000;
+    std::uint64_t random = 88172645463325252ull;
+    for (std::size_t i = 0; i < samples; ++i) {
+      random ^= random << 13;
+      random ^= random >> 7;
+      random ^= random << 17;
+      std::uint64_t s = random % sender_count;
+      bool follow_up = i % 2 == 0;
+      auto template_id = static_cast<std::uint32_t>(follow_up ? sender_count + s : s);
+      Observation observation = make(s, follow_up ? random % per_sender : per_sender + i, template_id, n++);
+      backend.clock->advance(1s);
+      auto wall_start = std::chrono::steady_clock::now();
+      double cpu_start = thread_cpu_us();
+      bool counted = backend.store->observe(observation).outcome == Outcome::counted;
+      cpu.push_back(thread_cpu_us() - cpu_start);
+      wall.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - wall_start).count());
+      if (!counted) state.SkipWithError("observe failed");
+    }
+    backend.store->maintain();
+    const double rss = status_kb("VmRSS:");
+    const double hwm = status_kb("VmHWM:");
+    backend.store.reset();
+    MDB_env* env = nullptr;
+    mdb_env_create(&env);
+    mdb_env_set_mapsize(env, 32ull << 30);
+    mdb_env_open(env, backend.dir.path().c_str(), MDB_RDONLY, 0600);
+    MDB_stat stat{};
+    mdb_env_stat(env, &stat);
+    print_breakdown(env, pairs);
+    mdb_env_close(env);
+    struct stat file {};
+    ::stat((backend.dir.path() + "/data.mdb").c_str(), &file);
+    auto percentile = [](std::vector<double> values, double p) {
+      std::sort(values.begin(), values.end());
+      return values[static_cast<std::size_t>(p * static_cast<double>(values.size() - 1))];
+    };
+    double cpu_total = 0;
+    for (double value : cpu) cpu_total += value;
+    state.counters["pairs"] = static_cast<double>(pairs);
+    state.counters["templates_filled"] = static_cast<double>(sender_count);
+    state.counters["entries"] = static_cast<double>(stat.ms_entries);
+    state.counters["file_MB"] = static_cast<double>(file.st_size) / 1e6;
+    state.counters["disk_MB"] = static_cast<double>(file.st_blocks) * 512 / 1e6;
+    state.counters["tree_MB"] =
+        static_cast<double>((stat.ms_branch_pages + stat.ms_leaf_pages + stat.ms_overflow_pages) * stat.ms_psize) / 1e6;
+    state.counters["rss_fill_MB"] = rss_after_fill / 1e3;
+    state.counters["rss_MB"] = rss / 1e3;
+    state.counters["rss_peak_MB"] = hwm / 1e3;
+    state.counters["observe_wall_p50_us"] = percentile(wall, 0.5);
+    state.counters["observe_wall_p99_us"] = percentile(wall, 0.99);
+    state.counters["observe_cpu_p50_us"] = percentile(cpu, 0.5);
+    state.counters["observe_cpu_p99_us"] = percentile(cpu, 0.99);
+    state.counters["observe_cpu_mean_us"] = cpu_total / static_cast<double>(samples);
+  }
+}
+BENCHMARK(BM_LmdbScale)->Arg(100'000)->Arg(1'000'000)->Iterations(1)->Unit(benchmark::kSecond);
 
 }  // namespace
 }  // namespace pushback::state

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <filesystem>
 #include <map>
 #include <mutex>
@@ -25,7 +26,9 @@ namespace {
 
 using namespace detail;
 
-inline constexpr std::string_view format_version = "1";
+// The record layout (state/records.hpp). A store written with another one is
+// refused: its counts cannot be read, and the admin decides to start afresh.
+inline constexpr std::string_view format_version = "2";
 // Message tags a sender record keeps for dedup of split deliveries.
 inline constexpr std::size_t recent_tags_kept = 16;
 
@@ -217,16 +220,16 @@ class LmdbStore final : public Store {
       out.first_seen = from_seconds(sender.first_seen);
       out.last_seen = from_seconds(sender.touched);
       std::uint64_t sender_id = hasher_.hash(HashKind::sender, out.sender);
-      std::string prefix = make_key(key_pair, domain_id(out.sender));
+      std::string prefix = make_pair_prefix(domain_id(out.sender));
       if (!recipient_address.empty()) {
-        prefix = make_key(key_pair, domain_id(out.sender),
-                          hasher_.hash(HashKind::recipient, normalise_address(recipient_address)));
+        prefix = make_pair_prefix(domain_id(out.sender),
+                                  hasher_.hash(HashKind::recipient, normalise_address(recipient_address)));
       }
       std::vector<std::uint32_t> template_ids;
       scan_prefix(txn, prefix, [&](std::string_view key, std::string_view value) {
         if (pair_key_sender(key) != short_sender(sender_id)) return true;  // another sender of the domain
         PairRecord pair = PairRecord::decode(value, windows_.bucket_seconds);
-        out.pairs.push_back(pair_report(pair, read_big_endian(key.substr(9)), windows_, now));
+        out.pairs.push_back(pair_report(pair, pair_key_recipient(key), windows_, now));
         for (auto [id, sent] : pair.templates) {
           if (std::find(template_ids.begin(), template_ids.end(), id) == template_ids.end()) template_ids.push_back(id);
         }
@@ -235,7 +238,7 @@ class LmdbStore final : public Store {
       });
       for (auto id : template_ids) {
         bool found = false;
-        TemplateRecord record = load<TemplateRecord>(txn, make_key(key_template, id), windows_.bucket_seconds, &found);
+        TemplateRecord record = load<TemplateRecord>(txn, make_template_key(id), windows_.bucket_seconds, &found);
         if (found) out.templates.push_back(template_report(id, record, now));
       }
       out.available = true;
@@ -295,7 +298,7 @@ class LmdbStore final : public Store {
       txn.del(make_key(key_sender, sender));
       std::vector<std::string> keys;
       const std::uint64_t sender_id = hasher_.hash(HashKind::sender, sender);
-      scan_prefix(txn, make_key(key_pair, domain_id(sender)), [&](std::string_view key, std::string_view) {
+      scan_prefix(txn, make_pair_prefix(domain_id(sender)), [&](std::string_view key, std::string_view) {
         if (pair_key_sender(key) == short_sender(sender_id)) keys.emplace_back(key);
         return true;
       });
@@ -353,14 +356,29 @@ class LmdbStore final : public Store {
     unsigned flags = MDB_NOTLS;
     if (settings_.durability == Durability::periodic) flags |= MDB_NOSYNC;
     int rc = mdb_env_open(env_, settings_.state_dir.c_str(), flags, 0600);
-    if (rc != 0) {
+    if (rc == EROFS || rc == EACCES) {
+      // A store that cannot be written (a read-only file system, a directory
+      // that is not ours) is still read: mail passes uncounted, logged once
+      // here, and every failed write is counted in the metrics.
+      mdb_env_close(env_);
+      check(mdb_env_create(&env_), "create environment");
+      check(mdb_env_set_mapsize(env_, settings_.lmdb_map_size), "set map size");
+      check(mdb_env_set_maxreaders(env_, 512), "set readers");
+      if (mdb_env_open(env_, settings_.state_dir.c_str(), flags | MDB_RDONLY, 0600) == 0) {
+        read_only_ = true;
+        failing_ = true;
+        spdlog::error("state store {}: cannot write ({}), opened read-only; mail passes uncounted", settings_.state_dir,
+                      mdb_strerror(rc));
+      }
+    }
+    if (rc != 0 && !read_only_) {
       mdb_env_close(env_);
       env_ = nullptr;
       check(rc, "open environment");
     }
     int dead = 0;
-    mdb_reader_check(env_, &dead);  // slots left by a killed process
-    Txn txn(env_, 0, true);
+    if (!read_only_) mdb_reader_check(env_, &dead);  // slots left by a killed process
+    Txn txn(env_, 0, !read_only_);
     check(mdb_dbi_open(txn.raw(), nullptr, 0, &dbi_), "open database");
     std::string version_key = make_key(key_meta, "format");
     MDB_val k = as_val(version_key);
@@ -372,7 +390,8 @@ class LmdbStore final : public Store {
     } else {
       check(rc, "read format");
       if (as_view(v) != format_version) {
-        throw std::runtime_error(fmt::format("state store {} has format {}, this version reads {}",
+        throw std::runtime_error(fmt::format("state store {} has record format {}, this version reads only format {}; "
+                                             "move the directory away to start afresh (counts start from zero)",
                                              settings_.state_dir, as_view(v), format_version));
       }
     }
@@ -447,28 +466,28 @@ class LmdbStore final : public Store {
   Cluster find_cluster(Txn& txn, const scoring::Fingerprint& fp, std::uint32_t now, bool write) {
     Cluster best;
     if (fp.empty) return best;
-    std::array<std::uint32_t, scoring::lsh_bands> band_cluster{};
-    std::array<std::uint32_t, scoring::lsh_bands> band_touched{};
+    std::array<std::uint32_t, scoring::lsh_bands> band_cluster{};  // 0: no entry
     std::vector<std::uint32_t> candidates;
+    std::vector<std::uint32_t> live;  // candidates whose cluster is still there, with this algorithm
     for (std::size_t band = 0; band < scoring::lsh_bands; ++band) {
       auto value = txn.get(make_band_key(fp.algorithm, band, fp.band_keys[band]));
       if (!value) continue;
-      band_touched[band] = decode_u32(*value);
-      band_cluster[band] = decode_u32(value->substr(std::min<std::size_t>(4, value->size())));
+      band_cluster[band] = decode_u32(*value);
       if (std::find(candidates.begin(), candidates.end(), band_cluster[band]) == candidates.end()) {
         candidates.push_back(band_cluster[band]);
       }
     }
     for (auto id : candidates) {
       bool found = false;
-      TemplateRecord record = load<TemplateRecord>(txn, make_key(key_template, id), windows_.bucket_seconds, &found);
+      TemplateRecord record = load<TemplateRecord>(txn, make_template_key(id), windows_.bucket_seconds, &found);
       if (!found || record.algorithm != fp.algorithm) continue;
-      scoring::Fingerprint first;
-      first.algorithm = record.algorithm;
-      first.empty = false;
-      first.token_count = fp.token_count;
-      first.minhash = record.minhash;
-      double similarity = scoring::estimated_jaccard(fp, first);
+      live.push_back(id);
+      // The estimated Jaccard similarity over the bits a template keeps.
+      std::size_t equal = 0;
+      for (std::size_t i = 0; i < scoring::minhash_size; ++i) {
+        equal += (fp.minhash[i] & template_minhash_mask) == record.minhash[i] ? 1U : 0U;
+      }
+      double similarity = static_cast<double>(equal) / static_cast<double>(scoring::minhash_size);
       if (similarity >= settings_.template_similarity && similarity > best.similarity) {
         best = {true, id, similarity, false, std::move(record)};
       }
@@ -476,25 +495,23 @@ class LmdbStore final : public Store {
     if (!best.known) {
       if (!write) return best;
       auto id = static_cast<std::uint32_t>(fp.skeleton_hash ^ (fp.skeleton_hash >> 32));
-      while (id == 0 || txn.get(make_key(key_template, id))) ++id;  // ids stay unique
+      while (id == 0 || txn.get(make_template_key(id))) ++id;  // ids stay unique
       best.known = true;
       best.created = true;
       best.id = id;
       best.similarity = 1;
       best.record.first_seen = now;
       best.record.algorithm = fp.algorithm;
-      best.record.minhash = fp.minhash;
+      for (std::size_t i = 0; i < scoring::minhash_size; ++i) best.record.minhash[i] = fp.minhash[i] & template_minhash_mask;
     }
-    if (write) {
-      // A new cluster's bands point at it; its own band keys are refreshed
-      // daily so that they live as long as the campaign does. Members that
-      // join do not add bands: similarity is measured to the first member.
+    if (write && best.created) {
+      // A new cluster's bands point at it where no live cluster holds the
+      // band; a band lives as long as its cluster (the sweep removes the
+      // others). Members that join do not add bands: similarity is measured
+      // to the first member.
       for (std::size_t band = 0; band < scoring::lsh_bands; ++band) {
-        bool free = best.created && band_touched[band] == 0;
-        bool stale_own = band_cluster[band] == best.id && now >= band_touched[band] + 86400;
-        if (free || stale_own) {
-          txn.put(make_band_key(fp.algorithm, band, fp.band_keys[band]), encode_u32(now) + encode_u32(best.id));
-        }
+        bool taken = band_cluster[band] != 0 && std::find(live.begin(), live.end(), band_cluster[band]) != live.end();
+        if (!taken) txn.put(make_band_key(fp.algorithm, band, fp.band_keys[band]), encode_u32(best.id));
       }
     }
     return best;
@@ -502,7 +519,7 @@ class LmdbStore final : public Store {
 
   // Adds one member to a capped distinct count: returns false when the member
   // is new and the cap is reached.
-  bool count_member(Txn& txn, Series& members, char kind, std::uint64_t owner, std::uint64_t member,
+  bool count_member(Txn& txn, Series& members, char kind, std::uint32_t owner, std::uint64_t member,
                     std::uint32_t now) {
     std::string key = make_member_key(kind, owner, member);
     auto value = txn.get(key);
@@ -579,7 +596,7 @@ class LmdbStore final : public Store {
         move_member(sender_record.members, windows_, pair.last_seen, now);
         // The domain reached this recipient last when any of its senders did.
         std::uint32_t domain_previous = 0;
-        scan_prefix(txn, make_key(key_pair, domain_key, recipient_id), [&](std::string_view, std::string_view value) {
+        scan_prefix(txn, make_pair_prefix(domain_key, recipient_id), [&](std::string_view, std::string_view value) {
           domain_previous = std::max(domain_previous, PairRecord::decode(value, windows_.bucket_seconds).last_seen);
           return true;
         });
@@ -658,7 +675,7 @@ class LmdbStore final : public Store {
         if (record.first_seen == 0) record.first_seen = now;
         record.touched = std::max(record.touched, now);
         for (auto* series : {&record.messages, &record.recipients, &record.senders}) series->prune(bucket, windows_.longest);
-        txn.put(make_key(key_template, cluster.id), record.encode(windows_.bucket_seconds));
+        txn.put(make_template_key(cluster.id), record.encode(windows_.bucket_seconds));
       }
     }
 
@@ -731,9 +748,13 @@ class LmdbStore final : public Store {
     while (rc == 0 && examined < settings_.sweep_batch) {
       auto key = as_view(k);
       std::optional<std::chrono::seconds> limit;
+      bool orphan = false;
       switch (key.empty() ? '\0' : key.front()) {
         case key_allow:
         case key_meta:
+          break;
+        case key_band:  // lives as long as its cluster
+          orphan = !txn.get(make_template_key(decode_u32(as_view(v)))).has_value();
           break;
         case key_sent_id:
           limit = settings_.sent_id_retention;
@@ -741,8 +762,8 @@ class LmdbStore final : public Store {
         default:
           limit = settings_.retention;
       }
-      std::uint32_t touched = decode_u32(as_view(v));
-      if (limit && now > touched && now - touched > limit->count()) {
+      std::uint32_t touched = limit ? decode_u32(as_view(v)) : 0;
+      if (orphan || (limit && now > touched && now - touched > limit->count())) {
         check(mdb_cursor_del(cursor, 0), "delete");
         ++deleted;
       }
@@ -775,6 +796,7 @@ class LmdbStore final : public Store {
   std::mutex sweep_mutex_;
   std::string sweep_position_;  // where the next sweep step starts
   std::atomic<bool> failing_{false};
+  bool read_only_ = false;  // opened MDB_RDONLY: the directory cannot be written
 };
 
 }  // namespace

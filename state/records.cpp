@@ -1,5 +1,6 @@
 // Encoding of the LMDB records. Pairs are the bulk of the store, so their
-// times are varint distances from `touched` and their counts varints.
+// keys hold only as many hash bytes as they need, their times are varint
+// distances from `touched`, their counts varints and their flags one byte.
 #include "state/records.hpp"
 
 #include <algorithm>
@@ -24,47 +25,78 @@ std::string make_key(char prefix, std::uint64_t a, std::uint64_t b) {
   return key;
 }
 
+namespace {
+
+// The leading `bytes` bytes of `value`, big-endian.
+void append_leading(std::string& out, std::uint64_t value, std::size_t bytes) {
+  for (std::size_t i = 0; i < bytes; ++i) out.push_back(static_cast<char>(value >> (56 - 8 * i)));
+}
+
+}  // namespace
+
+std::string make_pair_prefix(std::uint64_t domain) {
+  std::string key(1, key_pair);
+  append_leading(key, domain, pair_domain_bytes);
+  return key;
+}
+
+std::string make_pair_prefix(std::uint64_t domain, std::uint64_t recipient) {
+  std::string key = make_pair_prefix(domain);
+  append_leading(key, recipient, pair_recipient_bytes);
+  return key;
+}
+
 std::string make_pair_key(std::uint64_t domain, std::uint64_t recipient, std::uint64_t sender) {
-  // Four bytes of sender: only senders of one domain writing to one
-  // recipient share the rest of the key.
-  std::string key = make_key(key_pair, domain, recipient);
-  std::string tail;
-  append_big_endian(tail, sender);
-  key.append(tail, 0, 4);
+  std::string key = make_pair_prefix(domain, recipient);
+  append_leading(key, sender, pair_sender_bytes);
   return key;
 }
 
 std::uint32_t short_sender(std::uint64_t sender) { return static_cast<std::uint32_t>(sender >> 32); }
 
 std::uint32_t pair_key_sender(std::string_view key) {
-  return key.size() < pair_key_size ? 0 : static_cast<std::uint32_t>(read_big_endian(key.substr(17, 4)));
+  if (key.size() < pair_key_size) return 0;
+  return static_cast<std::uint32_t>(read_big_endian(key.substr(1 + pair_domain_bytes + pair_recipient_bytes, 4)));
 }
 
-std::string make_member_key(char kind, std::uint64_t owner, std::uint64_t member) {
+std::uint64_t pair_key_recipient(std::string_view key) {
+  if (key.size() < pair_key_size) return 0;
+  return read_big_endian(key.substr(1 + pair_domain_bytes, pair_recipient_bytes));
+}
+
+std::string make_template_key(std::uint32_t id) {
+  std::string key(1, key_template);
+  append_leading(key, std::uint64_t{id} << 32, 4);
+  return key;
+}
+
+std::string make_member_key(char kind, std::uint32_t owner, std::uint64_t member) {
   std::string key{key_member, kind};
-  append_big_endian(key, owner);
-  append_big_endian(key, member);
+  append_leading(key, std::uint64_t{owner} << 32, 4);
+  append_leading(key, member, 4);
   return key;
 }
 
 std::string make_band_key(std::uint16_t algorithm, std::size_t band, std::uint64_t band_key) {
-  std::string key{key_band, static_cast<char>(algorithm >> 8), static_cast<char>(algorithm & 0xff),
-                  static_cast<char>(band)};
-  append_big_endian(key, band_key);
+  // The algorithm is mixed into the band key: bands of two algorithms never
+  // share an entry except by a 32-bit chance, and a candidate is checked
+  // against its cluster's algorithm anyway.
+  std::string key{key_band, static_cast<char>(band)};
+  append_leading(key, band_key ^ (std::uint64_t{algorithm} * 0x9e3779b97f4a7c15ull), 4);
   return key;
 }
 
 std::string OwnerRecord::encode(std::uint32_t bucket_seconds) const {
   ByteWriter out;
   out.u32(touched);
-  out.u32(first_seen);
+  out.varint(touched - std::min(touched, first_seen));
   out.varint(total);
   out.series(messages, touched / bucket_seconds);
   out.series(members, touched / bucket_seconds);
   out.varint(recent_tags.size());
   for (const auto& [tag, time] : recent_tags) {
     out.u32(tag);
-    out.u32(time);
+    out.varint(touched - std::min(touched, time));
   }
   return std::move(out.str());
 }
@@ -73,37 +105,64 @@ OwnerRecord OwnerRecord::decode(std::string_view bytes, std::uint32_t bucket_sec
   ByteReader in(bytes);
   OwnerRecord record;
   record.touched = in.u32();
-  record.first_seen = in.u32();
+  record.first_seen = record.touched - static_cast<std::uint32_t>(in.varint());
   record.total = in.varint();
   record.messages = in.series(record.touched / bucket_seconds);
   record.members = in.series(record.touched / bucket_seconds);
   auto tags = std::min<std::uint64_t>(in.varint(), 256);
   for (std::uint64_t i = 0; i < tags; ++i) {
     auto tag = in.u32();
-    record.recent_tags.emplace_back(tag, in.u32());
+    record.recent_tags.emplace_back(tag, record.touched - static_cast<std::uint32_t>(in.varint()));
   }
   return in.ok() ? record : OwnerRecord{};
 }
 
+namespace {
+
+// Flags byte of a pair record.
+constexpr std::uint8_t pair_replied = 0x01;       // a back-to-last-reply varint follows
+constexpr std::uint8_t pair_dialogue = 0x02;
+constexpr std::uint8_t pair_streak_total = 0x04;  // streak == total: no streak varint
+constexpr std::uint8_t pair_steps_kept = 0x08;    // steps == templates kept: no steps varint
+constexpr std::uint8_t pair_newest_now = 0x10;    // newest template in touched's bucket: no varint for it
+constexpr unsigned pair_kept_shift = 5;           // bits 5-7: templates kept, 7 = 7 + a varint
+
+}  // namespace
+
+// Layout: u32 touched; the flags byte; varints: [templates kept - 7], back to
+// first seen, back to last seen + 1 (0 = never), [back to last reply], total,
+// [streak], [steps]; u16 tag; per template, oldest first, u32 id and buckets
+// back (left out for the newest when the flag says so); the message series.
+// The bracketed fields are there only when the flags say so: a one-way pair
+// whose every message carried a new template needs none of them.
 std::string PairRecord::encode(std::uint32_t bucket_seconds) const {
   ByteWriter out;
   out.u32(touched);
+  const Bucket bucket = touched / bucket_seconds;
+  auto back_of = [&](std::uint32_t time) { return bucket - std::min(touched, time) / bucket_seconds; };
+  const std::size_t kept = templates.size();
+  std::uint8_t flags = static_cast<std::uint8_t>(std::min<std::size_t>(kept, 7) << pair_kept_shift);
+  if (last_reply != 0) flags |= pair_replied;
+  if (dialogue) flags |= pair_dialogue;
+  if (streak == total) flags |= pair_streak_total;
+  if (steps == kept) flags |= pair_steps_kept;
+  if (kept != 0 && back_of(templates.back().second) == 0) flags |= pair_newest_now;
+  out.u8(flags);
+  if (kept >= 7) out.varint(kept - 7);
   out.varint(touched - std::min(touched, first_seen));
   out.varint(last_seen == 0 ? 0 : touched - std::min(touched, last_seen) + 1);
-  out.varint(last_reply == 0 ? 0 : touched - std::min(touched, last_reply) + 1);
-  out.u8(dialogue ? 1 : 0);
+  if (last_reply != 0) out.varint(touched - std::min(touched, last_reply));
   out.varint(total);
-  out.varint(streak);
-  out.varint(steps);
+  if (streak != total) out.varint(streak);
+  if (steps != kept) out.varint(steps);
   out.u8(static_cast<std::uint8_t>(last_tag & 0xff));
   out.u8(static_cast<std::uint8_t>(last_tag >> 8));
-  out.varint(templates.size());
-  for (const auto& [id, sent] : templates) {
-    out.u32(id);
+  for (std::size_t i = 0; i < kept; ++i) {
+    out.u32(templates[i].first);
     // Whole buckets back, so the bucket of the time is kept exactly.
-    out.varint(touched / bucket_seconds - std::min(touched, sent) / bucket_seconds);
+    if (i + 1 < kept || (flags & pair_newest_now) == 0) out.varint(back_of(templates[i].second));
   }
-  out.series(messages, touched / bucket_seconds);
+  out.series(messages, bucket);
   return std::move(out.str());
 }
 
@@ -111,39 +170,45 @@ PairRecord PairRecord::decode(std::string_view bytes, std::uint32_t bucket_secon
   ByteReader in(bytes);
   PairRecord record;
   record.touched = in.u32();
+  const std::uint8_t flags = in.u8();
+  std::uint64_t kept = flags >> pair_kept_shift;
+  if (kept == 7) kept = std::min<std::uint64_t>(7 + in.varint(), 64);
+  record.dialogue = (flags & pair_dialogue) != 0;
   record.first_seen = record.touched - static_cast<std::uint32_t>(in.varint());
   auto since_seen = static_cast<std::uint32_t>(in.varint());
   record.last_seen = since_seen == 0 ? 0 : record.touched - (since_seen - 1);
-  auto since_reply = static_cast<std::uint32_t>(in.varint());
-  record.last_reply = since_reply == 0 ? 0 : record.touched - (since_reply - 1);
-  record.dialogue = (in.u8() & 1) != 0;
+  if ((flags & pair_replied) != 0) record.last_reply = record.touched - static_cast<std::uint32_t>(in.varint());
   record.total = static_cast<std::uint32_t>(in.varint());
-  record.streak = static_cast<std::uint32_t>(in.varint());
-  record.steps = static_cast<std::uint32_t>(in.varint());
+  record.streak = (flags & pair_streak_total) != 0 ? record.total : static_cast<std::uint32_t>(in.varint());
+  record.steps = (flags & pair_steps_kept) != 0 ? static_cast<std::uint32_t>(kept) : static_cast<std::uint32_t>(in.varint());
   record.last_tag = in.u8();
   record.last_tag = static_cast<std::uint16_t>(record.last_tag | (in.u8() << 8));
-  auto count = std::min<std::uint64_t>(in.varint(), 64);
-  for (std::uint64_t i = 0; i < count; ++i) {
+  const Bucket bucket = record.touched / bucket_seconds;
+  for (std::uint64_t i = 0; i < kept; ++i) {
     auto id = in.u32();
-    auto back = static_cast<std::uint32_t>(in.varint());
-    auto bucket = record.touched / bucket_seconds;
+    bool newest_now = i + 1 == kept && (flags & pair_newest_now) != 0;
+    auto back = newest_now ? 0 : static_cast<std::uint32_t>(in.varint());
     record.templates.emplace_back(id, (bucket - std::min(bucket, back)) * bucket_seconds);
   }
-  record.messages = in.series(record.touched / bucket_seconds);
+  record.messages = in.series(bucket);
   return in.ok() ? record : PairRecord{};
 }
 
 std::string TemplateRecord::encode(std::uint32_t bucket_seconds) const {
   ByteWriter out;
   out.u32(touched);
-  out.u32(first_seen);
+  out.varint(touched - std::min(touched, first_seen));
   out.varint(total);
   out.series(messages, touched / bucket_seconds);
   out.series(recipients, touched / bucket_seconds);
   out.series(senders, touched / bucket_seconds);
   out.u8(static_cast<std::uint8_t>(algorithm & 0xff));
   out.u8(static_cast<std::uint8_t>(algorithm >> 8));
-  for (auto value : minhash) out.u32(value);
+  static_assert(template_minhash_bits == 16);
+  for (auto value : minhash) {
+    out.u8(static_cast<std::uint8_t>(value & 0xff));
+    out.u8(static_cast<std::uint8_t>((value >> 8) & 0xff));
+  }
   return std::move(out.str());
 }
 
@@ -151,14 +216,17 @@ TemplateRecord TemplateRecord::decode(std::string_view bytes, std::uint32_t buck
   ByteReader in(bytes);
   TemplateRecord record;
   record.touched = in.u32();
-  record.first_seen = in.u32();
+  record.first_seen = record.touched - static_cast<std::uint32_t>(in.varint());
   record.total = in.varint();
   record.messages = in.series(record.touched / bucket_seconds);
   record.recipients = in.series(record.touched / bucket_seconds);
   record.senders = in.series(record.touched / bucket_seconds);
   record.algorithm = in.u8();
   record.algorithm = static_cast<std::uint16_t>(record.algorithm | (in.u8() << 8));
-  for (auto& value : record.minhash) value = in.u32();
+  for (auto& value : record.minhash) {
+    value = in.u8();
+    value |= static_cast<std::uint32_t>(in.u8()) << 8;
+  }
   return in.ok() ? record : TemplateRecord{};
 }
 

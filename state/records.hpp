@@ -1,6 +1,8 @@
 // The binary records of the LMDB store: key layouts and compact values. Every
 // value starts with a 32-bit "touched" time so the sweep can expire any record
-// without knowing its kind. Times are seconds since the epoch, 0 = never.
+// without knowing its kind (LSH bands excepted: they live as long as their
+// cluster). Times are seconds since the epoch, 0 = never; other times in a
+// record are varint distances back from "touched".
 #pragma once
 
 #include <array>
@@ -14,31 +16,46 @@
 
 namespace pushback::state::detail {
 
-// Key prefixes (first byte of every key).
+// Key prefixes (first byte of every key). Hashes in keys are cut to the bytes
+// they need: a key names its record among neighbours that share the rest.
 inline constexpr char key_sender = 'S';    // 'S' sender address (clear)       -> OwnerRecord
 inline constexpr char key_domain = 'D';    // 'D' sender domain (clear)        -> OwnerRecord
 // Pairs sort by sender domain, then recipient: the pairs of one domain with
 // one recipient are neighbours, so the domain's distinct recipients need no
 // records of their own.
-inline constexpr char key_pair = 'P';      // 'P' domain hash, recipient hash, sender hash (4 bytes) -> PairRecord
-inline constexpr char key_member = 'M';    // 'M' kind, owner id, member hash  -> u32 touched
-inline constexpr char key_template = 'T';  // 'T' cluster id (u32)             -> TemplateRecord
-inline constexpr char key_band = 'L';      // 'L' algorithm, band, band key    -> u32 touched, u32 cluster id
+inline constexpr char key_pair = 'P';      // 'P' domain (4 bytes), recipient (5), sender (4) -> PairRecord
+inline constexpr char key_member = 'M';    // 'M' kind, owner id (4), member (4) -> u32 touched
+inline constexpr char key_template = 'T';  // 'T' cluster id (4)               -> TemplateRecord
+inline constexpr char key_band = 'L';      // 'L' band, band key with algorithm (4) -> u32 cluster id (no time:
+                                           //     the sweep removes a band whose cluster is gone)
 inline constexpr char key_sent_id = 'I';   // 'I' hash(message id we sent)     -> u32 touched
 inline constexpr char key_allow = 'A';     // 'A' address or domain            -> u32 added
 inline constexpr char key_meta = 'm';      // 'm' name                         -> value
 
 inline constexpr char member_template_sender = 's';
 
+// Bytes of each hash in a pair key: 32 bits tell the domains apart (a
+// collision only merges two domains' distinct-recipient counts), 40 bits the
+// recipients of one sender, 32 bits the senders of one domain.
+inline constexpr std::size_t pair_domain_bytes = 4;
+inline constexpr std::size_t pair_recipient_bytes = 5;
+inline constexpr std::size_t pair_sender_bytes = 4;
+inline constexpr std::size_t pair_key_size = 1 + pair_domain_bytes + pair_recipient_bytes + pair_sender_bytes;
+
 std::string make_key(char prefix, std::string_view text);
 std::string make_key(char prefix, std::uint64_t a);
 std::string make_key(char prefix, std::uint64_t a, std::uint64_t b);
 std::string make_pair_key(std::uint64_t domain, std::uint64_t recipient, std::uint64_t sender);
+// Prefixes of pair keys: all pairs of a domain, or of a domain with one recipient.
+std::string make_pair_prefix(std::uint64_t domain);
+std::string make_pair_prefix(std::uint64_t domain, std::uint64_t recipient);
 // The sender part of a pair key, as make_pair_key() stores it.
 std::uint32_t pair_key_sender(std::string_view key);
+// The recipient part of a pair key (the leading bytes of the recipient hash).
+std::uint64_t pair_key_recipient(std::string_view key);
 std::uint32_t short_sender(std::uint64_t sender);
-inline constexpr std::size_t pair_key_size = 1 + 8 + 8 + 4;
-std::string make_member_key(char kind, std::uint64_t owner, std::uint64_t member);
+std::string make_template_key(std::uint32_t id);
+std::string make_member_key(char kind, std::uint32_t owner, std::uint64_t member);
 std::string make_band_key(std::uint16_t algorithm, std::size_t band, std::uint64_t band_key);
 
 // Records hold series relative to their own latest bucket; the width of a
@@ -80,6 +97,12 @@ struct PairRecord {
   static PairRecord decode(std::string_view bytes, std::uint32_t bucket_seconds);
 };
 
+// A template keeps 16 bits of each MinHash value of its first member: a
+// value then matches by chance once in 65,536, which moves the estimated
+// Jaccard similarity by about 0.001.
+inline constexpr unsigned template_minhash_bits = 16;
+inline constexpr std::uint32_t template_minhash_mask = (1u << template_minhash_bits) - 1;
+
 struct TemplateRecord {
   std::uint32_t touched = 0;
   std::uint32_t first_seen = 0;
@@ -88,7 +111,8 @@ struct TemplateRecord {
   Series recipients;
   Series senders;
   std::uint16_t algorithm = 0;
-  std::array<std::uint32_t, scoring::minhash_size> minhash{};  // the cluster's first member
+  // The cluster's first member, the low `template_minhash_bits` of each value.
+  std::array<std::uint32_t, scoring::minhash_size> minhash{};
 
   std::string encode(std::uint32_t bucket_seconds) const;
   static TemplateRecord decode(std::string_view bytes, std::uint32_t bucket_seconds);

@@ -60,13 +60,15 @@ void ByteWriter::varint(std::uint64_t value) {
 }
 
 void ByteWriter::series(const Series& series, Bucket base) {
-  // Newest first: each entry is its distance from the one after it.
+  // Newest first: each entry is its distance from the one after it, doubled,
+  // plus one when a count other than 1 follows (most buckets of a pair hold 1).
   varint(series.entries().size());
   Bucket next = base;
   for (auto it = series.entries().rbegin(); it != series.entries().rend(); ++it) {
     Bucket bucket = std::min(it->first, next);
-    varint(next - bucket);
-    varint(it->second);
+    bool single = it->second == 1;
+    varint((static_cast<std::uint64_t>(next - bucket) << 1) | (single ? 0 : 1));
+    if (!single) varint(it->second);
     next = bucket;
   }
 }
@@ -120,8 +122,9 @@ Series ByteReader::series(Bucket base) {
   auto count = varint();
   Bucket bucket = base;
   for (std::uint64_t i = 0; i < count && ok_; ++i) {
-    bucket -= std::min(bucket, static_cast<Bucket>(varint()));
-    auto value = varint();
+    auto step = varint();
+    bucket -= std::min(bucket, static_cast<Bucket>(std::min<std::uint64_t>(step >> 1, UINT32_MAX)));
+    auto value = (step & 1) != 0 ? varint() : 1;
     out.add(bucket, static_cast<std::int64_t>(value));
   }
   return out;

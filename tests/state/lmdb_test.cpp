@@ -1,6 +1,7 @@
 // What only the embedded backend has: the retention sweep, the maintenance
 // timer, and surviving kill -9 while counting.
 #include <gtest/gtest.h>
+#include <lmdb.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -47,6 +48,66 @@ TEST(LmdbStore, SweepExpiresIdleKeys) {
   EXPECT_TRUE(store->peek("recent@sales.example", "alice@corp.example").known);
   EXPECT_EQ(store->allowlist().size(), 1u) << "the allowlist never expires";
   EXPECT_EQ(store->maintain(), 0u);
+}
+
+// A band lives as long as its cluster: once the template has expired the
+// sweep removes its bands too, and a new cluster can take them.
+TEST(LmdbStore, SweepRemovesBandsOfExpiredTemplates) {
+  testing::TempDir dir;
+  StoreSettings settings;
+  settings.state_dir = dir.path();
+  auto clock = std::make_shared<FakeClock>();
+  auto store = open_store(settings, clock);
+  Observation first = message("a@sales.example", "alice@corp.example", "1");
+  first.fingerprint = testing::fingerprint(7);
+  History created = store->observe(first);
+  ASSERT_TRUE(created.cluster.new_cluster);
+  clock->advance(settings.retention + 48h);
+  std::size_t deleted = 0;
+  for (int step = 0; step < 3; ++step) deleted += store->maintain();
+  // Sender, domain, pair, template, member and its 16 bands.
+  EXPECT_EQ(deleted, 5u + 16u);
+  EXPECT_EQ(store->maintain(), 0u);
+  Observation again = message("b@sales.example", "bob@corp.example", "2");
+  again.fingerprint = testing::fingerprint(7, 1, 4);
+  History recreated = store->observe(again);
+  EXPECT_TRUE(recreated.cluster.new_cluster);
+  Observation third = message("c@sales.example", "carol@corp.example", "3");
+  third.fingerprint = testing::fingerprint(7, 2, 4);
+  History joined = store->observe(third);
+  EXPECT_FALSE(joined.cluster.new_cluster);
+  EXPECT_EQ(joined.cluster.id, recreated.cluster.id);
+}
+
+// A store written with another record format is refused, naming the directory.
+TEST(LmdbStore, RefusesAnotherFormatVersion) {
+  testing::TempDir dir;
+  StoreSettings settings;
+  settings.state_dir = dir.path();
+  open_store(settings, std::make_shared<SystemClock>()).reset();
+  MDB_env* env = nullptr;
+  ASSERT_EQ(mdb_env_create(&env), 0);
+  ASSERT_EQ(mdb_env_open(env, dir.path().c_str(), 0, 0600), 0);
+  MDB_txn* txn = nullptr;
+  MDB_dbi dbi = 0;
+  ASSERT_EQ(mdb_txn_begin(env, nullptr, 0, &txn), 0);
+  ASSERT_EQ(mdb_dbi_open(txn, nullptr, 0, &dbi), 0);
+  std::string key = "mformat";
+  std::string old = "1";
+  MDB_val k{key.size(), key.data()};
+  MDB_val v{old.size(), old.data()};
+  ASSERT_EQ(mdb_put(txn, dbi, &k, &v, 0), 0);
+  ASSERT_EQ(mdb_txn_commit(txn), 0);
+  mdb_env_close(env);
+  try {
+    open_store(settings, std::make_shared<SystemClock>());
+    FAIL() << "opened a format 1 store";
+  } catch (const std::runtime_error& error) {
+    std::string what = error.what();
+    EXPECT_NE(what.find(dir.path()), std::string::npos) << what;
+    EXPECT_NE(what.find("format 1"), std::string::npos) << what;
+    EXPECT_NE(what.find("start afresh"), std::string::npos) << what;
+  }
 }
 
 TEST(LmdbStore, MaintainerRunsOnItsTimer) {

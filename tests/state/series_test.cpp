@@ -40,7 +40,7 @@ TEST(Records, PairRoundTripIsCompact) {
   pair.templates = {{1, pair.touched - 86400 * 12}, {2, pair.touched - 86400 * 3}, {3, pair.touched}};
   for (std::uint32_t day = 0; day < 5; ++day) pair.messages.add(480'000 + day * 72, 1);
   std::string bytes = pair.encode(3600);
-  EXPECT_LE(bytes.size(), 44u);
+  EXPECT_LE(bytes.size(), 38u);
   detail::PairRecord back = detail::PairRecord::decode(bytes, 3600);
   EXPECT_EQ(back.first_seen, pair.first_seen);
   EXPECT_EQ(back.last_seen, pair.last_seen);
@@ -52,6 +52,69 @@ TEST(Records, PairRoundTripIsCompact) {
   // Damaged input decodes to an empty record, never a crash.
   EXPECT_EQ(detail::PairRecord::decode(bytes.substr(0, 7), 3600).total, 0u);
   EXPECT_EQ(detail::TemplateRecord::decode("xx", 3600).total, 0u);
+}
+
+// Every optional field of the pair layout, present and absent.
+TEST(Records, PairFlagsRoundTrip) {
+  struct Case {
+    const char* name;
+    std::uint32_t streak, steps, templates, last_reply;
+    bool dialogue, newest_now;
+  };
+  const std::uint32_t touched = 1'730'001'600 + 1234;
+  const Case cases[] = {
+      {"one-way, a new template each time", 3, 3, 3, 0, false, true},
+      {"answered", 0, 3, 3, touched - 50, true, true},
+      {"dialogue without a reply time", 1, 3, 3, 0, true, false},
+      {"more steps than kept", 9, 12, 4, 0, false, false},
+      {"no templates", 9, 0, 0, 0, false, false},
+      {"sixteen kept", 20, 16, 16, touched, true, true},
+  };
+  for (const auto& c : cases) {
+    detail::PairRecord pair;
+    pair.touched = touched;
+    pair.first_seen = touched - 86400 * 30;
+    pair.last_seen = touched - 7;
+    pair.last_reply = c.last_reply;
+    pair.dialogue = c.dialogue;
+    pair.total = 9;
+    pair.streak = c.streak;
+    pair.steps = c.steps;
+    pair.last_tag = 0x1234;
+    for (std::uint32_t i = 0; i < c.templates; ++i) {
+      std::uint32_t back = c.newest_now && i + 1 == c.templates ? 0 : (c.templates - i) * 3600 * 5;
+      pair.templates.emplace_back(100 + i, (touched - back) / 3600 * 3600);
+    }
+    pair.messages.add(touched / 3600, 7);
+    pair.messages.add(touched / 3600 - 500, 1);
+    pair.messages.add(touched / 3600 - 501, 300);
+    detail::PairRecord back = detail::PairRecord::decode(pair.encode(3600), 3600);
+    EXPECT_EQ(back.touched, pair.touched) << c.name;
+    EXPECT_EQ(back.first_seen, pair.first_seen) << c.name;
+    EXPECT_EQ(back.last_seen, pair.last_seen) << c.name;
+    EXPECT_EQ(back.last_reply, pair.last_reply) << c.name;
+    EXPECT_EQ(back.dialogue, pair.dialogue) << c.name;
+    EXPECT_EQ(back.total, pair.total) << c.name;
+    EXPECT_EQ(back.streak, pair.streak) << c.name;
+    EXPECT_EQ(back.steps, pair.steps) << c.name;
+    EXPECT_EQ(back.last_tag, pair.last_tag) << c.name;
+    EXPECT_EQ(back.templates, pair.templates) << c.name;
+    EXPECT_EQ(back.messages.entries(), pair.messages.entries()) << c.name;
+  }
+}
+
+TEST(Records, PairKeysCutHashes) {
+  const std::uint64_t domain = 0x1122334455667788ull;
+  const std::uint64_t recipient = 0xa1a2a3a4a5a6a7a8ull;
+  const std::uint64_t sender = 0xb1b2b3b4b5b6b7b8ull;
+  std::string key = detail::make_pair_key(domain, recipient, sender);
+  EXPECT_EQ(key.size(), detail::pair_key_size);
+  EXPECT_EQ(key.substr(0, 5), detail::make_pair_prefix(domain));
+  EXPECT_EQ(key.substr(0, 10), detail::make_pair_prefix(domain, recipient));
+  EXPECT_EQ(detail::pair_key_sender(key), detail::short_sender(sender));
+  EXPECT_EQ(detail::pair_key_recipient(key), 0xa1a2a3a4a5ull);
+  EXPECT_NE(detail::make_band_key(1, 3, 42), detail::make_band_key(2, 3, 42));
+  EXPECT_NE(detail::make_band_key(1, 3, 42), detail::make_band_key(1, 4, 42));
 }
 
 TEST(KeyedHash, DependsOnKeyKindAndParts) {
