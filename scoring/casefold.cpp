@@ -51,13 +51,22 @@ std::string fold_ascii(std::string_view text) {
   char* to = out.data();
   char* const begin = to;
   bool pending_space = false;
+  // Visible bytes first, the common case. A pending space is written
+  // without a branch: the output is never longer than the input, so there is
+  // room for it, and when none is pending the byte after overwrites it.
+  auto keep = [&](char c) {
+    *to = ' ';
+    to += pending_space ? 1 : 0;
+    pending_space = false;
+    *to++ = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  };
   for (char c : text) {
-    if (c == ' ' || (c >= 0x09 && c <= 0x0d)) {
+    if (static_cast<unsigned char>(c) > ' ') {
+      keep(c);
+    } else if (c == ' ' || (c >= 0x09 && c <= 0x0d)) {
       pending_space = to != begin;
     } else if (c != '\0') {
-      if (pending_space) *to++ = ' ';
-      pending_space = false;
-      *to++ = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+      keep(c);
     }
   }
   out.resize(static_cast<std::size_t>(to - begin));

@@ -110,10 +110,13 @@ void to_utf8(const char* charset, std::string& text, MimeText& result) {
   }
 }
 
+// At most this many mailboxes are kept per list (From, or To and Cc together).
+constexpr std::size_t max_mailboxes = 64;
+
 void collect_mailboxes(InternetAddressList* list, std::vector<Mailbox>& out, int depth = 0) {
   if (list == nullptr) return;
   int count = internet_address_list_length(list);
-  for (int i = 0; i < count && out.size() < 64; ++i) {
+  for (int i = 0; i < count && out.size() < max_mailboxes; ++i) {
     InternetAddress* address = internet_address_list_get_address(list, i);
     if (INTERNET_ADDRESS_IS_MAILBOX(address)) {
       const char* name = internet_address_get_name(address);
@@ -123,6 +126,106 @@ void collect_mailboxes(InternetAddressList* list, std::vector<Mailbox>& out, int
       collect_mailboxes(internet_address_group_get_members(INTERNET_ADDRESS_GROUP(address)), out, depth + 1);
     }
   }
+}
+
+// Address lists in the plainest form, read without GMime, which builds and
+// releases a GObject per address: items split at commas, each a bare
+// addr-spec, "<addr-spec>" or "Display Name <addr-spec>", in printable ASCII
+// with nothing to decode or unquote (no quotes, comments, groups, encoded
+// words, escapes, IDN labels; phrases of atoms between single spaces; tabs
+// only around items, as folding leaves them). For
+// these GMime gives the phrase as the name and the addr-spec as the address,
+// which the unit tests check through both paths. Anything else returns
+// false with `out` unchanged, and goes to GMime.
+bool is_atext(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '!' || c == '#' ||
+         c == '$' || c == '%' || c == '&' || c == '\'' || c == '*' || c == '+' || c == '/' || c == '^' || c == '_' ||
+         c == '`' || c == '{' || c == '|' || c == '}' || c == '~' || c == '-' || c == '=' || c == '?';
+}
+
+enum class AddrSpec { other, simple, dropped };
+
+// A simple addr-spec, or one that GMime drops from the list: a local part
+// of atoms whose dots are misplaced ("m..doe@", ".doe@", "doe.@"), which
+// legacy mail systems wrote.
+AddrSpec addr_spec_kind(std::string_view addr) {
+  auto at = addr.find('@');
+  if (at == std::string_view::npos || at == 0 || at + 1 >= addr.size()) return AddrSpec::other;
+  auto local = addr.substr(0, at);
+  auto domain = addr.substr(at + 1);
+  // 0: not atoms and dots; 1: a dot-atom; 2: atoms and dots, misplaced.
+  auto dot_atoms = [](std::string_view text, bool domain_labels) {
+    bool misplaced = text.front() == '.' || text.back() == '.';
+    char previous = 0;
+    for (char c : text) {
+      if (c == '.') {
+        misplaced = misplaced || previous == '.';
+      } else if (domain_labels ? !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                                   c == '-')
+                               : !is_atext(c)) {
+        return 0;
+      }
+      previous = c;
+    }
+    return misplaced ? 2 : 1;
+  };
+  int local_kind = dot_atoms(local, false);
+  if (local_kind == 0 || dot_atoms(domain, true) != 1) return AddrSpec::other;
+  // Punycode labels: GMime gives them decoded.
+  for (std::size_t i = 0; i + 4 <= domain.size(); ++i) {
+    if (istarts_with(domain.substr(i), "xn--")) return AddrSpec::other;
+  }
+  return local_kind == 1 ? AddrSpec::simple : AddrSpec::dropped;
+}
+
+bool simple_address_list(std::string_view value, std::vector<Mailbox>& out) {
+  for (char c : value) {
+    if ((c < 0x20 && c != '\t') || c > 0x7e || c == '"' || c == '(' || c == ')' || c == '\\' || c == ':' ||
+        c == ';' || c == '[' || c == ']') {
+      return false;
+    }
+  }
+  if (value.find("=?") != std::string_view::npos) return false;  // maybe an encoded word
+  auto blank = [](char c) { return c == ' ' || c == '\t'; };
+  std::vector<Mailbox> found;
+  std::size_t start = 0;
+  while (start <= value.size()) {
+    auto end = value.find(',', start);
+    if (end == std::string_view::npos) end = value.size();
+    auto item = value.substr(start, end - start);
+    while (!item.empty() && blank(item.front())) item.remove_prefix(1);
+    while (!item.empty() && blank(item.back())) item.remove_suffix(1);
+    if (item.empty()) return false;
+    auto open = item.find('<');
+    if (open == std::string_view::npos) {
+      if (item.find('>') != std::string_view::npos) return false;
+      auto kind = addr_spec_kind(item);
+      if (kind == AddrSpec::other) return false;
+      if (kind == AddrSpec::simple) found.push_back({"", std::string(item)});
+    } else {
+      if (item.back() != '>' || item.find('<', open + 1) != std::string_view::npos) return false;
+      auto addr = item.substr(open + 1, item.size() - open - 2);
+      if (addr.find('>') != std::string_view::npos || addr_spec_kind(addr) != AddrSpec::simple) return false;
+      auto phrase = item.substr(0, open);
+      if (!phrase.empty()) {
+        if (phrase.back() != ' ') return false;  // "Jane<j@x>": left to GMime
+        phrase.remove_suffix(1);
+        char previous = ' ';
+        for (char c : phrase) {
+          if (c == ' ' ? previous == ' ' : (!is_atext(c) || c == '=' || c == '?')) return false;
+          previous = c;
+        }
+        if (phrase.empty() || phrase.back() == ' ') return false;
+      }
+      found.push_back({std::string(phrase), std::string(addr)});
+    }
+    start = end + 1;
+  }
+  for (auto& mailbox : found) {
+    if (out.size() >= max_mailboxes) break;
+    out.push_back(std::move(mailbox));
+  }
+  return true;
 }
 
 class Walker {
@@ -327,9 +430,11 @@ bool plain_single_part(const Message& message, const TextLimits& limits, MimeTex
     g_free(decoded);
   }
   auto add_mailboxes = [&](const Header& header, std::vector<Mailbox>& out) {
+    if (out.size() >= max_mailboxes) return;  // collect_mailboxes() would take none of it
     std::string scratch;
-    InternetAddressList* list =
-        internet_address_list_parse(options, clean_value(header.value, scratch, limits, result));
+    const char* value = clean_value(header.value, scratch, limits, result);
+    if (simple_address_list(value, out)) return;
+    InternetAddressList* list = internet_address_list_parse(options, value);
     if (list == nullptr) return;
     collect_mailboxes(list, out);
     g_object_unref(list);

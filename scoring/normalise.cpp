@@ -167,16 +167,19 @@ std::string fold_words(std::string_view text) {
   return out;
 }
 
-constexpr std::array<bool, 128> ascii_word_bytes = [] {
-  std::array<bool, 128> table{};
-  for (char c = 'a'; c <= 'z'; ++c) table[static_cast<std::size_t>(c)] = true;
-  for (char c = 'A'; c <= 'Z'; ++c) table[static_cast<std::size_t>(c)] = true;
-  for (char c = '0'; c <= '9'; ++c) table[static_cast<std::size_t>(c)] = true;
+// Word bytes of ASCII: non-zero for letters and digits, ascii_digit set for digits.
+constexpr unsigned char ascii_letter = 1;
+constexpr unsigned char ascii_digit = 2;
+constexpr std::array<unsigned char, 128> ascii_word_bytes = [] {
+  std::array<unsigned char, 128> table{};
+  for (char c = 'a'; c <= 'z'; ++c) table[static_cast<std::size_t>(c)] = ascii_letter;
+  for (char c = 'A'; c <= 'Z'; ++c) table[static_cast<std::size_t>(c)] = ascii_letter;
+  for (char c = '0'; c <= '9'; ++c) table[static_cast<std::size_t>(c)] = ascii_digit;
   return table;
 }();
 
 bool is_word_codepoint(utf8proc_int32_t codepoint) {
-  if (codepoint < 0x80) return codepoint >= 0 && ascii_word_bytes[static_cast<std::size_t>(codepoint)];
+  if (codepoint < 0x80) return codepoint >= 0 && ascii_word_bytes[static_cast<std::size_t>(codepoint)] != 0;
   switch (utf8proc_category(codepoint)) {
     case UTF8PROC_CATEGORY_LU: case UTF8PROC_CATEGORY_LL: case UTF8PROC_CATEGORY_LT: case UTF8PROC_CATEGORY_LM:
     case UTF8PROC_CATEGORY_LO: case UTF8PROC_CATEGORY_MN: case UTF8PROC_CATEGORY_MC: case UTF8PROC_CATEGORY_ME:
@@ -187,10 +190,38 @@ bool is_word_codepoint(utf8proc_int32_t codepoint) {
   }
 }
 
-// Calls emit(word) for each run of word characters in a chunk.
+bool has_digit(std::string_view word) {
+  return std::any_of(word.begin(), word.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// Calls emit(word, digit) for each run of word characters in a chunk, with
+// whether the word holds an ASCII digit.
 template <typename Emit>
 void for_each_word(std::string_view chunk, Emit&& emit) {
   const auto* bytes = reinterpret_cast<const utf8proc_uint8_t*>(chunk.data());
+  unsigned char any = 0;
+  for (char c : chunk) any |= static_cast<unsigned char>(c);
+  if (any < 0x80) {
+    // ASCII: a table lookup per byte; the table also marks the digits.
+    const std::size_t size = chunk.size();
+    std::size_t at = 0;
+    while (true) {
+      while (at < size && ascii_word_bytes[bytes[at]] == 0) ++at;
+      if (at >= size) return;
+      std::size_t start = at;
+      unsigned char kinds = 0;
+      while (true) {
+        while (at < size && ascii_word_bytes[bytes[at]] != 0) kinds |= ascii_word_bytes[bytes[at++]];
+        // An apostrophe inside a word keeps it whole: "don't", "it's".
+        if (at + 1 < size && bytes[at] == '\'' && ascii_word_bytes[bytes[at + 1]] != 0) {
+          ++at;
+          continue;
+        }
+        break;
+      }
+      emit(chunk.substr(start, at - start), (kinds & ascii_digit) != 0);
+    }
+  }
   auto size = static_cast<utf8proc_ssize_t>(chunk.size());
   utf8proc_ssize_t at = 0;
   utf8proc_ssize_t start = -1;
@@ -209,12 +240,16 @@ void for_each_word(std::string_view chunk, Emit&& emit) {
     }
     if (word && start < 0) start = at;
     if (!word && start >= 0) {
-      emit(chunk.substr(static_cast<std::size_t>(start), static_cast<std::size_t>(at - start)));
+      auto found = chunk.substr(static_cast<std::size_t>(start), static_cast<std::size_t>(at - start));
+      emit(found, has_digit(found));
       start = -1;
     }
     at += step;
   }
-  if (start >= 0) emit(chunk.substr(static_cast<std::size_t>(start)));
+  if (start >= 0) {
+    auto found = chunk.substr(static_cast<std::size_t>(start));
+    emit(found, has_digit(found));
+  }
 }
 
 bool is_punctuation_byte(char c) {
@@ -233,9 +268,15 @@ bool is_mask(std::string_view chunk) {
          std::all_of(chunk.begin() + 1, chunk.end() - 1, [](char c) { return c >= 'a' && c <= 'z'; });
 }
 
+// A byte loop: chunks are a few bytes long, shorter than a call to memchr.
 bool is_email(std::string_view chunk) {
-  auto at = chunk.find('@');
-  return at != std::string_view::npos && at > 0 && chunk.find('.', at) != std::string_view::npos;
+  std::size_t at = 0;
+  while (at < chunk.size() && chunk[at] != '@') ++at;
+  if (at == 0 || at == chunk.size()) return false;
+  for (std::size_t i = at + 1; i < chunk.size(); ++i) {
+    if (chunk[i] == '.') return true;
+  }
+  return false;
 }
 
 // The host of "http://", "https://" and "www." URLs, or empty.
@@ -294,11 +335,12 @@ class Builder {
     ++result_.token_count;
   }
 
-  void push_word(std::string_view word) {
-    bool maybe_personal = maybe_personal_word(word);
-    if (std::any_of(word.begin(), word.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+  void push_word(std::string_view word, bool digit) {
+    if (digit) {
       push(mask::number);
-    } else if (!maybe_personal) {
+      return;
+    }
+    if (!maybe_personal_word(word)) {
       if (is_date_word(word)) {
         push(mask::date);
       } else if (last_ == mask::company && is_company_designator(word)) {
@@ -340,7 +382,7 @@ class Builder {
       push(company ? mask::company : std::string_view(domain));
       return;
     }
-    for_each_word(chunk, [this](std::string_view word) { push_word(word); });
+    for_each_word(chunk, [this](std::string_view word, bool digit) { push_word(word, digit); });
   }
 
   // The token limit was hit: every further token is dropped.
@@ -394,12 +436,14 @@ class Builder {
   bool last_numeric_ = false;
 };
 
+// Chunks are a few bytes long: a byte loop, not a call to memchr per chunk.
 template <typename Each>
 void for_each_chunk(std::string_view text, Each&& each) {
+  const std::size_t size = text.size();
   std::size_t at = 0;
-  while (at < text.size()) {
-    auto end = text.find(' ', at);
-    if (end == std::string_view::npos) end = text.size();
+  while (at < size) {
+    std::size_t end = at;
+    while (end < size && text[end] != ' ') ++end;
     if (end > at) each(text.substr(at, end - at));
     at = end + 1;
   }

@@ -136,13 +136,22 @@ void add_company(Personalisation& result, std::string_view domain) {
   }
 }
 
+// `domains_seen` holds the domains already given to add_company(): a domain
+// seen before adds nothing new (add() keeps every word once), so it is
+// skipped. Recipients of one message often share a domain.
 void add_mailbox(std::vector<std::string>& names, Personalisation* companies, std::string_view name,
-                 std::string_view address) {
+                 std::string_view address, std::vector<std::string_view>* domains_seen = nullptr) {
   for_each_piece(name, [&](std::string_view piece) { add(names, piece); });
   auto at = address.rfind('@');
   if (at == std::string_view::npos) return;
   add_local_part(names, address.substr(0, at));
-  if (companies != nullptr) add_company(*companies, address.substr(at + 1));
+  if (companies == nullptr) return;
+  auto domain = address.substr(at + 1);
+  if (domains_seen != nullptr) {
+    if (std::find(domains_seen->begin(), domains_seen->end(), domain) != domains_seen->end()) return;
+    domains_seen->push_back(domain);
+  }
+  add_company(*companies, domain);
 }
 
 }  // namespace
@@ -229,14 +238,15 @@ Personalisation personalisation_of(const std::vector<Mailbox>& recipients,
                                    const std::vector<Mailbox>& senders) {
   constexpr std::size_t max_recipients = 32;
   Personalisation result;
+  std::vector<std::string_view> domains_seen;  // views into recipients and envelope_recipients
   std::size_t used = 0;
   for (const auto& mailbox : recipients) {
     if (++used > max_recipients) break;
-    add_mailbox(result.recipient_names, &result, mailbox.name, mailbox.address);
+    add_mailbox(result.recipient_names, &result, mailbox.name, mailbox.address, &domains_seen);
   }
   for (const auto& address : envelope_recipients) {
     if (++used > max_recipients) break;
-    add_mailbox(result.recipient_names, &result, {}, address);
+    add_mailbox(result.recipient_names, &result, {}, address, &domains_seen);
   }
   for (const auto& mailbox : senders) add_mailbox(result.sender_names, nullptr, mailbox.name, mailbox.address);
   // A word of the sender's own name is not the recipient's.

@@ -87,6 +87,24 @@ TEST(MimeText, SinglePlainPartAsTheParserReadsIt) {
       {"unknown_charset", {{"Content-Type", "text/plain; charset=x-no-such"}}, "caf\xe9"},
       {"nul_and_bad_address", {{"To", "<<broken"}, {"Subject", std::string("a\0b", 3)}}, std::string("a\0b", 3)},
       {"long_subject", {{"Subject", long_subject}}, "text"},
+      // Address lists that are read without GMime, and near misses that are not.
+      {"simple_addresses",
+       {{"From", "Jane Doe <Jane.Doe@Example.COM>"},
+        {"To", "a@example.com, Bob Smith <bob.smith@mail.example.co.uk>,<carol@example.org> ,  dave+x@example.net"},
+        {"Cc", "O'Brien Sean <sean.o'brien@example.ie>, First Middle Last <f_m-l@sub.example.com>, root@localhost"},
+        {"Cc", "/o=acme/ou=na/cn=recipients/cn=x1@example.com,  \tq?x@example.com,\r\n\tlast@example.com"},
+        {"To", "j..doe@example.com, .a@example.com, a.@example.com, ..@example.com, kept@example.com"},
+        {"Cc", "first@example.com, m..t@example.com"},
+        {"Cc", "m..t@example.com"}},
+       "hi\n"},
+      {"near_simple_addresses",
+       {{"From", "Jane<jane@example.com>"},
+        {"To", "Jane  Doe <jane@example.com>, a@example.com,, b@example.com, J. Doe <j@example.com>"},
+        {"To", "x@xn--bcher-kva.example, \"Q\" <q@example.com>, a.@example.com, a..b@example.com, @example.com"},
+        {"Cc", "a@example.com,"},
+        {"Cc", "Jane\tDoe <jane@example.com>, =?utf-8?q?x?= <x@example.com>, Who? <who@example.com>"},
+        {"Cc", "<a@example.com> b@example.com, c@-example-.com, d@example..com, e@example.com."}},
+       "hi\n"},
   };
   for (const auto& c : cases) {
     auto fast = extract_mime_text(make_message(c.headers, c.body));
