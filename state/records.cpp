@@ -120,7 +120,7 @@ OwnerRecord OwnerRecord::decode(std::string_view bytes, std::uint32_t bucket_sec
 namespace {
 
 // Flags byte of a pair record.
-constexpr std::uint8_t pair_replied = 0x01;       // a back-to-last-reply varint follows
+constexpr std::uint8_t pair_replied = 0x01;  // a back-to-last-reply varint follows
 constexpr std::uint8_t pair_dialogue = 0x02;
 constexpr std::uint8_t pair_streak_total = 0x04;  // streak == total: no streak varint
 constexpr std::uint8_t pair_steps_kept = 0x08;    // steps == templates kept: no steps varint
@@ -180,7 +180,8 @@ PairRecord PairRecord::decode(std::string_view bytes, std::uint32_t bucket_secon
   if ((flags & pair_replied) != 0) record.last_reply = record.touched - static_cast<std::uint32_t>(in.varint());
   record.total = static_cast<std::uint32_t>(in.varint());
   record.streak = (flags & pair_streak_total) != 0 ? record.total : static_cast<std::uint32_t>(in.varint());
-  record.steps = (flags & pair_steps_kept) != 0 ? static_cast<std::uint32_t>(kept) : static_cast<std::uint32_t>(in.varint());
+  record.steps =
+      (flags & pair_steps_kept) != 0 ? static_cast<std::uint32_t>(kept) : static_cast<std::uint32_t>(in.varint());
   record.last_tag = in.u8();
   record.last_tag = static_cast<std::uint16_t>(record.last_tag | (in.u8() << 8));
   const Bucket bucket = record.touched / bucket_seconds;
