@@ -125,8 +125,8 @@ class Milter:
             state_dir = self.workdir / "state"
             state_dir.mkdir()
             pb.config_path.write_text(shipped_config(state_dir, pb.metrics_port, redis_port))
+            self.pushback = pb  # stopped by stop() even if it never gets ready
             pb.start()
-            self.pushback = pb
             return pb.postfix_spec
         if self.key == "e":
             return self._start_rspamd()
