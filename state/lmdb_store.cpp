@@ -155,7 +155,12 @@ class LmdbStore final : public Store {
  public:
   LmdbStore(const StoreSettings& settings, std::shared_ptr<const Clock> clock, KeyedHasher hasher)
       : settings_(settings), clock_(std::move(clock)), hasher_(std::move(hasher)), windows_(make_windows(settings)) {
-    open_env();
+    try {
+      open_env();
+    } catch (...) {
+      if (env_) mdb_env_close(env_);  // a constructor that throws gets no destructor
+      throw;
+    }
   }
 
   ~LmdbStore() override {
