@@ -109,7 +109,8 @@ class Filtering(unittest.TestCase):
 class MilterDown(unittest.TestCase):
     """F=T: with pushback stopped, Sendmail asks the client to retry and keeps
     nothing. When the milter is down as the session starts, the refusal comes
-    at MAIL FROM; when it goes away during a session, at the end of data."""
+    at MAIL FROM; when it goes away during a session, at the DATA command
+    (Pushback asks for the DATA event, see milter/callbacks.cpp)."""
 
     def setUp(self):
         self.world = World("pb-sendmail-down-", self.addCleanup)
@@ -122,15 +123,18 @@ class MilterDown(unittest.TestCase):
         self.assertEqual(self.world.sink.messages(), [])
         self.assertEqual(self.world.sendmail.queued(), [])
 
-    def test_stopped_mid_session_tempfails_at_end_of_data(self):
+    def test_stopped_mid_session_tempfails_at_data(self):
         with self.world.sendmail.smtp() as client:
             client.ehlo()
             self.assertEqual(client.mail("vendor@sales.example")[0], 250)
             self.assertEqual(client.rcpt("alice@corp.example")[0], 250)
             self.assertEqual(self.world.pushback.stop(), 0)
-            # smtplib's data() returns the reply to the final dot rather than raising.
-            self.assertEqual(client.data(message("while down").encode()), (451, b"4.3.2 Please try again later"))
+            with self.assertRaises(smtplib.SMTPDataError) as refused:
+                client.data(message("while down").encode())
+            self.assertEqual((refused.exception.smtp_code, refused.exception.smtp_error),
+                             (451, b"4.3.2 Please try again later"))
             # The rest of the session is refused too.
+            self.assertEqual(client.rset()[0], 250)
             self.assertEqual(client.mail("vendor@sales.example"), (451, b"4.3.2 Please try again later"))
         self.assert_nothing_kept()
 
