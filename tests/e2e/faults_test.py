@@ -392,7 +392,12 @@ class StalledAndDroppedClients(unittest.TestCase):
             for s in stalled:
                 s.close()
             wait_until(lambda: pushback.metrics().get("pushback_connections_open") == 0, 30, "connections to close")
-            wait_until(lambda: figures(pid) == baseline, 30, f"descriptors and threads back at {baseline}")
+            # As in the soak test: back within 2 descriptors and 1 thread of the baseline (a metrics
+            # scrape or Postfix's closing connection may hold one for a moment); 40 leaked would not be.
+            def back_to_baseline():
+                fds, threads = figures(pid)
+                return fds <= baseline[0] + 2 and threads <= baseline[1] + 1
+            wait_until(back_to_baseline, 30, f"descriptors and threads back near {baseline}")
             after = figures(pid)
             print(f"fds, threads: baseline {baseline}, with {self.EACH} stalled open {during}, after {after}; "
                   f"a normal message took {normal_seconds:.2f}s; stalled connections the daemon closed within "
