@@ -59,7 +59,7 @@ std::vector<KeyInfo> build_schema() {
          c.milter.socket_mode = static_cast<std::uint32_t>(std::stoul(as<std::string>(v), nullptr, 8));
        }});
   add({.path = "milter.timeout", .kind = ValueKind::duration, .default_toml = R"("5m")",
-       .doc = "How long libmilter waits for the MTA before it drops a connection.",
+       .doc = "How long a milter connection may stay silent; libmilter closes such connections when it checks, every 10 minutes.",
        .min = 1, .max = 86400,
        .apply = [](Config& c, const Value& v) { c.milter.timeout = as<std::chrono::seconds>(v); }});
   add({.path = "milter.on_error", .kind = ValueKind::string, .default_toml = R"("accept")",
