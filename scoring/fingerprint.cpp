@@ -51,12 +51,19 @@ std::vector<std::pair<std::size_t, std::size_t>> token_ranges(std::string_view t
   return ranges;
 }
 
+// Not under ThreadSanitizer: the loader runs the resolver that picks a clone
+// before TSan is set up, and TSan's instrumentation of it crashes at start.
+#if defined(__SANITIZE_THREAD__)
+#define PUSHBACK_HASH_CLONES
+#else
+#define PUSHBACK_HASH_CLONES [[gnu::target_clones("arch=x86-64-v4", "avx2", "default")]]
+#endif
+
 // The 64 values of each shingle hash folded into the signature. Cloned for
 // AVX2 and AVX-512 (x86-64-v4), where the multiply-shift hashes vectorise;
 // every clone gives the same values.
-[[gnu::target_clones("arch=x86-64-v4", "avx2", "default")]] void add_hashes(const std::uint64_t* hashes,
-                                                                            std::size_t count, std::uint32_t* minhash,
-                                                                            const HashFunctions& functions) {
+PUSHBACK_HASH_CLONES void add_hashes(const std::uint64_t* hashes, std::size_t count, std::uint32_t* minhash,
+                                     const HashFunctions& functions) {
   for (std::size_t s = 0; s < count; ++s) {
     std::uint64_t hash = hashes[s];
     for (std::size_t i = 0; i < minhash_size; ++i) {
