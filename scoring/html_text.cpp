@@ -7,11 +7,11 @@
 #include <libxml/HTMLparser.h>
 #include <libxml/parser.h>
 #include <libxml/parserInternals.h>
-#include <utf8proc.h>
 
 #include <array>
 #include <charconv>
 #include <climits>
+#include <cstdint>
 #include <cstring>
 #include <mutex>
 
@@ -79,41 +79,77 @@ Tag classify(std::string_view name) {
 
 bool is_block(Tag tag) { return tag == Tag::block || tag == Tag::blockquote; }
 
-// SAX attributes: name, value pairs ending in a null name; a value is null
-// for an attribute written without one ("hidden").
-const xmlChar* const* find_attribute(const xmlChar** attributes, std::string_view name) {
-  if (attributes == nullptr) return nullptr;
+// The attributes that on_start reads, found in one pass over the SAX
+// attributes (name, value pairs ending in a null name). Attribute names come
+// lower-cased from the parser. A value is empty when the attribute is absent
+// or written without one ("hidden"); `hidden` is whether that one is present.
+struct Attributes {
+  std::string_view class_names;
+  std::string_view id;
+  std::string_view src;
+  std::string_view width;
+  std::string_view height;
+  std::string_view style;
+  std::string_view href;
+  bool hidden = false;
+};
+
+Attributes read_attributes(const xmlChar** attributes) {
+  Attributes found;
+  if (attributes == nullptr) return found;
+  // The first of a name counts (the parser drops repeated names anyway).
+  std::uint8_t seen = 0;
+  auto take = [&seen](std::uint8_t bit, std::string_view& field, const xmlChar* value) {
+    if ((seen & bit) != 0) return;
+    seen |= bit;
+    if (value != nullptr) field = reinterpret_cast<const char*>(value);
+  };
   for (const xmlChar** at = attributes; *at != nullptr; at += 2) {
-    if (iequals(reinterpret_cast<const char*>(*at), name)) return at;
+    const char* name = reinterpret_cast<const char*>(*at);
+    const xmlChar* value = at[1];
+    switch (name[0]) {
+      case 'c':
+        if (std::strcmp(name, "class") == 0) take(1, found.class_names, value);
+        break;
+      case 'i':
+        if (std::strcmp(name, "id") == 0) take(2, found.id, value);
+        break;
+      case 's':
+        if (std::strcmp(name, "src") == 0) take(4, found.src, value);
+        if (std::strcmp(name, "style") == 0) take(8, found.style, value);
+        break;
+      case 'w':
+        if (std::strcmp(name, "width") == 0) take(16, found.width, value);
+        break;
+      case 'h':
+        if (std::strcmp(name, "height") == 0) take(32, found.height, value);
+        if (std::strcmp(name, "href") == 0) take(64, found.href, value);
+        if (std::strcmp(name, "hidden") == 0) found.hidden = true;
+        break;
+      default:
+        break;
+    }
   }
-  return nullptr;
+  return found;
 }
 
-std::string_view attribute(const xmlChar** attributes, std::string_view name) {
-  const xmlChar* const* found = find_attribute(attributes, name);
-  if (found == nullptr || found[1] == nullptr) return {};
-  return reinterpret_cast<const char*>(found[1]);
-}
-
-bool has_class(std::string_view classes, std::string_view wanted) {
+// Whether a class attribute (names between spaces) names a quote marker.
+bool has_quote_class(std::string_view classes) {
   std::size_t at = 0;
   while (at < classes.size()) {
     while (at < classes.size() && classes[at] == ' ') ++at;
     auto end = classes.find(' ', at);
     if (end == std::string_view::npos) end = classes.size();
-    if (iequals(classes.substr(at, end - at), wanted)) return true;
+    auto name = classes.substr(at, end - at);
+    if (iequals(name, "gmail_quote") || iequals(name, "moz-cite-prefix") || iequals(name, "yahoo_quoted")) return true;
     at = end;
   }
   return false;
 }
 
-bool starts_quote(Tag tag, const xmlChar** attributes) {
-  if (tag == Tag::blockquote) return true;
-  if (attributes == nullptr) return false;
-  auto classes = attribute(attributes, "class");
-  auto id = attribute(attributes, "id");
-  return has_class(classes, "gmail_quote") || has_class(classes, "moz-cite-prefix") ||
-         has_class(classes, "yahoo_quoted") || iequals(id, "appendonsend") || iequals(id, "divRplyFwdMsg");
+bool starts_quote(Tag tag, const Attributes& attributes) {
+  return tag == Tag::blockquote || has_quote_class(attributes.class_names) || iequals(attributes.id, "appendonsend") ||
+         iequals(attributes.id, "divRplyFwdMsg");
 }
 
 // "1", "1px", " 1.0 " -> 1; -1 when there is no leading number.
@@ -157,14 +193,14 @@ void apply_style(std::string_view style, ImageRef& image) {
   }
 }
 
-void note_image(const xmlChar** attributes, HtmlRefs& refs) {
+void note_image(const Attributes& attributes, HtmlRefs& refs) {
   if (refs.images.size() >= max_images) return;
   ImageRef image;
-  image.src = attribute(attributes, "src");
-  if (auto width = attribute(attributes, "width"); !width.empty()) image.width = leading_int(width);
-  if (auto height = attribute(attributes, "height"); !height.empty()) image.height = leading_int(height);
-  if (find_attribute(attributes, "hidden") != nullptr) image.hidden = true;
-  apply_style(attribute(attributes, "style"), image);
+  image.src = attributes.src;
+  if (!attributes.width.empty()) image.width = leading_int(attributes.width);
+  if (!attributes.height.empty()) image.height = leading_int(attributes.height);
+  image.hidden = attributes.hidden;
+  apply_style(attributes.style, image);
   refs.images.push_back(std::move(image));
 }
 
@@ -198,18 +234,30 @@ std::string_view windows_1252(unsigned char second_byte) {
 }
 
 // HTML white space is not significant: line breaks in text are spaces;
-// no-break spaces become plain spaces so that line rules see them.
+// no-break spaces become plain spaces so that line rules see them. Runs of
+// other bytes are copied as they are.
 void append_text(std::string& text, std::string_view value) {
-  for (std::size_t i = 0; i < value.size(); ++i) {
-    char c = value[i];
-    if (c == '\n' || c == '\r' || c == '\t' || c == '\f') {
+  static constexpr auto special = [] {
+    std::array<bool, 256> table{};
+    for (char c : std::string_view("\n\r\t\f\xc2")) table[static_cast<unsigned char>(c)] = true;
+    return table;
+  }();
+  const char* at = value.data();
+  const char* end = at + value.size();
+  while (at < end) {
+    const char* run = at;
+    while (at < end && !special[static_cast<unsigned char>(*at)]) ++at;
+    text.append(run, static_cast<std::size_t>(at - run));
+    if (at == end) break;
+    char c = *at++;
+    if (c != '\xc2') {
       text.push_back(' ');
-    } else if (c == '\xc2' && i + 1 < value.size() && value[i + 1] == '\xa0') {
+    } else if (at < end && *at == '\xa0') {
       text.push_back(' ');
-      ++i;
-    } else if (c == '\xc2' && i + 1 < value.size() && static_cast<unsigned char>(value[i + 1]) < 0xa0) {
-      text += windows_1252(static_cast<unsigned char>(value[i + 1]));
-      ++i;
+      ++at;
+    } else if (at < end && static_cast<unsigned char>(*at) >= 0x80 && static_cast<unsigned char>(*at) < 0xa0) {
+      text += windows_1252(static_cast<unsigned char>(*at));
+      ++at;
     } else {
       text.push_back(c);
     }
@@ -231,13 +279,16 @@ void on_start(void* user_data, const xmlChar* raw_name, const xmlChar** attribut
     return;
   }
   HtmlText& result = collector.result;
-  if (tag == Tag::img) note_image(attributes, result.refs);
-  if (tag == Tag::a && result.refs.links.size() < max_links) {
-    if (auto href = attribute(attributes, "href"); !href.empty()) result.refs.links.emplace_back(href);
+  bool quote_open = result.quote_at == std::string::npos;
+  Attributes found;
+  if (tag == Tag::img || tag == Tag::a || quote_open) found = read_attributes(attributes);
+  if (tag == Tag::img) note_image(found, result.refs);
+  if (tag == Tag::a && result.refs.links.size() < max_links && !found.href.empty()) {
+    result.refs.links.emplace_back(found.href);
   }
   if (tag == Tag::br) result.text.push_back('\n');
   if (is_block(tag)) append_line_break(result.text);
-  if (result.quote_at == std::string::npos && starts_quote(tag, attributes)) result.quote_at = result.text.size();
+  if (quote_open && starts_quote(tag, found)) result.quote_at = result.text.size();
 }
 
 void on_end(void* user_data, const xmlChar* raw_name) {
@@ -303,6 +354,47 @@ std::size_t real_comment_end(std::string_view html, std::size_t at) {
   return end == std::string_view::npos ? html.size() : at + 4 + end + 3;
 }
 
+// Length of the UTF-8 sequence that starts with the byte at s[0] (0x80 or
+// over), 0 when it is not valid: a bad lead or continuation byte, a sequence
+// cut short, an overlong form, a surrogate or a code point over U+10FFFF
+// (what utf8proc_iterate rejects).
+std::size_t utf8_length(const unsigned char* s, std::size_t left) {
+  auto continues = [&](std::size_t i) { return i < left && (s[i] & 0xc0) == 0x80; };
+  unsigned lead = s[0];
+  if (lead < 0xc2 || lead > 0xf4) return 0;
+  if (lead < 0xe0) return continues(1) ? 2 : 0;
+  if (lead < 0xf0) {
+    if (!continues(1) || !continues(2)) return 0;
+    if ((lead == 0xe0 && s[1] < 0xa0) || (lead == 0xed && s[1] > 0x9f)) return 0;
+    return 3;
+  }
+  if (!continues(1) || !continues(2) || !continues(3)) return 0;
+  if ((lead == 0xf0 && s[1] < 0x90) || (lead == 0xf4 && s[1] > 0x8f)) return 0;
+  return 4;
+}
+
+// U+0080 to U+009F, written as C2 80 to C2 9F.
+bool is_c1_control(const unsigned char* s, std::size_t left) { return left >= 2 && s[0] == 0xc2 && s[1] < 0xa0; }
+
+// The first byte at or after `at` that preprocess() has to look at: NUL, CR,
+// '!' (of "<!") or a byte over 0x7f. Eight bytes at a time while none is there.
+std::size_t next_notable(const unsigned char* bytes, std::size_t at, std::size_t size) {
+  constexpr std::uint64_t ones = 0x0101010101010101ULL;
+  constexpr std::uint64_t highs = 0x8080808080808080ULL;
+  auto has_zero_byte = [](std::uint64_t word) { return (word - ones) & ~word & highs; };
+  while (size - at >= 8) {
+    std::uint64_t word;
+    std::memcpy(&word, bytes + at, 8);
+    if (((word & highs) | has_zero_byte(word) | has_zero_byte(word ^ (ones * '\r')) |
+         has_zero_byte(word ^ (ones * '!'))) != 0) {
+      break;
+    }
+    at += 8;
+  }
+  while (at < size && bytes[at] != 0 && bytes[at] != '\r' && bytes[at] != '!' && bytes[at] < 0x80) ++at;
+  return at;
+}
+
 // The input as an HTML5 parser would tokenise it, made ready for libxml2: CR
 // LF and lone CR become LF; invalid UTF-8 (which would make libxml2 switch to
 // Latin-1 for the rest of the document) and C1 control characters become
@@ -310,39 +402,41 @@ std::size_t real_comment_end(std::string_view html, std::size_t at) {
 // comments are dropped. Returns false (and leaves `out` alone) when the input
 // needs no change.
 bool preprocess(std::string_view html, std::string& out) {
-  const auto* bytes = reinterpret_cast<const utf8proc_uint8_t*>(html.data());
-  auto size = static_cast<utf8proc_ssize_t>(html.size());
-  utf8proc_ssize_t at = 0;
+  const auto* bytes = reinterpret_cast<const unsigned char*>(html.data());
+  std::size_t size = html.size();
+  std::size_t at = 0;
   std::size_t comment_end = 0;  // inside a real comment "<!" opens nothing
   // Moves `at` to the next byte to change; false at the end.
   auto next_change = [&]() {
-    while (at < size) {
-      utf8proc_uint8_t byte = bytes[at];
-      if (byte < 0x80) {
-        if (byte == 0 || byte == '\r') return true;
-        if (byte == '<' && static_cast<std::size_t>(at) >= comment_end) {
-          auto position = static_cast<std::size_t>(at);
-          if (html.substr(position).starts_with("<!--")) {
-            comment_end = real_comment_end(html, position);
-          } else if (bogus_comment_at(html, position) > 0) {
+    while ((at = next_notable(bytes, at, size)) < size) {
+      unsigned char byte = bytes[at];
+      if (byte == 0 || byte == '\r') return true;
+      if (byte == '!') {
+        // Only "<!" can open a comment. The scan never starts right after a
+        // '<', so that '<' has not been looked at yet.
+        std::size_t open = at - 1;
+        if (at > 0 && bytes[open] == '<' && open >= comment_end) {
+          if (html.substr(open).starts_with("<!--")) {
+            comment_end = real_comment_end(html, open);
+          } else if (bogus_comment_at(html, open) > 0) {
+            at = open;
             return true;
           }
         }
         ++at;
         continue;
       }
-      utf8proc_int32_t codepoint;
-      utf8proc_ssize_t step = utf8proc_iterate(bytes + at, size - at, &codepoint);
-      if (step <= 0 || codepoint < 0xa0) return true;
-      at += step;
+      std::size_t length = utf8_length(bytes + at, size - at);
+      if (length == 0 || is_c1_control(bytes + at, size - at)) return true;
+      at += length;
     }
     return false;
   };
   if (!next_change()) return false;
-  out.reserve(html.size() + 16);
-  out.assign(html.data(), static_cast<std::size_t>(at));
+  out.reserve(size + 16);
+  out.assign(html.data(), at);
   while (at < size) {
-    utf8proc_uint8_t byte = bytes[at];
+    unsigned char byte = bytes[at];
     if (byte == 0) {
       ++at;
     } else if (byte == '\r') {
@@ -350,17 +444,17 @@ bool preprocess(std::string_view html, std::string& out) {
       ++at;
       if (at < size && bytes[at] == '\n') ++at;
     } else if (byte == '<') {
-      at += static_cast<utf8proc_ssize_t>(bogus_comment_at(html, static_cast<std::size_t>(at)));
-    } else if (utf8proc_int32_t codepoint; utf8proc_iterate(bytes + at, size - at, &codepoint) == 2) {
+      at += bogus_comment_at(html, at);
+    } else if (utf8_length(bytes + at, size - at) == 2) {
       out += "\xEF\xBF\xBD";  // a C1 control character
       at += 2;
     } else {
       out += "\xEF\xBF\xBD";
       ++at;
     }
-    utf8proc_ssize_t from = at;
+    std::size_t from = at;
     next_change();
-    out.append(html.data() + from, static_cast<std::size_t>(at - from));
+    out.append(html.data() + from, at - from);
   }
   return true;
 }

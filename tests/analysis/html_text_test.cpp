@@ -96,8 +96,38 @@ TEST(HtmlText, InputIsReadAsUtf8) {
       {"bogus_comments", "<p>a<![if !supportLists]>1.<![endif]>b<!x>c<![CDATA[d]]>e<!--f--></p>", "a1.bce\n"},
       {"conditional_comments", "<!--[if !mso]><style>p{}</style><![endif]--><p>a<!--[if mso]>b<![endif]-->c</p>",
        "ac\n"},
+      // One U+FFFD for each byte of an overlong form, a surrogate, a code
+      // point over U+10FFFF or a sequence cut short; four bytes that are valid stay.
+      {"overlong", "<p>a\xe0\x80\xafz</p>", "a\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbdz\n"},
+      {"surrogate", "<p>a\xed\xa0\x80z</p>", "a\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbdz\n"},
+      {"over_max", "<p>a\xf4\x90\x80\x80z</p>", "a\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbdz\n"},
+      {"four_bytes", "<p>a\xf0\x9f\x98\x80z</p>", "a\xf0\x9f\x98\x80z\n"},
+      {"cut_at_end", "<p>a\xe2\x82", "a\xef\xbf\xbd\xef\xbf\xbd\n"},
+      // "<!" opens a comment only as written: not across a dropped NUL, not inside a comment.
+      {"nul_before_bang", std::string("<p>a<\0!x>b</p>", 14), "a<!x>b\n"},
+      {"line_break_then_bogus", "<p>a\r<!x>b</p>", "a b\n"},
+      {"bogus_in_comment", "<p>x<!-- <!y> -->z</p>", "xz\n"},
+      {"exclamation_marks", "<p>Now! <b>!</b>ok<!</p>", "Now! !ok\n"},
+      {"long_lines", "<p>" + std::string(200, 'a') + "\r\n" + std::string(200, 'b') + "</p>",
+       std::string(200, 'a') + " " + std::string(200, 'b') + "\n"},
   };
   for (const auto& c : cases) EXPECT_EQ(html_to_text(c.html, 256).text, c.want) << c.name;
+}
+
+TEST(HtmlText, UpperCaseNamesAreRead) {
+  auto got = html_to_text(
+      "<p>new</p><DIV CLASS=\"X Yahoo_Quoted\">old<IMG SRC=\"x.gif\" WIDTH=\"3\" HEIGHT=4 HIDDEN>"
+      "<A HREF=\"u\">l</A></DIV>",
+      256);
+  EXPECT_EQ(got.text, "new\noldl\n");
+  EXPECT_EQ(got.quote_at, 4u);
+  ASSERT_EQ(got.refs.images.size(), 1u);
+  EXPECT_EQ(got.refs.images[0].src, "x.gif");
+  EXPECT_EQ(got.refs.images[0].width, 3);
+  EXPECT_EQ(got.refs.images[0].height, 4);
+  EXPECT_TRUE(got.refs.images[0].hidden);
+  ASSERT_EQ(got.refs.links.size(), 1u);
+  EXPECT_EQ(got.refs.links[0], "u");
 }
 
 TEST(HtmlText, LineBreaksInAttributes) {
