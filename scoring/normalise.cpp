@@ -1,11 +1,14 @@
-// Tokenising and masking of folded text. Word lists are in folded form.
+// Tokenising and masking of folded text. Word lists are in folded form. ASCII
+// text is lowered and split in one walk, without building its folded copy;
+// words with other bytes go through fold_text() one at a time.
 #include "scoring/normalise.hpp"
 
 #include <utf8proc.h>
 
 #include <algorithm>
 #include <array>
-#include <unordered_set>
+#include <cstdint>
+#include <vector>
 
 #include "scoring/casefold.hpp"
 
@@ -91,34 +94,37 @@ bool in(std::string_view word, auto const& list) {
   return std::find(list.begin(), list.end(), word) != list.end();
 }
 
-// A set of short words with a 4096-bit filter on (length, first, second, last byte)
-// in front, so that most words are turned away without hashing.
-class WordSet {
- public:
-  template <typename List>
-  explicit WordSet(const List& words) : set_(words.begin(), words.end()) {
-    for (auto word : words) filter_[slot(word) / 64] |= std::uint64_t{1} << (slot(word) % 64);
-  }
-  bool contains(std::string_view word) const {
-    if (word.empty()) return false;
-    auto at = slot(word);
-    return (filter_[at / 64] >> (at % 64) & 1U) != 0 && set_.contains(word);
-  }
-
- private:
-  static std::size_t slot(std::string_view word) {
-    auto first = static_cast<unsigned char>(word.front());
-    auto second = static_cast<unsigned char>(word.size() > 1 ? word[1] : 0);
-    auto last = static_cast<unsigned char>(word.back());
-    return (word.size() * 131 + first * 31 + second * 17 + last * 7) % 4096;
-  }
-  std::unordered_set<std::string_view> set_;
-  std::array<std::uint64_t, 64> filter_{};
+// The date words by a slot of (length, first, second, last byte): the index
+// in date_words plus one, or 0, with words that share a slot chained. Built
+// at compile time; most words are turned away by one table load.
+constexpr std::size_t date_slots = 4096;
+constexpr std::size_t date_slot(std::string_view word) {
+  auto first = static_cast<unsigned char>(word.front());
+  auto second = static_cast<unsigned char>(word.size() > 1 ? word[1] : 0);
+  auto last = static_cast<unsigned char>(word.back());
+  return (word.size() * 131 + first * 31 + second * 17 + last * 7) % date_slots;
+}
+struct DateTable {
+  std::array<std::uint8_t, date_slots> head{};
+  std::array<std::uint8_t, date_words.size()> next{};
 };
+static_assert(date_words.size() < 255);
+constexpr DateTable date_table = [] {
+  DateTable table;
+  for (std::size_t i = 0; i < date_words.size(); ++i) {
+    auto slot = date_slot(date_words[i]);
+    table.next[i] = table.head[slot];
+    table.head[slot] = static_cast<std::uint8_t>(i + 1);
+  }
+  return table;
+}();
 
 bool is_date_word(std::string_view word) {
-  static const WordSet set(date_words);
-  return set.contains(word);
+  if (word.empty()) return false;
+  for (std::size_t at = date_table.head[date_slot(word)]; at != 0; at = date_table.next[at - 1]) {
+    if (date_words[at - 1] == word) return true;
+  }
+  return false;
 }
 
 bool is_ascii_space(char c) { return c == ' ' || (c >= 0x09 && c <= 0x0d); }
@@ -167,6 +173,31 @@ std::string fold_words(std::string_view text) {
   return out;
 }
 
+// Whether fold_words(line) has any text, folding only lines that are not ASCII.
+bool has_text(std::string_view line) {
+  unsigned char any = 0;
+  bool visible = false;
+  for (char c : line) {
+    any |= static_cast<unsigned char>(c);
+    visible = visible || (c != '\0' && !is_ascii_space(c));
+  }
+  if (any >= 0x80) return !fold_words(line).empty();
+  return visible;
+}
+
+// Lowers the ASCII letters of `text` into `out` and puts one space after
+// them, so that a walk over the chunks needs no bounds check. Byte for byte,
+// so that offsets into `out` are offsets into `text`.
+void lower_into(std::string& out, std::string_view text) {
+  out.resize(text.size() + 1);
+  char* to = out.data();
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    to[i] = static_cast<char>(c + ((c >= 'A' && c <= 'Z') ? 'a' - 'A' : 0));
+  }
+  to[text.size()] = ' ';
+}
+
 // Word bytes of ASCII: non-zero for letters and digits, ascii_digit set for digits.
 constexpr unsigned char ascii_letter = 1;
 constexpr unsigned char ascii_digit = 2;
@@ -175,6 +206,34 @@ constexpr std::array<unsigned char, 128> ascii_word_bytes = [] {
   for (char c = 'a'; c <= 'z'; ++c) table[static_cast<std::size_t>(c)] = ascii_letter;
   for (char c = 'A'; c <= 'Z'; ++c) table[static_cast<std::size_t>(c)] = ascii_letter;
   for (char c = '0'; c <= '9'; ++c) table[static_cast<std::size_t>(c)] = ascii_digit;
+  return table;
+}();
+
+// Classes of the bytes of lowered text, for the walk over its chunks (runs
+// of bytes between ASCII white space, as fold_text() separates them).
+constexpr unsigned char byte_space = 1;    // ASCII white space: ends a chunk
+constexpr unsigned char byte_word = 2;     // letter or digit
+constexpr unsigned char byte_digit = 4;    // digit
+constexpr unsigned char byte_other = 8;    // any other byte: splits words
+constexpr unsigned char byte_marked = 16;  // '@', '.', ':', '<': the chunk may be an address, a URL or a mask
+constexpr unsigned char byte_fold = 32;    // NUL or not ASCII: the chunk needs fold_text()
+constexpr std::array<unsigned char, 256> byte_classes = [] {
+  std::array<unsigned char, 256> table{};
+  for (std::size_t c = 0; c < table.size(); ++c) {
+    if (c == ' ' || (c >= 0x09 && c <= 0x0d)) {
+      table[c] = byte_space;
+    } else if (c == 0 || c >= 0x80) {
+      table[c] = byte_fold | byte_other;
+    } else if (c < 0x80 && ascii_word_bytes[c] == ascii_digit) {
+      table[c] = byte_word | byte_digit;
+    } else if (c < 0x80 && ascii_word_bytes[c] != 0) {
+      table[c] = byte_word;
+    } else if (c == '@' || c == '.' || c == ':' || c == '<') {
+      table[c] = byte_other | byte_marked;
+    } else {
+      table[c] = byte_other;
+    }
+  }
   return table;
 }();
 
@@ -194,6 +253,31 @@ bool has_digit(std::string_view word) {
   return std::any_of(word.begin(), word.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
+// for_each_word() of an ASCII chunk: a table lookup per byte; the table also
+// marks the digits.
+template <typename Emit>
+void for_each_ascii_word(std::string_view chunk, Emit&& emit) {
+  const auto* bytes = reinterpret_cast<const unsigned char*>(chunk.data());
+  const std::size_t size = chunk.size();
+  std::size_t at = 0;
+  while (true) {
+    while (at < size && ascii_word_bytes[bytes[at]] == 0) ++at;
+    if (at >= size) return;
+    std::size_t start = at;
+    unsigned char kinds = 0;
+    while (true) {
+      while (at < size && ascii_word_bytes[bytes[at]] != 0) kinds |= ascii_word_bytes[bytes[at++]];
+      // An apostrophe inside a word keeps it whole: "don't", "it's".
+      if (at + 1 < size && bytes[at] == '\'' && ascii_word_bytes[bytes[at + 1]] != 0) {
+        ++at;
+        continue;
+      }
+      break;
+    }
+    emit(chunk.substr(start, at - start), (kinds & ascii_digit) != 0);
+  }
+}
+
 // Calls emit(word, digit) for each run of word characters in a chunk, with
 // whether the word holds an ASCII digit.
 template <typename Emit>
@@ -202,25 +286,8 @@ void for_each_word(std::string_view chunk, Emit&& emit) {
   unsigned char any = 0;
   for (char c : chunk) any |= static_cast<unsigned char>(c);
   if (any < 0x80) {
-    // ASCII: a table lookup per byte; the table also marks the digits.
-    const std::size_t size = chunk.size();
-    std::size_t at = 0;
-    while (true) {
-      while (at < size && ascii_word_bytes[bytes[at]] == 0) ++at;
-      if (at >= size) return;
-      std::size_t start = at;
-      unsigned char kinds = 0;
-      while (true) {
-        while (at < size && ascii_word_bytes[bytes[at]] != 0) kinds |= ascii_word_bytes[bytes[at++]];
-        // An apostrophe inside a word keeps it whole: "don't", "it's".
-        if (at + 1 < size && bytes[at] == '\'' && ascii_word_bytes[bytes[at + 1]] != 0) {
-          ++at;
-          continue;
-        }
-        break;
-      }
-      emit(chunk.substr(start, at - start), (kinds & ascii_digit) != 0);
-    }
+    for_each_ascii_word(chunk, emit);
+    return;
   }
   auto size = static_cast<utf8proc_ssize_t>(chunk.size());
   utf8proc_ssize_t at = 0;
@@ -319,20 +386,22 @@ class Builder {
   void push(std::string_view token) {
     if (result_.tokens_hit) return;
     bool numeric = token == mask::number || token == mask::date;
-    if (!last_.empty() && is_mask(last_) && (token == last_ || (numeric && last_numeric_))) {
-      if (token == mask::date && last_ != mask::date) replace_last(mask::date);
+    if (last_mask_ && (token == last() || (numeric && last_numeric_))) {
+      if (token == mask::date && last() != mask::date) replace_last(mask::date);
       return;
     }
-    if (result_.token_count >= max_tokens_) {
-      result_.tokens_hit = true;
-      return;
-    }
-    if (!result_.text.empty()) result_.text.push_back(' ');
-    last_start_ = result_.text.size();
-    result_.text.append(token);
-    last_ = std::string_view(result_.text).substr(last_start_);
+    if (!room()) return;
+    append(token);
+    last_mask_ = is_mask(token);
     last_numeric_ = numeric;
-    ++result_.token_count;
+  }
+
+  // push() of a word of the text, which is never a mask and so never collapses.
+  void push_plain(std::string_view word) {
+    if (result_.tokens_hit || !room()) return;
+    append(word);
+    last_mask_ = false;
+    last_numeric_ = false;
   }
 
   void push_word(std::string_view word, bool digit) {
@@ -343,15 +412,15 @@ class Builder {
     if (!maybe_personal_word(word)) {
       if (is_date_word(word)) {
         push(mask::date);
-      } else if (last_ == mask::company && is_company_designator(word)) {
+      } else if (last_is(mask::company) && is_company_designator(word)) {
         push(mask::company);
       } else {
-        push(word);
+        push_plain(word);
       }
     } else if (personalisation_.is_recipient_name(word)) {
       note_recipient_named();
       push(mask::name);
-    } else if (personalisation_.is_company(word) || (last_ == mask::company && is_company_designator(word))) {
+    } else if (personalisation_.is_company(word) || (last_is(mask::company) && is_company_designator(word))) {
       // "Materials" of radiant-materials.com is masked but is an ordinary word.
       if (personalisation_.is_company_brand(word)) note_recipient_named();
       push(mask::company);
@@ -360,10 +429,11 @@ class Builder {
     } else if (is_date_word(word)) {
       push(mask::date);
     } else {
-      push(word);
+      push_plain(word);
     }
   }
 
+  // A chunk of folded text: a run of bytes between spaces.
   void push_chunk(std::string_view chunk) {
     if (is_mask(chunk)) {
       push(chunk);
@@ -385,6 +455,19 @@ class Builder {
     for_each_word(chunk, [this](std::string_view word, bool digit) { push_word(word, digit); });
   }
 
+  // push_chunk() of a chunk of lowered ASCII, given the byte classes it
+  // holds: without '@', '.', ':' or '<' it is no address, URL or mask, and
+  // without other punctuation it is one word.
+  void push_ascii_chunk(std::string_view chunk, unsigned char classes) {
+    if ((classes & byte_marked) != 0) {
+      push_chunk(chunk);
+    } else if ((classes & byte_other) == 0) {
+      push_word(chunk, (classes & byte_digit) != 0);
+    } else {
+      for_each_ascii_word(chunk, [this](std::string_view word, bool digit) { push_word(word, digit); });
+    }
+  }
+
   // The token limit was hit: every further token is dropped.
   bool full() const { return result_.tokens_hit; }
   void mark_names_recipient() { result_.names_recipient = true; }
@@ -395,16 +478,25 @@ class Builder {
     if (result_.token_count < opening_tokens) result_.names_recipient = true;
   }
 
-  NormalisedText take() {
-    last_ = {};
-    return std::move(result_);
-  }
+  NormalisedText take() { return std::move(result_); }
 
  private:
+  bool room() {
+    if (result_.token_count < max_tokens_) return true;
+    result_.tokens_hit = true;
+    return false;
+  }
+  void append(std::string_view token) {
+    if (!result_.text.empty()) result_.text.push_back(' ');
+    last_start_ = result_.text.size();
+    result_.text.append(token);
+    ++result_.token_count;
+  }
+  std::string_view last() const { return std::string_view(result_.text).substr(last_start_); }
+  bool last_is(std::string_view mask) const { return last_mask_ && last() == mask; }
   void replace_last(std::string_view token) {
     result_.text.resize(last_start_);
     result_.text.append(token);
-    last_ = std::string_view(result_.text).substr(last_start_);
   }
 
   using Filter = std::array<std::uint64_t, 64>;  // 4096 bits
@@ -431,9 +523,9 @@ class Builder {
   Filter suffix_filter_{};
   std::size_t max_tokens_;
   NormalisedText result_;
-  std::string_view last_;
-  std::size_t last_start_ = 0;
-  bool last_numeric_ = false;
+  std::size_t last_start_ = 0;  // where the last token starts in result_.text
+  bool last_mask_ = false;      // the last token is a mask
+  bool last_numeric_ = false;   // ... <num> or <date>
 };
 
 // Chunks are a few bytes long: a byte loop, not a call to memchr per chunk.
@@ -449,57 +541,86 @@ void for_each_chunk(std::string_view text, Each&& each) {
   }
 }
 
-// Masks "Hi Jane," / "Dear Mr. Doe -" / "Hola María!": the greeting, then up
-// to four words before the first punctuation mark (or the end of the line).
-std::string mask_greeting(std::string folded_line) {
-  std::vector<std::string_view> chunks;
-  for_each_chunk(folded_line, [&](std::string_view chunk) { chunks.push_back(chunk); });
-  if (chunks.empty()) return folded_line;
-  std::size_t skip = 0;
-  auto bare = [](std::string_view chunk) { return strip_punctuation(chunk); };
-  if (in(bare(chunks[0]), greetings)) {
-    skip = 1;
-  } else if (chunks.size() > 1) {
-    for (const auto& pair : greeting_pairs) {
-      if (bare(chunks[0]) == pair[0] && bare(chunks[1]) == pair[1]) skip = 2;
-    }
+// The chunks of fold_words(line) into `chunks`, as views into `scratch`.
+// An ASCII line without NULs is only lowered: its chunks are its runs of
+// bytes between ASCII white space.
+void fold_chunks(std::string_view line, std::string& scratch, std::vector<std::string_view>& chunks) {
+  chunks.clear();
+  unsigned char any = 0;
+  bool nul = false;
+  for (char c : line) {
+    any |= static_cast<unsigned char>(c);
+    nul = nul || c == '\0';
   }
-  if (skip == 0) return folded_line;
-
-  std::string out(mask::greeting);
-  std::size_t i = skip;
-  // A greeting followed straight by punctuation ("Hello,") has no name.
-  bool ended = chunks[skip - 1].back() == ',' || chunks[skip - 1].back() == '!';
-  std::size_t name_words = 0;
-  while (!ended && i < chunks.size() && name_words < 4) {
-    auto chunk = chunks[i];
-    char last = chunk.back();
-    ++i;
-    ++name_words;
-    if (last == ',' || last == '!' || last == ':' || last == ';' || last == '-' || chunk == "-" ||
-        (last == '.' && !in(strip_punctuation(chunk), titles))) {
-      ended = true;
-    }
-  }
-  bool whole_line = i == chunks.size();
-  if (name_words > 0 && (ended || whole_line)) {
-    out += ' ';
-    out += mask::name;
+  std::string_view folded;
+  if (any < 0x80 && !nul) {
+    lower_into(scratch, line);
+    folded = std::string_view(scratch).substr(0, line.size());
   } else {
-    i = skip;  // no name found: keep the words
+    scratch = fold_words(line);
+    folded = scratch;
   }
-  for (; i < chunks.size(); ++i) {
-    out += ' ';
-    out += chunks[i];
+  std::size_t at = 0;
+  while (at < folded.size()) {
+    while (at < folded.size() && is_ascii_space(folded[at])) ++at;
+    std::size_t start = at;
+    while (at < folded.size() && !is_ascii_space(folded[at])) ++at;
+    if (at > start) chunks.push_back(folded.substr(start, at - start));
   }
-  return out;
+}
+
+// How many chunks a greeting opening the line takes: 1 ("Hi"), 2 ("Good
+// morning") or 0.
+std::size_t greeting_chunks(const std::vector<std::string_view>& chunks) {
+  if (chunks.empty()) return 0;
+  if (in(strip_punctuation(chunks[0]), greetings)) return 1;
+  std::size_t found = 0;
+  if (chunks.size() > 1) {
+    for (const auto& pair : greeting_pairs) {
+      if (strip_punctuation(chunks[0]) == pair[0] && strip_punctuation(chunks[1]) == pair[1]) found = 2;
+    }
+  }
+  return found;
+}
+
+// Masks "Hi Jane," / "Dear Mr. Doe -" / "Hola María!": the greeting, then up
+// to four words before the first punctuation mark (or the end of the line),
+// then the rest of the line as it is.
+void push_first_line(Builder& builder, const std::vector<std::string_view>& chunks) {
+  std::size_t skip = greeting_chunks(chunks);
+  std::size_t i = 0;
+  if (skip > 0) {
+    builder.push_chunk(mask::greeting);
+    i = skip;
+    // A greeting followed straight by punctuation ("Hello,") has no name.
+    bool ended = chunks[skip - 1].back() == ',' || chunks[skip - 1].back() == '!';
+    std::size_t name_words = 0;
+    while (!ended && i < chunks.size() && name_words < 4) {
+      auto chunk = chunks[i];
+      char last = chunk.back();
+      ++i;
+      ++name_words;
+      if (last == ',' || last == '!' || last == ':' || last == ';' || last == '-' || chunk == "-" ||
+          (last == '.' && !in(strip_punctuation(chunk), titles))) {
+        ended = true;
+      }
+    }
+    bool whole_line = i == chunks.size();
+    if (name_words > 0 && (ended || whole_line)) {
+      builder.push_chunk(mask::name);
+    } else {
+      i = skip;  // no name found: keep the words
+    }
+  }
+  for (; i < chunks.size(); ++i) builder.push_chunk(chunks[i]);
 }
 
 // Whether the opening greets the recipient by name. Templates may open with a
 // line of their own ("From: Sarah at Acme"), so the first three lines with
 // words are looked at: a greeting word and up to six words after it ("Hi
 // Jane Doe —"), or a short line that ends in a comma ("Jane,").
-bool greets_recipient(std::string_view text, const Personalisation& personalisation) {
+bool greets_recipient(std::string_view text, const Personalisation& personalisation, std::string& scratch,
+                      std::vector<std::string_view>& chunks) {
   constexpr std::size_t lines_looked_at = 3;
   constexpr std::size_t name_words = 6;
   std::size_t lines = 0;
@@ -507,22 +628,11 @@ bool greets_recipient(std::string_view text, const Personalisation& personalisat
   while (start < text.size() && lines < lines_looked_at) {
     auto end = text.find('\n', start);
     if (end == std::string_view::npos) end = text.size();
-    std::string folded = fold_words(text.substr(start, end - start));
+    fold_chunks(text.substr(start, end - start), scratch, chunks);
     start = end + 1;
-    std::vector<std::string_view> chunks;
-    for_each_chunk(folded, [&](std::string_view chunk) { chunks.push_back(chunk); });
     if (chunks.empty()) continue;
     ++lines;
-    std::size_t first = 0;  // the first word after the greeting
-    if (in(strip_punctuation(chunks[0]), greetings)) {
-      first = 1;
-    } else {
-      for (const auto& pair : greeting_pairs) {
-        if (chunks.size() > 1 && strip_punctuation(chunks[0]) == pair[0] && strip_punctuation(chunks[1]) == pair[1]) {
-          first = 2;
-        }
-      }
-    }
+    std::size_t first = greeting_chunks(chunks);  // the first word after the greeting
     bool short_address = first == 0 && chunks.size() <= 3 && chunks.back().back() == ',';
     if (first == 0 && !short_address) continue;
     for (std::size_t i = first; i < chunks.size() && i < first + name_words; ++i) {
@@ -531,6 +641,32 @@ bool greets_recipient(std::string_view text, const Personalisation& personalisat
     return false;
   }
   return false;
+}
+
+// Pushes the chunks of a block of lines, as fold_words() would give them,
+// until the token limit. ASCII chunks are views into the block lowered into
+// `lowered`; a chunk with other bytes is folded on its own.
+void push_block(Builder& builder, std::string_view block, std::string& lowered) {
+  lower_into(lowered, block);
+  const auto* bytes = reinterpret_cast<const unsigned char*>(lowered.data());
+  const std::size_t size = block.size();
+  std::size_t at = 0;
+  while (true) {
+    while (at < size && byte_classes[bytes[at]] == byte_space) ++at;
+    if (at >= size || builder.full()) return;
+    std::size_t start = at;
+    unsigned char classes = 0;
+    // The space after the block ends the last chunk.
+    for (unsigned char c = byte_classes[bytes[at]]; c != byte_space; c = byte_classes[bytes[++at]]) classes |= c;
+    if ((classes & byte_fold) != 0) {
+      std::string folded = fold_text(block.substr(start, at - start));
+      for_each_chunk(folded, [&](std::string_view chunk) {
+        if (!builder.full()) builder.push_chunk(chunk);
+      });
+    } else {
+      builder.push_ascii_chunk(std::string_view(lowered).substr(start, at - start), classes);
+    }
+  }
 }
 
 }  // namespace
@@ -542,7 +678,7 @@ NormalisedText normalise_text(std::string_view text, const Personalisation& pers
   while (start < text.size()) {
     auto end = text.find('\n', start);
     if (end == std::string_view::npos) end = text.size();
-    if (!fold_words(text.substr(start, end - start)).empty()) break;
+    if (has_text(text.substr(start, end - start))) break;
     start = end + 1;
   }
   auto first_end = start < text.size() ? text.find('\n', start) : std::string_view::npos;
@@ -550,21 +686,20 @@ NormalisedText normalise_text(std::string_view text, const Personalisation& pers
   start = std::min(start, text.size());
 
   Builder builder(personalisation, max_tokens, text.size());
-  if (greets_recipient(text, personalisation)) builder.mark_names_recipient();
-  std::string first = mask_greeting(fold_words(text.substr(start, first_end - start)));
-  for_each_chunk(first, [&](std::string_view chunk) { builder.push_chunk(chunk); });
+  std::string scratch;
+  std::vector<std::string_view> chunks;
+  if (greets_recipient(text, personalisation, scratch, chunks)) builder.mark_names_recipient();
+  fold_chunks(text.substr(start, first_end - start), scratch, chunks);
+  push_first_line(builder, chunks);
   // The rest a block of lines at a time, so that what lies past the token
-  // limit (long quoted history) is neither folded nor masked. Folding never
-  // joins words across a line break, so the blocks give the same tokens.
+  // limit (long quoted history) is not even lowered. Folding never joins
+  // words across a line break, so the blocks give the same tokens.
   constexpr std::size_t block_bytes = 4096;
   std::string_view rest = text.substr(std::min(first_end, text.size()));
   while (!rest.empty() && !builder.full()) {
     std::size_t cut = rest.size() <= block_bytes ? rest.size() : rest.find('\n', block_bytes);
     if (cut == std::string_view::npos) cut = rest.size();
-    std::string folded = fold_words(rest.substr(0, cut));
-    for_each_chunk(folded, [&](std::string_view chunk) {
-      if (!builder.full()) builder.push_chunk(chunk);
-    });
+    push_block(builder, rest.substr(0, cut), scratch);
     rest.remove_prefix(cut);
   }
   return builder.take();
