@@ -5,7 +5,9 @@
 #include <gmime/gmime.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
+#include <cstdint>
 #include <mutex>
 #include <string_view>
 
@@ -41,15 +43,17 @@ bool is_utf8_name(std::string_view charset) {
   return name == "utf-8" || name == "utf8" || name == "us-ascii" || name == "ascii";
 }
 
-// Charsets that iconv knows and that map 0x00-0x7f to ASCII: pure ASCII text
-// in them is already UTF-8. Not the 7-bit encodings with escapes (UTF-7,
-// ISO-2022-*, HZ), whose ASCII bytes mean other characters, nor
-// windows-1258, whose converter holds back a base letter for a diacritic.
+// Charsets that iconv knows and that map 0x00-0x7f to ASCII (ASCII itself
+// among them, under the name ANSI_X3.4-1968): pure ASCII text in them is
+// already UTF-8. Not the 7-bit encodings with escapes (UTF-7, ISO-2022-*,
+// HZ), whose ASCII bytes mean other characters, nor windows-1258, whose
+// converter holds back a base letter for a diacritic.
 bool is_ascii_superset(std::string_view charset) {
   auto lower = [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; };
   std::string name;
   for (char c : charset.substr(0, 16)) name.push_back(lower(c));
   if (name.size() != charset.size()) return false;
+  if (name == "ansi_x3.4-1968") return true;
   if (name.starts_with("iso-8859-")) {
     auto part = std::string_view(name).substr(9);
     return part == "1" || part == "2" || part == "3" || part == "4" || part == "5" || part == "6" || part == "7" ||
@@ -63,9 +67,92 @@ bool is_ascii(std::string_view text) {
   return std::all_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
 }
 
+// What iconv makes of each byte over 0x7f in a single-byte charset: its
+// UTF-8, or nothing for a byte the charset leaves undefined.
+struct ByteTable {
+  std::array<std::array<char, 4>, 128> utf8{};
+  std::array<std::uint8_t, 128> length{};
+  bool usable = false;  // every byte converted on its own, ASCII as itself
+};
+
+// Single-byte charsets whose iconv converter reads each byte on its own: no
+// state, and no base letter held back for a diacritic (as in windows-1255
+// and windows-1258), so converting byte by byte gives what iconv gives for
+// the whole text.
+constexpr std::array<std::string_view, 23> byte_charsets{
+    "ansi_x3.4-1968", "iso-8859-1",   "iso-8859-2",   "iso-8859-3",   "iso-8859-4",   "iso-8859-5",
+    "iso-8859-6",     "iso-8859-7",   "iso-8859-8",   "iso-8859-9",   "iso-8859-10",  "iso-8859-11",
+    "iso-8859-13",    "iso-8859-14",  "iso-8859-15",  "iso-8859-16",  "windows-1250", "windows-1251",
+    "windows-1252",   "windows-1253", "windows-1254", "windows-1256", "windows-1257"};
+
+ByteTable build_byte_table(std::string_view charset) {
+  ByteTable table;
+  iconv_t cd = g_mime_iconv_open("UTF-8", std::string(charset).c_str());
+  if (cd == reinterpret_cast<iconv_t>(-1)) return table;
+  bool usable = true;
+  for (unsigned value = 0; value < 256 && usable; ++value) {
+    char byte = static_cast<char>(value);
+    std::array<char, 8> out{};
+    char* in = &byte;
+    std::size_t in_left = 1;
+    char* out_at = out.data();
+    std::size_t out_left = out.size();
+    iconv(cd, nullptr, nullptr, nullptr, nullptr);
+    std::size_t rc = iconv(cd, &in, &in_left, &out_at, &out_left);
+    auto written = static_cast<std::size_t>(out_at - out.data());
+    if (value < 0x80) {
+      usable = rc == 0 && written == 1 && out[0] == byte;
+    } else if (rc == static_cast<std::size_t>(-1)) {
+      usable = errno == EILSEQ && written == 0;  // undefined: iconv's caller drops the byte
+    } else if (written <= 4) {
+      std::copy_n(out.begin(), written, table.utf8[value - 0x80].begin());
+      table.length[value - 0x80] = static_cast<std::uint8_t>(written);
+    } else {
+      usable = false;
+    }
+  }
+  g_mime_iconv_close(cd);
+  table.usable = usable;
+  return table;
+}
+
+// The table for a charset named in byte_charsets, built on first use; null
+// for any other charset.
+const ByteTable* byte_table(std::string_view charset) {
+  static std::array<ByteTable, byte_charsets.size()> tables;
+  static std::array<std::once_flag, byte_charsets.size()> built;
+  for (std::size_t i = 0; i < byte_charsets.size(); ++i) {
+    if (!iequals(charset, byte_charsets[i])) continue;
+    std::call_once(built[i], [i] { tables[i] = build_byte_table(byte_charsets[i]); });
+    return tables[i].usable ? &tables[i] : nullptr;
+  }
+  return nullptr;
+}
+
+void convert_by_table(const ByteTable& table, std::string& text) {
+  std::string out;
+  out.reserve(text.size() + text.size() / 2);
+  const char* at = text.data();
+  const char* end = at + text.size();
+  while (at < end) {
+    const char* run = at;
+    while (at < end && static_cast<unsigned char>(*at) < 0x80) ++at;
+    out.append(run, static_cast<std::size_t>(at - run));
+    for (; at < end && static_cast<unsigned char>(*at) >= 0x80; ++at) {
+      std::size_t index = static_cast<unsigned char>(*at) - 0x80U;
+      out.append(table.utf8[index].data(), table.length[index]);
+    }
+  }
+  text = std::move(out);
+}
+
 // Converts with iconv, skipping bytes that are invalid in the source charset.
 bool convert_charset(std::string_view from, std::string& text) {
   if (is_ascii_superset(from) && is_ascii(text)) return true;
+  if (const ByteTable* table = byte_table(from)) {
+    convert_by_table(*table, text);
+    return true;
+  }
   iconv_t cd = g_mime_iconv_open("UTF-8", std::string(from).c_str());
   if (cd == reinterpret_cast<iconv_t>(-1)) return false;
   std::string out;
@@ -283,17 +370,56 @@ class Walker {
   std::string decode(GMimePart* part) {
     GMimeDataWrapper* content = g_mime_part_get_content(part);
     if (content == nullptr) return {};
+    std::string text;
+    if (!decode_in_memory(content, text)) decode_through_stream(content, text);
+    if (text.size() > limits_.text_bytes) {
+      note_limit(result_.limits_hit, limit_name::text_bytes);
+      text.resize(limits_.text_bytes);
+    }
+    to_utf8(g_mime_object_get_content_type_parameter(GMIME_OBJECT(part), "charset"), text, result_);
+    return text;
+  }
+
+  // The parser keeps a part's content as a window on the memory stream of
+  // the message: decoded from there in one step, as GMime's decoding filter
+  // would in many. False, with `text` unchanged, for any other content (and
+  // for uuencode, whose filter also looks for the "begin" line).
+  static bool decode_in_memory(GMimeDataWrapper* content, std::string& text) {
+    if (G_OBJECT_TYPE(content) != GMIME_TYPE_DATA_WRAPPER) return false;
+    GMimeStream* stream = g_mime_data_wrapper_get_stream(content);
+    if (stream == nullptr || !GMIME_IS_STREAM_MEM(stream)) return false;
+    GByteArray* bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(stream));
+    if (bytes == nullptr) return false;
+    gint64 start = stream->bound_start;
+    gint64 end = stream->bound_end == -1 ? static_cast<gint64>(bytes->len) : stream->bound_end;
+    if (start < 0 || end < start || end > static_cast<gint64>(bytes->len)) return false;
+    const char* raw = reinterpret_cast<const char*>(bytes->data) + start;
+    auto length = static_cast<std::size_t>(end - start);
+    GMimeContentEncoding encoding = g_mime_data_wrapper_get_encoding(content);
+    switch (encoding) {
+      case GMIME_CONTENT_ENCODING_BASE64:
+      case GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE: {
+        GMimeEncoding state;
+        g_mime_encoding_init_decode(&state, encoding);
+        text.resize(g_mime_encoding_outlen(&state, length));
+        std::size_t used = g_mime_encoding_step(&state, raw, length, text.data());
+        used += g_mime_encoding_flush(&state, "", 0, text.data() + used);
+        text.resize(used);
+        return true;
+      }
+      case GMIME_CONTENT_ENCODING_UUENCODE:
+        return false;
+      default:
+        text.assign(raw, length);
+        return true;
+    }
+  }
+
+  static void decode_through_stream(GMimeDataWrapper* content, std::string& text) {
     GRef<GMimeStream> stream(g_mime_stream_mem_new());
     g_mime_data_wrapper_write_to_stream(content, stream.ptr);
     GByteArray* bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(stream.ptr));
-    std::size_t length = bytes->len;
-    if (length > limits_.text_bytes) {
-      note_limit(result_.limits_hit, limit_name::text_bytes);
-      length = limits_.text_bytes;
-    }
-    std::string text(reinterpret_cast<const char*>(bytes->data), length);
-    to_utf8(g_mime_object_get_content_type_parameter(GMIME_OBJECT(part), "charset"), text, result_);
-    return text;
+    text.assign(reinterpret_cast<const char*>(bytes->data), bytes->len);
   }
 
   const TextLimits& limits_;
@@ -330,11 +456,12 @@ const char* clean_value(const std::string& raw, std::string& scratch, const Text
   return scratch.c_str();
 }
 
-std::string rebuild(const Message& message, const TextLimits& limits, MimeText& result) {
-  std::string raw;
+// The wanted headers and the body as the bytes of a memory stream, written
+// straight into the array that the stream will own.
+GByteArray* rebuild(const Message& message, const TextLimits& limits, MimeText& result) {
+  std::string head;
   std::size_t body_length = std::min(message.body.size(), limits.body_bytes);
   if (body_length < message.body.size()) note_limit(result.limits_hit, limit_name::body_bytes);
-  raw.reserve(body_length + 1024);
   for (const auto& header : message.headers) {
     if (!wanted_header(header.name)) continue;
     std::string_view value = header.value;
@@ -342,14 +469,16 @@ std::string rebuild(const Message& message, const TextLimits& limits, MimeText& 
       note_limit(result.limits_hit, limit_name::header_bytes);
       value = value.substr(0, limits.header_bytes);
     }
-    raw += header.name;
-    raw += ": ";
+    head += header.name;
+    head += ": ";
     // Values come unfolded; stray line breaks or NULs would end the header early.
-    for (char c : value) raw.push_back((c == '\r' || c == '\n' || c == '\0') ? ' ' : c);
-    raw += "\r\n";
+    for (char c : value) head.push_back((c == '\r' || c == '\n' || c == '\0') ? ' ' : c);
+    head += "\r\n";
   }
-  raw += "\r\n";
-  raw.append(message.body, 0, body_length);
+  head += "\r\n";
+  GByteArray* raw = g_byte_array_sized_new(static_cast<guint>(head.size() + body_length));
+  g_byte_array_append(raw, reinterpret_cast<const guint8*>(head.data()), static_cast<guint>(head.size()));
+  g_byte_array_append(raw, reinterpret_cast<const guint8*>(message.body.data()), static_cast<guint>(body_length));
   return raw;
 }
 
@@ -453,9 +582,7 @@ MimeText extract_mime_text(const Message& message, const TextLimits& limits) {
   MimeText result;
   if (plain_single_part(message, limits, result)) return result;
   result = MimeText();
-  std::string raw = rebuild(message, limits, result);
-
-  GRef<GMimeStream> stream(g_mime_stream_mem_new_with_buffer(raw.data(), raw.size()));
+  GRef<GMimeStream> stream(g_mime_stream_mem_new_with_byte_array(rebuild(message, limits, result)));
   GRef<GMimeParser> parser(g_mime_parser_new_with_stream(stream.ptr));
   GRef<GMimeMessage> parsed(g_mime_parser_construct_message(parser.ptr, nullptr));
   if (parsed.ptr == nullptr) return result;

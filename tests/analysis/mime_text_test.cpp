@@ -2,7 +2,10 @@
 // part, and hostile input handled within the named limits.
 #include <gtest/gtest.h>
 
+#include <iconv.h>
+
 #include <algorithm>
+#include <cerrno>
 
 #include "mail_builder.hpp"
 #include "scoring/casefold.hpp"
@@ -38,11 +41,58 @@ TEST(MimeText, DecodesEncodingsAndCharsets) {
        "café \xe2\x80\x9cquoted\xe2\x80\x9d"},
       {"koi8r", {{"Content-Type", "text/plain; charset=koi8-r"}}, "\xf0\xd2\xc9\xd7\xc5\xd4", "Привет"},
       {"unlabelled_latin1", {{"Content-Type", "text/plain"}}, "na\xefve", "naïve"},
+      {"uuencode", {{"Content-Type", "text/plain; charset=utf-8"}, {"Content-Transfer-Encoding", "x-uuencode"}},
+       "begin 644 a.txt\n#86)C\n`\nend\n", "abc"},
   };
   for (const auto& c : cases) {
     auto got = extract_mime_text(make_message(c.headers, c.body));
     EXPECT_EQ(fold_text(got.text), fold_text(c.want_text)) << c.name;
     EXPECT_FALSE(got.charset_unknown) << c.name;
+  }
+}
+
+// The whole text through iconv, dropping each byte it rejects: what the
+// single-byte charsets are converted to byte by byte.
+std::string iconv_utf8(const char* charset, std::string text) {
+  iconv_t cd = iconv_open("UTF-8", charset);
+  if (cd == reinterpret_cast<iconv_t>(-1)) return "no converter";
+  std::string out(text.size() * 4 + 16, '\0');
+  char* in = text.data();
+  std::size_t in_left = text.size();
+  char* out_at = out.data();
+  std::size_t out_left = out.size();
+  while (in_left > 0 && iconv(cd, &in, &in_left, &out_at, &out_left) == static_cast<std::size_t>(-1)) {
+    ++in;
+    --in_left;
+  }
+  iconv_close(cd);
+  out.resize(static_cast<std::size_t>(out_at - out.data()));
+  return out;
+}
+
+TEST(MimeText, SingleByteCharsetsAsIconvReadsThem) {
+  // Every byte from 0x20 on, in an order that puts each next to many others.
+  std::string body;
+  for (unsigned step : {1U, 7U, 31U, 97U}) {
+    for (unsigned i = 0; i < 224; ++i) {
+      auto value = static_cast<unsigned char>(0x20 + (i * step) % 224);
+      if (value != 0x7f) body.push_back(static_cast<char>(value));
+    }
+  }
+  std::vector<std::pair<std::string, std::string>> charsets{
+      {"ISO-8859-1", "ISO-8859-1"},   {"iso-8859-2", "ISO-8859-2"},        {"iso-8859-3", "ISO-8859-3"},
+      {"iso-8859-4", "ISO-8859-4"},   {"iso-8859-5", "ISO-8859-5"},        {"iso-8859-6", "ISO-8859-6"},
+      {"iso-8859-7", "ISO-8859-7"},   {"iso-8859-8", "ISO-8859-8"},        {"iso-8859-9", "ISO-8859-9"},
+      {"iso-8859-10", "ISO-8859-10"}, {"iso-8859-11", "ISO-8859-11"},      {"iso-8859-13", "ISO-8859-13"},
+      {"iso-8859-14", "ISO-8859-14"}, {"iso-8859-15", "ISO-8859-15"},      {"iso-8859-16", "ISO-8859-16"},
+      {"windows-1250", "CP1250"},     {"windows-1251", "CP1251"},          {"Windows-1252", "CP1252"},
+      {"windows-1253", "CP1253"},     {"windows-1254", "CP1254"},          {"windows-1255", "CP1255"},
+      {"windows-1256", "CP1256"},     {"windows-1257", "CP1257"},          {"windows-1258", "CP1258"},
+      {"koi8-r", "KOI8-R"},           {"ANSI_X3.4-1968", "ANSI_X3.4-1968"}};
+  for (const auto& [name, iconv_name] : charsets) {
+    auto got = extract_mime_text(make_message({{"Content-Type", "text/plain; charset=" + name}}, body));
+    EXPECT_EQ(got.text, iconv_utf8(iconv_name.c_str(), body)) << name;
+    EXPECT_FALSE(got.charset_unknown) << name;
   }
 }
 
