@@ -8,6 +8,7 @@
 #include <array>
 #include <cerrno>
 #include <cstdint>
+#include <cstring>
 #include <mutex>
 #include <string_view>
 
@@ -63,9 +64,20 @@ bool is_ascii_superset(std::string_view charset) {
   return name.size() == 12 && name.starts_with("windows-125") && name[11] >= '0' && name[11] <= '7';
 }
 
-bool is_ascii(std::string_view text) {
-  return std::all_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+// Bytes from `at` on up to the first one over 0x7f, eight at a time.
+std::size_t ascii_end(std::string_view text, std::size_t at) {
+  constexpr std::uint64_t highs = 0x8080808080808080ULL;
+  while (text.size() - at >= 8) {
+    std::uint64_t word;
+    std::memcpy(&word, text.data() + at, 8);
+    if ((word & highs) != 0) break;
+    at += 8;
+  }
+  while (at < text.size() && static_cast<unsigned char>(text[at]) < 0x80) ++at;
+  return at;
 }
+
+bool is_ascii(std::string_view text) { return ascii_end(text, 0) == text.size(); }
 
 // What iconv makes of each byte over 0x7f in a single-byte charset: its
 // UTF-8, or nothing for a byte the charset leaves undefined.
@@ -132,14 +144,13 @@ const ByteTable* byte_table(std::string_view charset) {
 void convert_by_table(const ByteTable& table, std::string& text) {
   std::string out;
   out.reserve(text.size() + text.size() / 2);
-  const char* at = text.data();
-  const char* end = at + text.size();
-  while (at < end) {
-    const char* run = at;
-    while (at < end && static_cast<unsigned char>(*at) < 0x80) ++at;
-    out.append(run, static_cast<std::size_t>(at - run));
-    for (; at < end && static_cast<unsigned char>(*at) >= 0x80; ++at) {
-      std::size_t index = static_cast<unsigned char>(*at) - 0x80U;
+  std::size_t at = 0;
+  while (at < text.size()) {
+    std::size_t run = at;
+    at = ascii_end(text, at);
+    out.append(text, run, at - run);
+    for (; at < text.size() && static_cast<unsigned char>(text[at]) >= 0x80; ++at) {
+      std::size_t index = static_cast<unsigned char>(text[at]) - 0x80U;
       out.append(table.utf8[index].data(), table.length[index]);
     }
   }
