@@ -173,16 +173,18 @@ std::string fold_words(std::string_view text) {
   return out;
 }
 
-// Whether fold_words(line) has any text, folding only lines that are not ASCII.
+// Whether fold_words(line) has any text. A visible ASCII byte always
+// folds to text; only a line without one but with other bytes is folded.
 bool has_text(std::string_view line) {
-  unsigned char any = 0;
-  bool visible = false;
+  bool other = false;
   for (char c : line) {
-    any |= static_cast<unsigned char>(c);
-    visible = visible || (c != '\0' && !is_ascii_space(c));
+    if (static_cast<unsigned char>(c) >= 0x80) {
+      other = true;
+    } else if (c != '\0' && !is_ascii_space(c)) {
+      return true;
+    }
   }
-  if (any >= 0x80) return !fold_words(line).empty();
-  return visible;
+  return other && !fold_words(line).empty();
 }
 
 // Lowers the ASCII letters of `text` into `out` and puts one space after
@@ -541,32 +543,41 @@ void for_each_chunk(std::string_view text, Each&& each) {
   }
 }
 
-// The chunks of fold_words(line) into `chunks`, as views into `scratch`.
-// An ASCII line without NULs is only lowered: its chunks are its runs of
-// bytes between ASCII white space.
-void fold_chunks(std::string_view line, std::string& scratch, std::vector<std::string_view>& chunks) {
+// The first `most` chunks of fold_words(line) into `chunks`, as views into
+// `scratch`. While the words are ASCII without NULs each is one chunk and is
+// only lowered; a line with another word among the first `most` is folded.
+void fold_chunks(std::string_view line, std::string& scratch, std::vector<std::string_view>& chunks,
+                 std::size_t most = std::string_view::npos) {
   chunks.clear();
-  unsigned char any = 0;
-  bool nul = false;
-  for (char c : line) {
-    any |= static_cast<unsigned char>(c);
-    nul = nul || c == '\0';
-  }
-  std::string_view folded;
-  if (any < 0x80 && !nul) {
-    lower_into(scratch, line);
-    folded = std::string_view(scratch).substr(0, line.size());
-  } else {
-    scratch = fold_words(line);
-    folded = scratch;
-  }
+  const auto* bytes = reinterpret_cast<const unsigned char*>(line.data());
+  const std::size_t size = line.size();
   std::size_t at = 0;
-  while (at < folded.size()) {
-    while (at < folded.size() && is_ascii_space(folded[at])) ++at;
+  bool plain = true;
+  while (chunks.size() < most) {
+    while (at < size && byte_classes[bytes[at]] == byte_space) ++at;
+    if (at >= size) break;
     std::size_t start = at;
-    while (at < folded.size() && !is_ascii_space(folded[at])) ++at;
-    if (at > start) chunks.push_back(folded.substr(start, at - start));
+    unsigned char classes = 0;
+    for (; at < size && byte_classes[bytes[at]] != byte_space; ++at) classes |= byte_classes[bytes[at]];
+    if ((classes & byte_fold) != 0) {
+      plain = false;
+      break;
+    }
+    chunks.push_back(line.substr(start, at - start));
   }
+  if (plain) {
+    // The same chunks, lowered.
+    lower_into(scratch, line.substr(0, at));
+    for (auto& chunk : chunks) {
+      chunk = std::string_view(scratch).substr(static_cast<std::size_t>(chunk.data() - line.data()), chunk.size());
+    }
+    return;
+  }
+  chunks.clear();
+  scratch = fold_words(line);
+  for_each_chunk(scratch, [&](std::string_view chunk) {
+    if (chunks.size() < most) chunks.push_back(chunk);
+  });
 }
 
 // How many chunks a greeting opening the line takes: 1 ("Hi"), 2 ("Good
@@ -628,7 +639,8 @@ bool greets_recipient(std::string_view text, const Personalisation& personalisat
   while (start < text.size() && lines < lines_looked_at) {
     auto end = text.find('\n', start);
     if (end == std::string_view::npos) end = text.size();
-    fold_chunks(text.substr(start, end - start), scratch, chunks);
+    // The greeting and the name words after it are among the first chunks.
+    fold_chunks(text.substr(start, end - start), scratch, chunks, 2 + name_words);
     start = end + 1;
     if (chunks.empty()) continue;
     ++lines;
