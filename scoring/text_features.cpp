@@ -19,6 +19,15 @@ void note_limit(std::vector<std::string>& hit, std::string_view name) {
 
 // Cuts every line to max_length bytes; moves `mark` (an offset) along.
 bool cap_lines(std::string& text, std::size_t max_length, std::size_t& mark) {
+  // Most text has no line that long: look before copying.
+  bool long_line = false;
+  for (std::size_t at = 0; at + max_length < text.size() && !long_line;) {
+    auto end = text.find('\n', at);
+    if (end == std::string::npos) end = text.size();
+    long_line = end - at > max_length;
+    at = end + 1;
+  }
+  if (!long_line) return false;
   bool cut = false;
   std::string out;
   std::size_t at = 0;
