@@ -55,20 +55,19 @@ const HashFunctions& hash_functions() {
   return functions;
 }
 
-// Offsets of the tokens, in one pass: shingles are byte ranges.
-std::vector<std::pair<std::size_t, std::size_t>> token_ranges(std::string_view text) {
-  std::vector<std::pair<std::size_t, std::size_t>> ranges;
-  ranges.reserve(static_cast<std::size_t>(std::count(text.begin(), text.end(), ' ')) + 1);
+// Calls each(begin, end) with the offsets of each token (run of bytes
+// between spaces): shingles are byte ranges.
+template <typename Each>
+void for_each_token(std::string_view text, Each&& each) {
   const std::size_t size = text.size();
   std::size_t at = 0;
   while (true) {
     while (at < size && text[at] == ' ') ++at;
-    if (at >= size) break;
+    if (at >= size) return;
     std::size_t begin = at;
     while (at < size && text[at] != ' ') ++at;
-    ranges.emplace_back(begin, at);
+    each(begin, at);
   }
-  return ranges;
 }
 
 // The 64 values of each shingle hash folded into the signature.
@@ -192,26 +191,44 @@ namespace detail {
 
 Fingerprint fingerprint_text(std::string_view text, std::size_t shingle_size) {
   Fingerprint fingerprint;
-  auto tokens = token_ranges(text);
-  fingerprint.token_count = static_cast<std::uint32_t>(tokens.size());
   fingerprint.skeleton_hash = XXH3_64bits(text.data(), text.size());
-  if (tokens.size() < min_fingerprint_tokens) return fingerprint;
-
-  fingerprint.minhash.fill(std::numeric_limits<std::uint32_t>::max());
+  std::array<std::uint32_t, minhash_size> minhash;
+  minhash.fill(std::numeric_limits<std::uint32_t>::max());
+  const std::size_t size = std::max<std::size_t>(1, shingle_size);
+  std::size_t count = 0;
   {
-    ShingleSink sink(fingerprint.minhash, hash_functions());
-    std::size_t size = std::max<std::size_t>(1, std::min(shingle_size, tokens.size()));
-    for (std::size_t i = 0; i + size <= tokens.size(); ++i) {
-      std::size_t begin = tokens[i].first;
-      std::size_t end = tokens[i + size - 1].second;
-      sink.add(text.substr(begin, end - begin));
-    }
-    // Very short texts: single words too, so that one changed word does not
-    // change most of the few shingles.
-    if (size > 1 && tokens.size() < 4 * size) {
-      for (const auto& [begin, end] : tokens) sink.add(text.substr(begin, end - begin));
+    ShingleSink sink(minhash, hash_functions());
+    // Shingles as the tokens come, in one pass: where the last `size` tokens
+    // begin, in a ring.
+    std::array<std::size_t, 8> small_ring{};
+    std::vector<std::size_t> large_ring(size > small_ring.size() ? size : 0);
+    std::size_t* ring = size > small_ring.size() ? large_ring.data() : small_ring.data();
+    std::size_t first_begin = 0;
+    std::size_t last_end = 0;
+    for_each_token(text, [&](std::size_t begin, std::size_t end) {
+      if (count == 0) first_begin = begin;
+      last_end = end;
+      ring[count % size] = begin;
+      ++count;
+      if (count >= size) {
+        std::size_t from = ring[count % size];  // the token `size` back
+        sink.add(text.substr(from, end - from));
+      }
+    });
+    if (count >= min_fingerprint_tokens) {
+      // Fewer tokens than a shingle: the one shingle is the whole text.
+      std::size_t used = std::min(size, count);
+      if (count < size) sink.add(text.substr(first_begin, last_end - first_begin));
+      // Very short texts: single words too, so that one changed word does not
+      // change most of the few shingles.
+      if (used > 1 && count < 4 * used) {
+        for_each_token(text, [&](std::size_t begin, std::size_t end) { sink.add(text.substr(begin, end - begin)); });
+      }
     }
   }
+  fingerprint.token_count = static_cast<std::uint32_t>(count);
+  if (count < min_fingerprint_tokens) return fingerprint;
+  fingerprint.minhash = minhash;
   for (std::size_t band = 0; band < lsh_bands; ++band) {
     fingerprint.band_keys[band] =
         XXH3_64bits_withSeed(&fingerprint.minhash[band * band_rows], band_rows * sizeof(std::uint32_t), band);
