@@ -9,6 +9,7 @@
 #include <libxml/parserInternals.h>
 
 #include <array>
+#include <bit>
 #include <charconv>
 #include <climits>
 #include <cstdint>
@@ -94,6 +95,14 @@ struct Attributes {
   bool hidden = false;
 };
 
+// Whether a NUL-terminated name is `word`.
+bool is_name(const char* name, std::string_view word) {
+  for (char c : word) {
+    if (*name++ != c) return false;
+  }
+  return *name == '\0';
+}
+
 Attributes read_attributes(const xmlChar** attributes) {
   Attributes found;
   if (attributes == nullptr) return found;
@@ -109,22 +118,22 @@ Attributes read_attributes(const xmlChar** attributes) {
     const xmlChar* value = at[1];
     switch (name[0]) {
       case 'c':
-        if (std::strcmp(name, "class") == 0) take(1, found.class_names, value);
+        if (is_name(name, "class")) take(1, found.class_names, value);
         break;
       case 'i':
-        if (std::strcmp(name, "id") == 0) take(2, found.id, value);
+        if (is_name(name, "id")) take(2, found.id, value);
         break;
       case 's':
-        if (std::strcmp(name, "src") == 0) take(4, found.src, value);
-        if (std::strcmp(name, "style") == 0) take(8, found.style, value);
+        if (is_name(name, "src")) take(4, found.src, value);
+        if (is_name(name, "style")) take(8, found.style, value);
         break;
       case 'w':
-        if (std::strcmp(name, "width") == 0) take(16, found.width, value);
+        if (is_name(name, "width")) take(16, found.width, value);
         break;
       case 'h':
-        if (std::strcmp(name, "height") == 0) take(32, found.height, value);
-        if (std::strcmp(name, "href") == 0) take(64, found.href, value);
-        if (std::strcmp(name, "hidden") == 0) found.hidden = true;
+        if (is_name(name, "height")) take(32, found.height, value);
+        if (is_name(name, "href")) take(64, found.href, value);
+        if (is_name(name, "hidden")) found.hidden = true;
         break;
       default:
         break;
@@ -385,8 +394,14 @@ std::size_t next_notable(const unsigned char* bytes, std::size_t at, std::size_t
   while (size - at >= 8) {
     std::uint64_t word;
     std::memcpy(&word, bytes + at, 8);
-    if (((word & highs) | has_zero_byte(word) | has_zero_byte(word ^ (ones * '\r')) |
-         has_zero_byte(word ^ (ones * '!'))) != 0) {
+    // A flag may also be set above a matching byte (a borrow), never below
+    // the first one: the lowest flag is the first notable byte.
+    std::uint64_t flags =
+        (word & highs) | has_zero_byte(word) | has_zero_byte(word ^ (ones * '\r')) | has_zero_byte(word ^ (ones * '!'));
+    if (flags != 0) {
+      if constexpr (std::endian::native == std::endian::little) {
+        return at + static_cast<std::size_t>(std::countr_zero(flags)) / 8;
+      }
       break;
     }
     at += 8;
