@@ -119,8 +119,14 @@ constexpr DateTable date_table = [] {
   return table;
 }();
 
-bool is_date_word(std::string_view word) {
-  if (word.empty()) return false;
+constexpr auto date_word_lengths = std::minmax_element(date_words.begin(), date_words.end(), [](auto a, auto b) {
+  return a.size() < b.size();
+});
+constexpr std::size_t shortest_date_word = date_word_lengths.first->size();
+constexpr std::size_t longest_date_word = date_word_lengths.second->size();
+
+[[gnu::always_inline]] inline bool is_date_word(std::string_view word) {
+  if (word.size() < shortest_date_word || word.size() > longest_date_word) return false;
   for (std::size_t at = date_table.head[date_slot(word)]; at != 0; at = date_table.next[at - 1]) {
     if (date_words[at - 1] == word) return true;
   }
@@ -217,8 +223,10 @@ constexpr unsigned char byte_space = 1;    // ASCII white space: ends a chunk
 constexpr unsigned char byte_word = 2;     // letter or digit
 constexpr unsigned char byte_digit = 4;    // digit
 constexpr unsigned char byte_other = 8;    // any other byte: splits words
-constexpr unsigned char byte_marked = 16;  // '@', '.', ':', '<': the chunk may be an address, a URL or a mask
-constexpr unsigned char byte_fold = 32;    // NUL or not ASCII: the chunk needs fold_text()
+constexpr unsigned char byte_fold = 16;    // NUL or not ASCII: the chunk needs fold_text()
+constexpr unsigned char byte_angle = 32;   // '<': the chunk may be a mask
+constexpr unsigned char byte_at = 64;      // '@': ... an address
+constexpr unsigned char byte_url = 128;    // ':' or '.': ... a URL
 constexpr std::array<unsigned char, 256> byte_classes = [] {
   std::array<unsigned char, 256> table{};
   for (std::size_t c = 0; c < table.size(); ++c) {
@@ -230,8 +238,12 @@ constexpr std::array<unsigned char, 256> byte_classes = [] {
       table[c] = byte_word | byte_digit;
     } else if (c < 0x80 && ascii_word_bytes[c] != 0) {
       table[c] = byte_word;
-    } else if (c == '@' || c == '.' || c == ':' || c == '<') {
-      table[c] = byte_other | byte_marked;
+    } else if (c == '<') {
+      table[c] = byte_other | byte_angle;
+    } else if (c == '@') {
+      table[c] = byte_other | byte_at;
+    } else if (c == '.' || c == ':') {
+      table[c] = byte_other | byte_url;
     } else {
       table[c] = byte_other;
     }
@@ -447,27 +459,36 @@ class Builder {
       return;
     }
     if (auto host = url_host(stripped); !host.empty()) {
-      std::string domain = registrable_domain(host);
-      std::string_view label = std::string_view(domain).substr(0, domain.find('.'));
-      bool company = personalisation_.is_company(label);
-      if (personalisation_.is_company_brand(label)) note_recipient_named();
-      push(company ? mask::company : std::string_view(domain));
+      push_host(host);
       return;
     }
     for_each_word(chunk, [this](std::string_view word, bool digit) { push_word(word, digit); });
   }
 
   // push_chunk() of a chunk of lowered ASCII, given the byte classes it
-  // holds: without '@', '.', ':' or '<' it is no address, URL or mask, and
-  // without other punctuation it is one word.
+  // holds: only a chunk with '<' can be a mask, one with '@' an address,
+  // one with ':' or '.' a URL; one without punctuation is a single word.
   void push_ascii_chunk(std::string_view chunk, unsigned char classes) {
-    if ((classes & byte_marked) != 0) {
-      push_chunk(chunk);
-    } else if ((classes & byte_other) == 0) {
+    if ((classes & byte_other) == 0) {
       push_word(chunk, (classes & byte_digit) != 0);
-    } else {
-      for_each_ascii_word(chunk, [this](std::string_view word, bool digit) { push_word(word, digit); });
+      return;
     }
+    if ((classes & byte_angle) != 0 && is_mask(chunk)) {
+      push(chunk);
+      return;
+    }
+    if ((classes & (byte_at | byte_url)) != 0) {
+      auto stripped = strip_punctuation(chunk);
+      if ((classes & byte_at) != 0 && is_email(stripped)) {
+        push(mask::email);
+        return;
+      }
+      if (auto host = (classes & byte_url) != 0 ? url_host(stripped) : std::string_view(); !host.empty()) {
+        push_host(host);
+        return;
+      }
+    }
+    for_each_ascii_word(chunk, [this](std::string_view word, bool digit) { push_word(word, digit); });
   }
 
   // The token limit was hit: every further token is dropped.
@@ -483,6 +504,15 @@ class Builder {
   NormalisedText take() { return std::move(result_); }
 
  private:
+  // A URL: its registrable domain, or <company> when it is the recipient's.
+  void push_host(std::string_view host) {
+    std::string domain = registrable_domain(host);
+    std::string_view label = std::string_view(domain).substr(0, domain.find('.'));
+    bool company = personalisation_.is_company(label);
+    if (personalisation_.is_company_brand(label)) note_recipient_named();
+    push(company ? mask::company : std::string_view(domain));
+  }
+
   bool room() {
     if (result_.token_count < max_tokens_) return true;
     result_.tokens_hit = true;

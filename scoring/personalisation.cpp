@@ -177,10 +177,12 @@ bool is_company_designator(std::string_view word) { return in(word, designators)
 
 bool Personalisation::is_company(std::string_view word) const {
   if (in(word, company_words)) return true;
-  if (word.size() < 4 || in(word, designators)) return false;
-  return std::any_of(company_labels.begin(), company_labels.end(), [&](const std::string& label) {
+  if (word.size() < 4) return false;
+  bool starts_or_ends_a_label = std::any_of(company_labels.begin(), company_labels.end(), [&](const std::string& label) {
     return word.size() * 3 >= label.size() && (label.starts_with(word) || label.ends_with(word));
   });
+  // The long list of designators only for a word that does.
+  return starts_or_ends_a_label && !in(word, designators);
 }
 bool Personalisation::is_sender_name(std::string_view word) const { return in(word, sender_names); }
 bool Personalisation::is_company_brand(std::string_view word) const { return in(word, company_brands); }
@@ -239,6 +241,11 @@ Personalisation personalisation_of(const std::vector<Mailbox>& recipients,
   constexpr std::size_t max_recipients = 32;
   Personalisation result;
   std::vector<std::string_view> domains_seen;  // views into recipients and envelope_recipients
+  // A recipient gives a few name words, a domain a few company words: room
+  // for them at once rather than growing a word at a time.
+  std::size_t expected = std::min(recipients.size() + envelope_recipients.size(), max_recipients);
+  result.recipient_names.reserve(4 * expected);
+  domains_seen.reserve(expected);
   std::size_t used = 0;
   for (const auto& mailbox : recipients) {
     if (++used > max_recipients) break;
