@@ -235,11 +235,24 @@ void collect_mailboxes(InternetAddressList* list, std::vector<Mailbox>& out, int
 // these GMime gives the phrase as the name and the addr-spec as the address,
 // which the unit tests check through both paths. Anything else returns
 // false with `out` unchanged, and goes to GMime.
-bool is_atext(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '!' || c == '#' ||
-         c == '$' || c == '%' || c == '&' || c == '\'' || c == '*' || c == '+' || c == '/' || c == '^' || c == '_' ||
-         c == '`' || c == '{' || c == '|' || c == '}' || c == '~' || c == '-' || c == '=' || c == '?';
-}
+constexpr auto atext = [] {
+  std::array<bool, 256> table{};
+  for (unsigned char c = '0'; c <= '9'; ++c) table[c] = true;
+  for (unsigned char c = 'a'; c <= 'z'; ++c) table[c] = table[c - 'a' + 'A'] = true;
+  for (char c : std::string_view("!#$%&'*+/^_`{|}~-=?")) table[static_cast<unsigned char>(c)] = true;
+  return table;
+}();
+
+bool is_atext(char c) { return atext[static_cast<unsigned char>(c)]; }
+
+// Bytes that rule out the simple form anywhere in a list: controls but tab,
+// non-ASCII, quotes, comments, escapes, groups and domain literals.
+constexpr auto not_simple = [] {
+  std::array<bool, 256> table{};
+  for (std::size_t c = 0; c < 256; ++c) table[c] = (c < 0x20 && c != '\t') || c > 0x7e;
+  for (char c : std::string_view("\"()\\:;[]")) table[static_cast<unsigned char>(c)] = true;
+  return table;
+}();
 
 enum class AddrSpec { other, simple, dropped };
 
@@ -269,19 +282,18 @@ AddrSpec addr_spec_kind(std::string_view addr) {
   };
   int local_kind = dot_atoms(local, false);
   if (local_kind == 0 || dot_atoms(domain, true) != 1) return AddrSpec::other;
-  // Punycode labels: GMime gives them decoded.
-  for (std::size_t i = 0; i + 4 <= domain.size(); ++i) {
-    if (istarts_with(domain.substr(i), "xn--")) return AddrSpec::other;
+  // Punycode labels ("xn--"): GMime gives them decoded.
+  if (domain.find("--") != std::string_view::npos) {
+    for (std::size_t i = 0; i + 4 <= domain.size(); ++i) {
+      if (istarts_with(domain.substr(i), "xn--")) return AddrSpec::other;
+    }
   }
   return local_kind == 1 ? AddrSpec::simple : AddrSpec::dropped;
 }
 
 bool simple_address_list(std::string_view value, std::vector<Mailbox>& out) {
   for (char c : value) {
-    if ((c < 0x20 && c != '\t') || c > 0x7e || c == '"' || c == '(' || c == ')' || c == '\\' || c == ':' ||
-        c == ';' || c == '[' || c == ']') {
-      return false;
-    }
+    if (not_simple[static_cast<unsigned char>(c)]) return false;
   }
   if (value.find("=?") != std::string_view::npos) return false;  // maybe an encoded word
   auto blank = [](char c) { return c == ' ' || c == '\t'; };
@@ -458,7 +470,7 @@ const char* clean_value(const std::string& raw, std::string& scratch, const Text
   auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\0'; };
   while (!value.empty() && blank(value.front())) value.remove_prefix(1);
   while (!value.empty() && blank(value.back())) value.remove_suffix(1);
-  bool stray = value.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos;
+  bool stray = std::any_of(value.begin(), value.end(), [](char c) { return c == '\r' || c == '\n' || c == '\0'; });
   if (!stray && value.data() + value.size() == raw.data() + raw.size()) return value.data();
   scratch.assign(value);
   for (char& c : scratch) {
