@@ -418,7 +418,16 @@ class Builder {
     last_numeric_ = false;
   }
 
+  // Most words are kept as they are: that test inline, the masking apart.
   void push_word(std::string_view word, bool digit) {
+    if (!digit && !maybe_personal_word(word) && !is_date_word(word) && !last_mask_) {
+      push_plain(word);
+    } else {
+      mask_word(word, digit);
+    }
+  }
+
+  [[gnu::noinline]] void mask_word(std::string_view word, bool digit) {
     if (digit) {
       push(mask::number);
       return;
