@@ -206,6 +206,23 @@ TEST(MimeText, PrefersPlainThenHtmlSkipsAttachments) {
   }
 }
 
+TEST(MimeText, EncodedPartsOfAMultipartDecodeAndAreCut) {
+  std::string body =
+      "--b1\nContent-Type: text/plain; charset=iso-8859-1\nContent-Transfer-Encoding: quoted-printable\n\n"
+      "caf=E9 =\nau lait\n"
+      "--b1\nContent-Type: text/html; charset=utf-8\nContent-Transfer-Encoding: base64\n\n"
+      "PHA+aHRtbCB3b3JkczwvcD4=\n--b1--\n";
+  auto message = make_message({{"Content-Type", "multipart/alternative; boundary=b1"}}, body);
+  auto got = extract_mime_text(message);
+  EXPECT_EQ(got.text, "caf\xc3\xa9 au lait");
+  EXPECT_EQ(got.html, "<p>html words</p>");
+  EXPECT_TRUE(got.limits_hit.empty());
+  auto cut = extract_mime_text(message, TextLimits{.text_bytes = 4});
+  EXPECT_EQ(cut.text, "caf\xc3\xa9");
+  EXPECT_EQ(cut.html, "<p>h");
+  EXPECT_TRUE(has_limit(cut.limits_hit, limit_name::text_bytes));
+}
+
 TEST(MimeText, UnknownCharsetIsBestEffortAndFlagged) {
   auto got = extract_mime_text(make_message({{"Content-Type", "text/plain; charset=x-no-such-charset"}}, "hello caf\xe9"));
   EXPECT_TRUE(got.charset_unknown);
