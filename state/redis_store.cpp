@@ -171,7 +171,11 @@ class Pool {
     cv_.notify_all();
   }
 
-  const std::string& sha() const { return sha_; }
+  // A copy: a new connection may load the script again and set it meanwhile.
+  std::string sha() const {
+    std::lock_guard lock(mutex_);
+    return sha_;
+  }
 
   void reload_script(redisContext* context) {
     Reply reply = command(context, {"SCRIPT", "LOAD", std::string(redis_observe_script)});
@@ -218,7 +222,7 @@ class Pool {
   }
 
   RedisSettings settings_;
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::condition_variable cv_;
   std::vector<Context> idle_;
   std::size_t open_ = 0;  // connections in use or idle
