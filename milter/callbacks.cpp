@@ -7,6 +7,7 @@
 
 #include <memory>
 
+#include "milter/callback_gate.hpp"
 #include "milter/session.hpp"
 
 namespace pushback::milter {
@@ -17,6 +18,7 @@ namespace {
 // to the daemon, set once before smfi_main() starts any thread.
 RuntimeHolder* runtime_holder = nullptr;
 const Services* daemon_services = nullptr;
+CallbackGate* callback_gate = nullptr;
 
 constexpr unsigned long required_actions = SMFIF_ADDHDRS | SMFIF_CHGHDRS;
 // DATA is asked for, and answered, although Pushback has nothing to do there:
@@ -83,6 +85,12 @@ Session& session_of(SMFICTX* ctx) {
 // at this step; where it does not, the failure action waits for end of message.
 template <typename Body>
 sfsistat guarded(SMFICTX* ctx, const char* stage, bool (*no_reply)(const Session&), Body&& body) {
+  CallbackGate::Pass pass(*callback_gate);
+  if (!pass) {
+    // Stopping: touch nothing; the MTA applies its milter_default_action.
+    auto* existing = static_cast<const Session*>(smfi_getpriv(ctx));
+    return (existing && no_reply && no_reply(*existing)) ? SMFIS_NOREPLY : SMFIS_TEMPFAIL;
+  }
   LibmilterMta mta(ctx);
   Session* session = nullptr;
   std::string what;
@@ -181,6 +189,8 @@ sfsistat on_abort(SMFICTX* ctx) {
 }
 
 sfsistat on_close(SMFICTX* ctx) {
+  CallbackGate::Pass pass(*callback_gate);
+  if (!pass) return SMFIS_CONTINUE;  // stopping: the session's memory goes with the process
   std::unique_ptr<Session> session(static_cast<Session*>(smfi_getpriv(ctx)));
   smfi_setpriv(ctx, nullptr);
   return SMFIS_CONTINUE;
@@ -188,9 +198,10 @@ sfsistat on_close(SMFICTX* ctx) {
 
 }  // namespace
 
-bool register_callbacks(RuntimeHolder& runtimes, const Services& services) {
+bool register_callbacks(RuntimeHolder& runtimes, const Services& services, CallbackGate& gate) {
   runtime_holder = &runtimes;
   daemon_services = &services;
+  callback_gate = &gate;
   static smfiDesc description = {
       .xxfi_name = const_cast<char*>("pushback"),
       .xxfi_version = SMFI_VERSION,

@@ -15,6 +15,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <fstream>
 #include <thread>
@@ -36,6 +37,8 @@ namespace {
 
 constexpr int exit_config = 78;  // EX_CONFIG
 constexpr int exit_os = 71;      // EX_OSERR
+// How long a stop waits for milter callbacks that are still running.
+constexpr std::chrono::milliseconds callback_drain_limit{10'000};
 
 RuntimeLoad load(const DaemonOptions& options) { return load_runtime(options.config_path, options.socket); }
 
@@ -198,7 +201,8 @@ int run_daemon(const DaemonOptions& options) {
   RuntimeHolder holder(loaded.runtime);
   metrics::PushbackMetrics metrics;
   Services services{metrics};  // the store joins below; sessions start only in smfi_main()
-  if (!register_callbacks(holder, services) || !open_socket(config->milter) || !drop_privileges(config->milter)) {
+  CallbackGate gate;
+  if (!register_callbacks(holder, services, gate) || !open_socket(config->milter) || !drop_privileges(config->milter)) {
     return exit_os;
   }
 
@@ -235,6 +239,12 @@ int run_daemon(const DaemonOptions& options) {
     sd_notify(0, "READY=1");
     status = smfi_main();
     sd_notify(0, "STOPPING=1");
+  }
+  // libmilter's workers are detached: wait for callbacks still running before
+  // the store and the metrics they use are destroyed.
+  if (std::size_t running = gate.close(callback_drain_limit); running > 0) {
+    spdlog::warn("{} milter callback(s) still running after {} s; stopping anyway", running,
+                 std::chrono::duration_cast<std::chrono::seconds>(callback_drain_limit).count());
   }
   if (!pid_file.empty()) unlink(pid_file.c_str());
   // libmilter leaves the unix socket behind; a stale one would be removed at
