@@ -237,6 +237,24 @@ Fingerprint fingerprint_text(std::string_view text, std::size_t shingle_size) {
   return fingerprint;
 }
 
+bool minhash_update_with(std::string_view variant, const std::vector<std::uint64_t>& hashes,
+                         std::array<std::uint32_t, minhash_size>& minhash) {
+  AddHashes update = nullptr;
+  if (variant == "default") update = &add_hashes_default;
+#if defined(__x86_64__)
+  __builtin_cpu_init();
+  if (variant == "avx2" && __builtin_cpu_supports("avx2")) update = &add_hashes_avx2;
+  if (variant == "x86-64-v4" && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+      __builtin_cpu_supports("avx512cd") && __builtin_cpu_supports("avx512dq") &&
+      __builtin_cpu_supports("avx512vl")) {
+    update = &add_hashes_v4;
+  }
+#endif
+  if (update == nullptr) return false;
+  update(hashes.data(), hashes.size(), minhash.data(), hash_functions());
+  return true;
+}
+
 }  // namespace detail
 
 Fingerprint fingerprint_text(std::string_view normalised_text) {

@@ -39,6 +39,13 @@ Fingerprint fingerprint_text(std::string_view normalised_text);
 namespace detail {
 // The same with another shingle size, to measure the choice of shingle_words.
 Fingerprint fingerprint_text(std::string_view normalised_text, std::size_t shingle_size);
+
+// The MinHash update has one implementation per instruction set, picked by
+// the CPU at run time; servers sharing one store may pick different ones.
+// Folds `hashes` into `minhash` with the named one ("default", "avx2",
+// "x86-64-v4"); false when this CPU or build does not have it.
+bool minhash_update_with(std::string_view variant, const std::vector<std::uint64_t>& hashes,
+                         std::array<std::uint32_t, minhash_size>& minhash);
 }  // namespace detail
 
 }  // namespace pushback::scoring

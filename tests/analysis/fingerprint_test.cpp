@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <sstream>
 
 #include "mail_builder.hpp"
@@ -300,6 +301,35 @@ TEST(Fingerprint, BandKeysFollowTheSignature) {
 }
 
 // Real mail from the development corpus, when it is beside the project.
+// Every MinHash update this CPU has gives the values of the plain loop:
+// servers that share a store must agree whatever CPU they run on.
+TEST(Fingerprint, EveryInstructionSetGivesTheSameSignature) {
+  std::vector<std::uint64_t> hashes;
+  std::uint64_t state = 0x9e3779b97f4a7c15ULL;
+  for (int i = 0; i < 1000; ++i) {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    hashes.push_back(i % 100 == 0 ? (i % 200 == 0 ? 0 : ~0ULL) : state);  // edge values too
+  }
+  for (std::size_t count : {std::size_t{1}, std::size_t{7}, std::size_t{64}, hashes.size()}) {
+    std::vector<std::uint64_t> some(hashes.begin(), hashes.begin() + static_cast<std::ptrdiff_t>(count));
+    std::array<std::uint32_t, minhash_size> expected;
+    expected.fill(~0U);
+    ASSERT_TRUE(detail::minhash_update_with("default", some, expected));
+    int compared = 0;
+    for (std::string_view variant : {"avx2", "x86-64-v4"}) {
+      std::array<std::uint32_t, minhash_size> got;
+      got.fill(~0U);
+      if (!detail::minhash_update_with(variant, some, got)) continue;
+      EXPECT_EQ(got, expected) << variant << " with " << count << " hashes";
+      ++compared;
+    }
+    RecordProperty("variants_compared", compared);
+  }
+  EXPECT_FALSE(detail::minhash_update_with("sse9", hashes, *std::make_unique<std::array<std::uint32_t, minhash_size>>()));
+}
+
 TEST(Fingerprint, CorpusHamIsApart) {
   namespace fs = std::filesystem;
   fs::path corpus = fs::path(PUSHBACK_SOURCE_DIR) / ".." / "shared" / "corpus" / "ham" / "spamassassin" / "easy_ham";
