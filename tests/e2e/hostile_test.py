@@ -25,19 +25,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from harness import Postfix, Pushback, SmtpSink, make_world_readable_tempdir, port_open, wait_until
+from harness import (Postfix, Pushback, SmtpSink, make_world_readable_tempdir, port_open, sanitizer_factor,
+                     wait_until)
 
 BINARY = os.environ["PUSHBACK_BIN"]
 MB = 1024 * 1024
 
 
-def sanitizer_factor() -> int:
-    with open(BINARY, "rb") as f:
-        data = f.read()
-    return 4 if (b"__asan_init" in data or b"__tsan_init" in data) else 1
-
-
-SANITIZER_FACTOR = sanitizer_factor()
+SANITIZER_FACTOR = sanitizer_factor(BINARY)
 
 
 def status_kb(pid: int, key: str) -> int:
