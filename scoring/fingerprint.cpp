@@ -135,17 +135,28 @@ using AddHashes = void (*)(const std::uint64_t*, std::size_t, std::uint32_t*, co
 
 // Chosen once by what the CPU has. A plain check rather than an ifunc
 // resolver, which the loader runs before ThreadSanitizer is set up.
+#if defined(__x86_64__)
+bool cpu_has_avx2() {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx2");
+}
+
+// The AVX-512 subsets that make x86-64-v4 (a name older compilers do not take
+// here), with what x86-64-v3 adds to AVX2.
+bool cpu_has_x86_64_v4() {
+  __builtin_cpu_init();
+  return cpu_has_avx2() && __builtin_cpu_supports("bmi2") && __builtin_cpu_supports("fma") &&
+         __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+         __builtin_cpu_supports("avx512cd") && __builtin_cpu_supports("avx512dq") &&
+         __builtin_cpu_supports("avx512vl");
+}
+#endif
+
 AddHashes add_hashes() {
   static const AddHashes chosen = [] {
 #if defined(__x86_64__)
-    __builtin_cpu_init();
-    bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi2") && __builtin_cpu_supports("fma");
-    // The AVX-512 subsets that make x86-64-v4 (a name older compilers do not take here).
-    bool avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-                  __builtin_cpu_supports("avx512cd") && __builtin_cpu_supports("avx512dq") &&
-                  __builtin_cpu_supports("avx512vl");
-    if (avx2 && avx512) return &add_hashes_v4;
-    if (__builtin_cpu_supports("avx2")) return &add_hashes_avx2;
+    if (cpu_has_x86_64_v4()) return &add_hashes_v4;
+    if (cpu_has_avx2()) return &add_hashes_avx2;
 #endif
     return &add_hashes_default;
   }();
@@ -242,13 +253,8 @@ bool minhash_update_with(std::string_view variant, const std::vector<std::uint64
   AddHashes update = nullptr;
   if (variant == "default") update = &add_hashes_default;
 #if defined(__x86_64__)
-  __builtin_cpu_init();
-  if (variant == "avx2" && __builtin_cpu_supports("avx2")) update = &add_hashes_avx2;
-  if (variant == "x86-64-v4" && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-      __builtin_cpu_supports("avx512cd") && __builtin_cpu_supports("avx512dq") &&
-      __builtin_cpu_supports("avx512vl")) {
-    update = &add_hashes_v4;
-  }
+  if (variant == "avx2" && cpu_has_avx2()) update = &add_hashes_avx2;
+  if (variant == "x86-64-v4" && cpu_has_x86_64_v4()) update = &add_hashes_v4;
 #endif
   if (update == nullptr) return false;
   update(hashes.data(), hashes.size(), minhash.data(), hash_functions());
