@@ -21,13 +21,22 @@ const Services* daemon_services = nullptr;
 CallbackGate* callback_gate = nullptr;
 
 constexpr unsigned long required_actions = SMFIF_ADDHDRS | SMFIF_CHGHDRS;
-// DATA is asked for, and answered, although Pushback has nothing to do there:
-// Postfix's smtpd sends the DATA macros in a packet of their own before the
-// cleanup server sends the headers on the same connection. Without a reply to
-// carry its ACK, that packet holds the headers in Postfix's Nagle buffer until
-// the milter's delayed ACK, about 40 ms per message over TCP.
-constexpr unsigned long wanted_steps = SMFIP_NOHELO | SMFIP_NOUNKNOWN | SMFIP_NOEOH | SMFIP_NR_CONN |
-                                       SMFIP_NR_MAIL | SMFIP_NR_HDR | SMFIP_SKIP;
+
+// Every reply the MTA waits for is a round trip inside its smtpd or cleanup
+// process, and those are most of what a milter costs it: ask for no event
+// Pushback does not use and answer none that it need not.
+constexpr unsigned long steps_everywhere = SMFIP_NOHELO | SMFIP_NOUNKNOWN | SMFIP_NOEOH | SMFIP_NR_CONN |
+                                           SMFIP_NR_MAIL | SMFIP_NR_HDR;
+// On a unix socket: no DATA event, and body chunks without a reply (the body
+// over milter.max_body_bytes then still comes, and is dropped here).
+constexpr unsigned long steps_on_unix_socket = steps_everywhere | SMFIP_NODATA | SMFIP_NR_BODY;
+// Over TCP, DATA is asked for and answered although Pushback has nothing to do
+// there: Postfix's smtpd sends the DATA macros in a packet of their own before
+// the cleanup server sends the headers on the same connection. Without a reply
+// to carry its ACK, that packet holds the headers in Postfix's Nagle buffer
+// until the milter's delayed ACK, about 40 ms per message. Body chunks are
+// answered for the same reason, which lets SKIP end the body at the cap.
+constexpr unsigned long steps_over_tcp = steps_everywhere | SMFIP_SKIP;
 
 class LibmilterMta final : public Mta {
  public:
@@ -117,6 +126,7 @@ sfsistat guarded(SMFICTX* ctx, const char* stage, bool (*no_reply)(const Session
 bool connect_no_reply(const Session& s) { return s.no_reply_steps().connect; }
 bool mail_no_reply(const Session& s) { return s.no_reply_steps().mail; }
 bool header_no_reply(const Session& s) { return s.no_reply_steps().header; }
+bool body_no_reply(const Session& s) { return s.no_reply_steps().body; }
 
 sfsistat on_negotiate(SMFICTX* ctx, unsigned long offered_actions, unsigned long offered_steps, unsigned long,
                       unsigned long, unsigned long* actions, unsigned long* steps, unsigned long* unused2,
@@ -127,12 +137,13 @@ sfsistat on_negotiate(SMFICTX* ctx, unsigned long offered_actions, unsigned long
       return Status::reject;
     }
     *actions = required_actions | (offered_actions & (SMFIF_SETSYMLIST | SMFIF_QUARANTINE));
-    *steps = offered_steps & wanted_steps;
+    *steps = offered_steps & (daemon_services->unix_socket ? steps_on_unix_socket : steps_over_tcp);
     *unused2 = 0;
     *unused3 = 0;
     session.set_no_reply_steps({.connect = (*steps & SMFIP_NR_CONN) != 0,
                                 .mail = (*steps & SMFIP_NR_MAIL) != 0,
                                 .header = (*steps & SMFIP_NR_HDR) != 0,
+                                .body = (*steps & SMFIP_NR_BODY) != 0,
                                 .skip_supported = (*steps & SMFIP_SKIP) != 0});
     if (offered_actions & SMFIF_SETSYMLIST) {
       smfi_setsymlist(ctx, SMFIM_CONNECT, const_cast<char*>("{daemon_name} {client_addr}"));
@@ -171,7 +182,7 @@ sfsistat on_header(SMFICTX* ctx, char* name, char* value) {
 }
 
 sfsistat on_body(SMFICTX* ctx, unsigned char* chunk, size_t length) {
-  return guarded(ctx, "body", nullptr, [&](Session& session, Mta&) {
+  return guarded(ctx, "body", body_no_reply, [&](Session& session, Mta&) {
     return session.on_body_chunk(std::string_view(reinterpret_cast<const char*>(chunk), chunk ? length : 0));
   });
 }

@@ -201,6 +201,7 @@ int run_daemon(const DaemonOptions& options) {
   RuntimeHolder holder(loaded.runtime);
   metrics::PushbackMetrics metrics;
   Services services{metrics};  // the store joins below; sessions start only in smfi_main()
+  services.unix_socket = config->milter.socket.kind == config::SocketSpec::Kind::unix_path;
   CallbackGate gate;
   if (!register_callbacks(holder, services, gate) || !open_socket(config->milter) || !drop_privileges(config->milter)) {
     return exit_os;

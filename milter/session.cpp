@@ -131,9 +131,10 @@ Status Session::on_body_chunk(std::string_view chunk) {
     message_.body_truncated = true;
     note_cap("milter.max_body_bytes");
     // Nothing more is read; end of message still comes.
+    if (no_reply_.body) return Status::no_reply;
     return no_reply_.skip_supported ? Status::skip : Status::proceed;
   }
-  return Status::proceed;
+  return quiet(no_reply_.body);
 }
 
 void Session::remove_forged_headers(Mta& mta) {

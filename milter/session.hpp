@@ -26,7 +26,8 @@ struct NoReplySteps {
   bool connect = false;
   bool mail = false;
   bool header = false;
-  bool skip_supported = false;
+  bool body = false;
+  bool skip_supported = false;  // SMFIS_SKIP after a body chunk (only where the body is answered)
 };
 
 // What every session shares: the daemon's metrics and, when state is kept,
@@ -35,6 +36,9 @@ struct Services {
   metrics::PushbackMetrics& metrics;
   state::Store* store = nullptr;
   const state::Clock* clock = nullptr;
+  // The daemon listens on a unix socket: the MTA's writes cannot stall in
+  // Nagle's buffer there, so events that need no answer are not asked for one.
+  bool unix_socket = false;
 };
 
 class Session {

@@ -2,10 +2,13 @@
 daemon for every message (INPUT_MAIL_FILTER with F=T), and smtp-sink receives
 what Sendmail relays."""
 import os
+import shutil
 import smtplib
 import sys
+import tempfile
 import time
 import unittest
+from pathlib import Path
 
 from harness import Pushback, SmtpSink, make_world_readable_tempdir
 from sendmail_mta import Sendmail, available, milter_line
@@ -28,12 +31,20 @@ class World:
     """pushback, smtp-sink and a Sendmail that calls pushback with F=T, each
     stopped by its PID through `cleanup`, which runs even when a start fails."""
 
-    def __init__(self, prefix: str, cleanup):
+    def __init__(self, prefix: str, cleanup, over_unix_socket: bool = False):
         problem = available()
         if problem:
             raise RuntimeError(problem)  # a missing Sendmail is a setup error, not a skip
         self.work = make_world_readable_tempdir(prefix)
-        self.pushback = Pushback(BINARY, self.work)
+        if over_unix_socket:
+            # Sendmail refuses a socket below a world-writable directory such
+            # as /tmp, sticky or not: a directory of its own under /run.
+            socket_dir = Path(tempfile.mkdtemp(prefix="pb-sendmail-", dir="/run"))
+            cleanup(shutil.rmtree, socket_dir, True)
+            self.pushback = Pushback(BINARY, self.work, "[milter]\nsocket_mode = \"0666\"\n",
+                                     socket_spec=f"unix:{socket_dir / 'pushback.sock'}")
+        else:
+            self.pushback = Pushback(BINARY, self.work)
         cleanup(self.pushback.stop)
         self.pushback.start()
         self.sink = SmtpSink(self.work)
@@ -55,11 +66,13 @@ def failed(test: unittest.TestCase) -> bool:
 
 class Filtering(unittest.TestCase):
     """One world for the class: stopping pushback costs seconds (libmilter
-    notices a stop request only between polls), so it is started once."""
+    notices a stop request only between polls), so it is started once.
+    Sendmail reaches pushback over TCP."""
+    over_unix_socket = False
 
     @classmethod
     def setUpClass(cls):
-        cls.world = World("pb-sendmail-", cls.addClassCleanup)
+        cls.world = World("pb-sendmail-", cls.addClassCleanup, cls.over_unix_socket)
 
     def setUp(self):
         self.sendmail, self.sink = self.world.sendmail, self.world.sink
@@ -104,6 +117,21 @@ class Filtering(unittest.TestCase):
                          [("Re: one", ["3.0"]), ("two", ["0.0"])])
         self.assertIn("FAKE_REPLY", report_of(got[0]))
         self.assertNotIn("FAKE_REPLY", report_of(got[1]))
+
+
+    def test_large_body_is_delivered_whole_and_flagged(self):
+        body = "".join(f"line {i:06d} of a long attachment-like body\r\n" for i in range(20000))  # ~900 KB
+        self.send(message("big", body=body, sender="big@sales.example"), sender="big@sales.example")
+        [got] = self.delivered()
+        self.assertIn("BODY_TRUNCATED", report_of(got))
+        self.assertEqual(got.get_content().replace("\r\n", "\n").rstrip("\n"),
+                         body.replace("\r\n", "\n").rstrip("\n"))
+
+
+class FilteringOverUnixSocket(Filtering):
+    """The same over a unix socket, where pushback asks for no DATA event and
+    no replies to body chunks."""
+    over_unix_socket = True
 
 
 class MilterDown(unittest.TestCase):

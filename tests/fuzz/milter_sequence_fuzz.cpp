@@ -184,7 +184,8 @@ void run_events(Reader reader) {
       case 10: {
         auto flags = reader.byte();
         session->set_no_reply_steps({.connect = (flags & 1) != 0, .mail = (flags & 2) != 0,
-                                     .header = (flags & 4) != 0, .skip_supported = (flags & 8) != 0});
+                                     .header = (flags & 4) != 0, .body = (flags & 16) != 0,
+                                     .skip_supported = (flags & 8) != 0});
         break;
       }
     }

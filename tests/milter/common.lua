@@ -1,8 +1,8 @@
--- Shared steps for the miltertest scenarios. The runner defines `port`.
+-- Shared steps for the miltertest scenarios. The runner defines `socket`.
 
 function connect()
-  local conn = mt.connect("inet:" .. port .. "@127.0.0.1", 40, 0.05)
-  assert(conn, "cannot connect to pushback on port " .. port)
+  local conn = mt.connect(socket, 40, 0.05)
+  assert(conn, "cannot connect to pushback at " .. socket)
   return conn
 end
 

@@ -2,7 +2,8 @@
 
 The scenario's sibling NAME.toml, when present, is the daemon's configuration.
 Lines `-- expect-log: TEXT` and `-- expect-no-log: TEXT` in the script state
-what pushback's log must (not) contain once the scenario has run.
+what pushback's log must (not) contain once the scenario has run; a line
+`-- socket: unix` has the daemon listen on a unix socket instead of TCP.
 """
 import os
 import subprocess
@@ -21,12 +22,14 @@ def main() -> int:
     lines = script.read_text().splitlines()
     want = [l.split("expect-log:", 1)[1].strip() for l in lines if l.startswith("-- expect-log:")]
     unwanted = [l.split("expect-no-log:", 1)[1].strip() for l in lines if l.startswith("-- expect-no-log:")]
+    over_unix_socket = "-- socket: unix" in lines
 
     with tempfile.TemporaryDirectory(prefix="pb-miltertest-") as tmp:
+        socket_spec = f"unix:{tmp}/pushback.sock" if over_unix_socket else None
         daemon = Pushback(os.environ["PUSHBACK_BIN"], Path(tmp),
-                          config.read_text() if config.exists() else "").start()
+                          config.read_text() if config.exists() else "", socket_spec=socket_spec).start()
         try:
-            result = subprocess.run(["miltertest", "-D", f"port={daemon.port}", "-D", f"srcdir={source_dir}",
+            result = subprocess.run(["miltertest", "-D", f"socket={daemon.socket_spec}", "-D", f"srcdir={source_dir}",
                                      "-D", f"scenario={script}", "-s", str(script.parent / "run.lua")], capture_output=True, text=True, timeout=60)
         finally:
             status = daemon.stop()

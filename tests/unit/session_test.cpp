@@ -117,6 +117,22 @@ TEST(Session, BodyOverCapIsSkippedAndFlagged) {
   EXPECT_NE(mta.header("X-Pushback-Report").find("BODY_TRUNCATED"), std::string::npos);
 }
 
+TEST(Session, BodyWithoutRepliesKeepsTheCapAndNeverAnswers) {
+  // On a unix socket body chunks are not answered: the MTA sends the body
+  // past the cap, and Pushback keeps only what the cap allows.
+  Session session(config_with("[milter]\nmax_body_bytes = 1024\n"), test_services);
+  session.set_no_reply_steps({.body = true});
+  RecordingMta mta;
+  session.on_mail_from(mta, "<a@b.example>");
+  EXPECT_EQ(session.on_body_chunk(std::string(1000, 'a')), Status::no_reply);
+  EXPECT_EQ(session.on_body_chunk(std::string(1000, 'b')), Status::no_reply);
+  EXPECT_EQ(session.on_body_chunk(std::string(1000, 'c')), Status::no_reply);
+  EXPECT_EQ(session.message().body, std::string(1000, 'a') + std::string(24, 'b'));
+  EXPECT_TRUE(session.message().body_truncated);
+  session.on_end_of_message(mta);
+  EXPECT_NE(mta.header("X-Pushback-Report").find("BODY_TRUNCATED"), std::string::npos);
+}
+
 TEST(Session, SameResultHoweverTheBodyIsSplit) {
   std::string body;
   for (int i = 0; i < 500; ++i) body += "line " + std::to_string(i) + " of a longer message body\r\n";
