@@ -133,8 +133,7 @@ class Milter:
         raise ValueError(self.key)
 
     def _start_rspamd(self) -> str:
-        if self.transport == "unix":
-            raise RuntimeError("rspamd runs over TCP here")
+        # rspamd's proxy listens on TCP here whatever --transport says.
         root = RSPAMD_ROOT
         local = self.workdir / "rspamd"
         for sub in ("local.d", "override.d", "db", "run", "log"):

@@ -5,8 +5,9 @@
  *
  * By default it is the naive filter: every callback registered, no NO* or
  * no-reply protocol flags, a reply to every event. With --lean it negotiates
- * what Pushback negotiates (no HELO, unknown, DATA or end-of-headers events,
- * no reply to connect, MAIL and headers, SKIP after the first body chunk), so
+ * what Pushback negotiates (no HELO, unknown or end-of-headers events, no
+ * reply to connect, MAIL and headers; on a unix socket also no DATA event and
+ * no reply to body chunks, over TCP SKIP after the first body chunk), so
  * the difference between the two is the protocol's cost inside the MTA and
  * the difference between --lean and Pushback is Pushback's own work.
  * It trusts its command line; mail content is only counted. SIGTERM stops it. */
@@ -23,6 +24,7 @@ struct message {
 };
 
 static int lean = 0;
+static int unix_socket = 0;
 
 static struct message* message_of(SMFICTX* ctx) {
   struct message* m = smfi_getpriv(ctx);
@@ -45,8 +47,10 @@ static sfsistat on_negotiate(SMFICTX* ctx, unsigned long f0, unsigned long f1, u
   (void)f3;
   *pf0 = f0 & SMFIF_ADDHDRS;
   if (lean) {
-    *pf1 = f1 & (SMFIP_NOHELO | SMFIP_NOUNKNOWN | SMFIP_NODATA | SMFIP_NOEOH | SMFIP_NR_CONN | SMFIP_NR_MAIL |
-                 SMFIP_NR_HDR | SMFIP_SKIP);
+    unsigned long steps = SMFIP_NOHELO | SMFIP_NOUNKNOWN | SMFIP_NODATA | SMFIP_NOEOH | SMFIP_NR_CONN |
+                          SMFIP_NR_MAIL | SMFIP_NR_HDR;
+    steps |= unix_socket ? SMFIP_NR_BODY : SMFIP_SKIP;
+    *pf1 = f1 & steps;
   } else {
     *pf1 = 0; /* every event, every reply */
   }
@@ -100,10 +104,11 @@ static sfsistat on_eoh(SMFICTX* ctx) {
 
 static sfsistat on_body(SMFICTX* ctx, unsigned char* chunk, size_t length) {
   struct message* m = message_of(ctx);
-  if (m == NULL) return SMFIS_CONTINUE;
-  for (size_t i = 0; i < length; i++) m->checksum = m->checksum * 31 + chunk[i];
-  m->body_bytes += length;
-  return SMFIS_CONTINUE;
+  if (m != NULL) {
+    for (size_t i = 0; i < length; i++) m->checksum = m->checksum * 31 + chunk[i];
+    m->body_bytes += length;
+  }
+  return lean && unix_socket ? SMFIS_NOREPLY : SMFIS_CONTINUE;
 }
 
 static sfsistat on_eom(SMFICTX* ctx) {
@@ -143,6 +148,7 @@ int main(int argc, char** argv) {
     fprintf(stderr, "usage: null_milter [--lean] SOCKET\n");
     return 64;
   }
+  unix_socket = strncmp(argv[arg], "unix:", 5) == 0 || strncmp(argv[arg], "local:", 6) == 0;
   struct smfiDesc description = {
       .xxfi_name = "null_milter",
       .xxfi_version = SMFI_VERSION,

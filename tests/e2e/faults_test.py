@@ -89,9 +89,14 @@ class SigkillWithRestart(unittest.TestCase):
     second, as Restart=on-failure with RestartSec=1 does. Postfix applies milter_default_action
     during the outage, nothing it accepted is lost, and the store opens clean."""
 
-    def kill_and_restart(self, default_action: str):
+    def kill_and_restart(self, default_action: str, over_unix_socket: bool = False):
         work = make_world_readable_tempdir(f"pb-fault-kill-{default_action}-")
-        pushback = Pushback(BINARY, work, LMDB_CONFIG)
+        if over_unix_socket:
+            # The killed daemon leaves its socket file behind; the restart replaces it.
+            pushback = Pushback(BINARY, work, "[milter]\nsocket_mode = \"0666\"\n" + LMDB_CONFIG,
+                                socket_spec=f"unix:{work / 'pushback.sock'}")
+        else:
+            pushback = Pushback(BINARY, work, LMDB_CONFIG)
         restart(pushback, 0)
         sink = SmtpSink(work)
         postfix = Postfix(work, sink.port, milters=pushback.postfix_spec, default_action=default_action)
@@ -158,6 +163,11 @@ class SigkillWithRestart(unittest.TestCase):
 
     def test_accept_while_down(self):
         self.kill_and_restart("accept")
+
+    def test_tempfail_while_down_over_unix_socket(self):
+        # No DATA event and no replies to body chunks there: a message whose
+        # headers or body met the dead milter must still be refused, not passed.
+        self.kill_and_restart("tempfail", over_unix_socket=True)
 
 
 class RedisUnderLoad(unittest.TestCase):

@@ -137,11 +137,12 @@ class FilteringOverUnixSocket(Filtering):
 class MilterDown(unittest.TestCase):
     """F=T: with pushback stopped, Sendmail asks the client to retry and keeps
     nothing. When the milter is down as the session starts, the refusal comes
-    at MAIL FROM; when it goes away during a session, at the DATA command
-    (Pushback asks for the DATA event, see milter/callbacks.cpp)."""
+    at MAIL FROM; when it goes away during a session, over TCP at the DATA
+    command (Pushback asks for the DATA event there, see milter/callbacks.cpp)."""
+    over_unix_socket = False
 
     def setUp(self):
-        self.world = World("pb-sendmail-down-", self.addCleanup)
+        self.world = World("pb-sendmail-down-", self.addCleanup, self.over_unix_socket)
         self.addCleanup(lambda: failed(self) and sys.stderr.write(self.world.logs()))
 
     def assert_nothing_kept(self):
@@ -157,10 +158,16 @@ class MilterDown(unittest.TestCase):
             self.assertEqual(client.mail("vendor@sales.example")[0], 250)
             self.assertEqual(client.rcpt("alice@corp.example")[0], 250)
             self.assertEqual(self.world.pushback.stop(), 0)
-            with self.assertRaises(smtplib.SMTPDataError) as refused:
-                client.data(message("while down").encode())
-            self.assertEqual((refused.exception.smtp_code, refused.exception.smtp_error),
-                             (451, b"4.3.2 Please try again later"))
+            if self.over_unix_socket:
+                # No DATA event: Sendmail meets the closed socket with the
+                # message text, and answers its final dot (smtplib returns it).
+                self.assertEqual(client.data(message("while down").encode()),
+                                 (451, b"4.3.2 Please try again later"))
+            else:
+                with self.assertRaises(smtplib.SMTPDataError) as refused:  # the reply to DATA itself
+                    client.data(message("while down").encode())
+                self.assertEqual((refused.exception.smtp_code, refused.exception.smtp_error),
+                                 (451, b"4.3.2 Please try again later"))
             # The rest of the session is refused too.
             self.assertEqual(client.rset()[0], 250)
             self.assertEqual(client.mail("vendor@sales.example"), (451, b"4.3.2 Please try again later"))
@@ -174,6 +181,13 @@ class MilterDown(unittest.TestCase):
             self.assertEqual((refused.exception.smtp_code, refused.exception.smtp_error),
                              (451, b"4.3.2 Please try again later"))
         self.assert_nothing_kept()
+
+
+class MilterDownOverUnixSocket(MilterDown):
+    """The same over a unix socket: with no DATA event, the refusal of a
+    session whose milter went away comes after the message text, with the
+    same code, and nothing is kept either."""
+    over_unix_socket = True
 
 
 if __name__ == "__main__":
