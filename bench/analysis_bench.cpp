@@ -39,9 +39,11 @@ namespace {
 
 struct Sets {
   std::vector<scoring::Message> plain;  // no HTML part, 3 to 8 KB
-  std::vector<scoring::Message> html;   // with an HTML part
+  std::vector<scoring::Message> html;   // with an HTML part, any size (mostly newsletters)
+  std::vector<scoring::Message> html_sized;  // with an HTML part, 3 to 8 KB like the plain set
   std::uint64_t plain_bytes = 0;
   std::uint64_t html_bytes = 0;
+  std::uint64_t html_sized_bytes = 0;
 };
 
 bool mentions_html(std::string_view raw) {
@@ -63,6 +65,11 @@ void load(const std::filesystem::path& corpus) {
   for (const auto& file : files_under(corpus / "ham", 20000)) {
     std::string raw = read_file(file);
     bool html = mentions_html(raw);
+    bool sized = raw.size() >= 3000 && raw.size() <= 8000;
+    if (html && sized && s.html_sized.size() < 2000) {
+      s.html_sized_bytes += raw.size();
+      s.html_sized.push_back(scoring::parse_raw_message(raw));
+    }
     if (html && s.html.size() < 2000) {
       s.html_bytes += raw.size();
       s.html.push_back(scoring::parse_raw_message(raw));
@@ -125,8 +132,10 @@ int run_once(std::size_t count) {
 
 void BM_AnalysePlain(benchmark::State& state) { run(state, sets().plain, sets().plain_bytes); }
 void BM_AnalyseHtml(benchmark::State& state) { run(state, sets().html, sets().html_bytes); }
+void BM_AnalyseHtmlSameSize(benchmark::State& state) { run(state, sets().html_sized, sets().html_sized_bytes); }
 BENCHMARK(BM_AnalysePlain)->MinTime(3.0);
 BENCHMARK(BM_AnalyseHtml)->MinTime(3.0);
+BENCHMARK(BM_AnalyseHtmlSameSize)->MinTime(3.0);
 
 }  // namespace
 }  // namespace pushback::bench
