@@ -19,9 +19,5 @@ for i = 1, 3 do
   -- Still the answer to RCPT: no SKIP or CONTINUE came for the chunk.
   expect_reply(conn, SMFIR_CONTINUE, "no reply to chunk " .. i)
 end
-mt.macro(conn, string.byte("E"), "i", "QID400B")
-expect(mt.eom(conn) == nil, "eom")
-expect_reply(conn, SMFIR_CONTINUE, "eom")
-local report = added_header(conn, "X-Pushback-Report")
-expect(report and string.find(report, "BODY_TRUNCATED", 1, true), "report names the truncation: " .. tostring(report))
+end_truncated_message(conn, "QID400B")
 mt.disconnect(conn)

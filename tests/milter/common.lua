@@ -51,3 +51,13 @@ function added_header(conn, name)
   if value == nil then return nil end
   return (string.gsub(value, "\r?\n[ \t]", " "))
 end
+
+-- End of a message whose body went over milter.max_body_bytes: answered,
+-- and the report names the truncation.
+function end_truncated_message(conn, queue_id)
+  mt.macro(conn, string.byte("E"), "i", queue_id)
+  expect(mt.eom(conn) == nil, "eom")
+  expect_reply(conn, SMFIR_CONTINUE, "eom")
+  local report = added_header(conn, "X-Pushback-Report")
+  expect(report and string.find(report, "BODY_TRUNCATED", 1, true), "report names the truncation: " .. tostring(report))
+end
