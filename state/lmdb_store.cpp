@@ -562,6 +562,14 @@ class LmdbStore final : public Store {
         tag != 0 && std::any_of(sender_record.recent_tags.begin(), sender_record.recent_tags.end(), [&](const auto& seen) {
           return seen.first == tag && within(now, seen.second, settings_.dedup_window);
         });
+    // A pair keeps only 16 bits of its last tag. When a recent message of the
+    // sender other than this one has those 16 bits, a match on the pair is
+    // that message, not a retry of this one.
+    const bool short_tag_is_another_message =
+        !message_duplicate && pair_tag != 0 &&
+        std::any_of(sender_record.recent_tags.begin(), sender_record.recent_tags.end(), [&](const auto& seen) {
+          return seen.first != tag && ((seen.first & 0xffff) | 1) == pair_tag;
+        });
 
     for (const auto* ids : {&observation.in_reply_to, &observation.references}) {
       for (const auto& id : *ids) {
@@ -594,7 +602,8 @@ class LmdbStore final : public Store {
       PairRecord pair = load<PairRecord>(txn, key, windows_.bucket_seconds);
       PairFacts facts;
       facts.recipient = raw;
-      facts.duplicate = pair_tag != 0 && pair.last_tag == pair_tag && within(now, pair.last_seen, settings_.dedup_window);
+      facts.duplicate = pair_tag != 0 && pair.last_tag == pair_tag && !short_tag_is_another_message &&
+                        within(now, pair.last_seen, settings_.dedup_window);
       facts.previous_seen = from_seconds(pair.last_seen);
       if (!facts.duplicate) {
         any_pair_counted = true;

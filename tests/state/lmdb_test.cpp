@@ -9,6 +9,7 @@
 #include <random>
 #include <thread>
 
+#include "state/keyed_hash.hpp"
 #include "state/maintainer.hpp"
 #include "state/store.hpp"
 #include "support.hpp"
@@ -48,6 +49,43 @@ TEST(LmdbStore, SweepExpiresIdleKeys) {
   EXPECT_TRUE(store->peek("recent@sales.example", "alice@corp.example").known);
   EXPECT_EQ(store->allowlist().size(), 1u) << "the allowlist never expires";
   EXPECT_EQ(store->maintain(), 0u);
+}
+
+// A pair keeps 16 bits of its last message's dedup tag (one in 32,768 of
+// two different messages share them). A new message whose short tag equals
+// the pair's by chance is still counted when the sender's recent messages
+// show that short tag belongs to another message; a real retry is not.
+TEST(LmdbStore, ShortTagCollisionIsNotTakenForARetry) {
+  testing::TempDir dir;
+  StoreSettings settings;
+  settings.state_dir = dir.path();
+  auto clock = std::make_shared<FakeClock>();
+  auto store = open_store(settings, clock);
+  const std::string sender = "vendor@sales.example";
+  auto hasher = KeyedHasher::from_state_dir(dir.path());
+  auto short_tag = [&](const std::string& id) {
+    return (hasher.hash(HashKind::dedup, sender, "id:" + id) & 0xffff) | 1;
+  };
+  std::string first = "first@sales.example";
+  std::string colliding;
+  for (int n = 0; colliding.empty(); ++n) {
+    std::string id = "m" + std::to_string(n) + "@sales.example";
+    if (short_tag(id) == short_tag(first)) colliding = id;
+  }
+
+  store->observe(message(sender, "alice@corp.example", first));
+  clock->advance(10min);
+  History other = store->observe(message(sender, "alice@corp.example", colliding));
+  EXPECT_EQ(other.outcome, Outcome::counted);
+  EXPECT_FALSE(other.pairs.at(0).duplicate);
+  EXPECT_EQ(other.pairs.at(0).messages_total, 2u);
+  EXPECT_EQ(other.sender.messages, (std::vector<std::uint32_t>{2, 2, 2}));
+
+  clock->advance(10min);  // the second one retried after a tempfail
+  History retry = store->observe(message(sender, "alice@corp.example", colliding));
+  EXPECT_EQ(retry.outcome, Outcome::duplicate);
+  EXPECT_TRUE(retry.pairs.at(0).duplicate);
+  EXPECT_EQ(retry.pairs.at(0).messages_total, 2u);
 }
 
 // A band lives as long as its cluster: once the template has expired the
