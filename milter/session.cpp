@@ -130,7 +130,8 @@ Status Session::on_body_chunk(std::string_view chunk) {
   if (chunk.size() > room) {
     message_.body_truncated = true;
     note_cap("milter.max_body_bytes");
-    // Nothing more is read; end of message still comes.
+    // Nothing more is kept (and, where the body is answered, sent); end of
+    // message still comes.
     if (no_reply_.body) return Status::no_reply;
     return no_reply_.skip_supported ? Status::skip : Status::proceed;
   }

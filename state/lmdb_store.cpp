@@ -32,6 +32,9 @@ inline constexpr std::string_view format_version = "2";
 // Message tags a sender record keeps for dedup of split deliveries.
 inline constexpr std::size_t recent_tags_kept = 16;
 
+// The 16 bits of a message's dedup tag that its pair keeps (0: no tag).
+std::uint16_t short_tag(std::uint32_t tag) { return static_cast<std::uint16_t>(tag == 0 ? 0 : (tag & 0xffff) | 1); }
+
 class LmdbError : public std::runtime_error {
  public:
   LmdbError(int code, const std::string& what) : std::runtime_error(what), code_(code) {}
@@ -556,7 +559,7 @@ class LmdbStore final : public Store {
                                                              : std::string{};
     std::uint32_t tag = 0;
     if (!dedup_text.empty()) tag = static_cast<std::uint32_t>(hasher_.hash(HashKind::dedup, sender, dedup_text)) | 1;
-    const auto pair_tag = static_cast<std::uint16_t>(tag == 0 ? 0 : (tag & 0xffff) | 1);
+    const std::uint16_t pair_tag = short_tag(tag);
     OwnerRecord sender_record = load<OwnerRecord>(txn, make_key(key_sender, sender), windows_.bucket_seconds);
     const bool message_duplicate =
         tag != 0 && std::any_of(sender_record.recent_tags.begin(), sender_record.recent_tags.end(), [&](const auto& seen) {
@@ -568,7 +571,7 @@ class LmdbStore final : public Store {
     const bool short_tag_is_another_message =
         !message_duplicate && pair_tag != 0 &&
         std::any_of(sender_record.recent_tags.begin(), sender_record.recent_tags.end(), [&](const auto& seen) {
-          return seen.first != tag && ((seen.first & 0xffff) | 1) == pair_tag;
+          return seen.first != tag && short_tag(seen.first) == pair_tag;
         });
 
     for (const auto* ids : {&observation.in_reply_to, &observation.references}) {
