@@ -47,10 +47,12 @@ struct HeaderSettings {
 struct AnalysisSettings {
   std::string phrases_file;   // resolved path of the follow-up lexicon
   std::string markers_file;   // resolved path of the outreach markers
+  std::string campaign_file;  // resolved path of the campaign identity data
   std::string phrase_engine;  // "vectorscan" or "re2_set"
   // Loaded with the configuration, so that check-config and reload validate them.
   std::shared_ptr<const PhraseLexicon> lexicon;
   std::shared_ptr<const OutreachMarkers> markers;
+  std::shared_ptr<const CampaignIdentityData> campaign_identity;
 };
 
 // Weights of the symbols: what an analyser's evidence is worth in the score.

@@ -117,6 +117,10 @@ std::vector<KeyInfo> build_schema() {
   add({.path = "analysis.markers_file", .kind = ValueKind::string, .default_toml = R"("")",
        .doc = "Sales-engagement markers (TOML); empty uses outreach_markers.toml from the installed data directory.",
        .apply = [](Config& c, const Value& v) { c.analysis.markers_file = as<std::string>(v); }});
+  add({.path = "analysis.campaign_file", .kind = ValueKind::string, .default_toml = R"("")",
+       .doc = "Campaign identity data (TOML: brand affixes of lookalike domains, shared infrastructure); empty uses "
+              "campaign_identity.toml from the installed data directory.",
+       .apply = [](Config& c, const Value& v) { c.analysis.campaign_file = as<std::string>(v); }});
   add({.path = "analysis.phrase_engine", .kind = ValueKind::string, .default_toml = R"("vectorscan")",
        .doc = "Multi-pattern engine for the lexicon: vectorscan (faster, measured) or re2_set.",
        .choices = {"vectorscan", "re2_set"},
