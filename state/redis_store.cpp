@@ -270,7 +270,8 @@ class RedisStore final : public Store {
     return history;
   }
 
-  PairSnapshot peek(std::string_view sender_address, std::string_view recipient_address) override {
+  PairSnapshot peek(std::string_view sender_address, std::string_view recipient_address,
+                    std::string_view /*sender_brand*/) override {
     PairSnapshot out;
     std::string sender = normalise_address(sender_address);
     std::string pair_key = pair_key_of(sender, hasher_.hash(HashKind::recipient, normalise_address(recipient_address)));
@@ -404,6 +405,8 @@ class RedisStore final : public Store {
       }
     });
   }
+
+  int forget_campaign(std::string_view /*address_or_brand*/) override { return 0; }
 
   bool allow(std::string_view entry) override {
     std::string key = allow_entry(entry);
