@@ -69,6 +69,7 @@ struct SymbolWeights {
   double template_bulk = 0;        // once the template reached template_bulk_recipients
   double fake_reply = 0;
   double sequence_step = 0;
+  double rotation = 0;             // the campaign writes from several mailboxes or domains
   double dialogue = 0;             // negative: the recipient wrote to the sender
 };
 
@@ -78,6 +79,8 @@ struct SymbolLimits {
   std::int64_t pair_rate_messages = 0;        // per shortest window
   std::int64_t sender_rate_recipients = 0;    // distinct recipients in the shortest window
   std::int64_t template_bulk_recipients = 0;  // distinct recipients in the longest window
+  std::int64_t rotation_mailboxes = 0;        // ROTATION: at least this many mailboxes...
+  std::int64_t rotation_domains = 0;          // ...or this many sending domains in one campaign
   // The monologue symbols need one sign of outreach: a template this wide, a
   // phrase this strong (lexicon weight), a fake reply or sales tooling.
   std::int64_t outreach_template_recipients = 0;

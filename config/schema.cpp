@@ -162,6 +162,9 @@ std::vector<KeyInfo> build_schema() {
   weight("weights.sequence_step", "2.0",
          "SEQUENCE_STEP: this follows an earlier, different template of the same sender to the same recipient.",
          &SymbolWeights::sequence_step);
+  weight("weights.rotation", "2.0",
+         "ROTATION: the campaign of the sender writes from several mailboxes or lookalike domains (a sales tool's inbox rotation).",
+         &SymbolWeights::rotation);
   weight("weights.dialogue", "-20.0", "DIALOGUE: the recipient has written to the sender; a conversation is never the target.",
          &SymbolWeights::dialogue);
 
