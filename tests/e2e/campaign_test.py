@@ -7,6 +7,7 @@ on webmail with the same first name stay apart."""
 import email
 import email.policy
 import os
+import re
 import smtplib
 import subprocess
 import time
@@ -249,6 +250,11 @@ class Controls(unittest.TestCase):
             self.assertNotIn("of one campaign", o["report"], o)
             self.assertNotIn("ROTATION", o["report"], o)
             self.assertNotIn("from campaign", o["report"], o)
+        # Each sender is a campaign of its own (webmail has no brand), and each keeps it.
+        campaigns = [re.search(r"campaign (\S+ \([0-9a-f]{8}\))", o["history"]).group(1) for o in outcomes]
+        self.assertEqual(campaigns[0], campaigns[2], campaigns)
+        self.assertEqual(campaigns[1], campaigns[3], campaigns)
+        self.assertNotEqual(campaigns[0], campaigns[1], campaigns)
         # Each follow-up counts its own sender's two messages, not the four they sent together.
         self.assertIn("UNANSWERED_STREAK(2.0)[2 messages, 0 replies", outcomes[2]["report"], outcomes[2])
         self.assertIn("UNANSWERED_STREAK(2.0)[2 messages, 0 replies", outcomes[3]["report"], outcomes[3])
