@@ -106,7 +106,8 @@ class Collector {
 
 EvidenceFamily family_of(EvidenceKind kind) {
   switch (kind) {
-    case EvidenceKind::brand: return EvidenceFamily::organisation;
+    case EvidenceKind::brand:
+    case EvidenceKind::brand_variant: return EvidenceFamily::organisation;
     case EvidenceKind::display_name:
     case EvidenceKind::signature:
     case EvidenceKind::phone: return EvidenceFamily::persona;
@@ -128,6 +129,7 @@ std::string_view to_string(EvidenceKind kind) {
     case EvidenceKind::unsubscribe: return "unsubscribe host";
     case EvidenceKind::host: return "link host";
     case EvidenceKind::booking: return "booking page";
+    case EvidenceKind::brand_variant: return "lookalike brand";
   }
   return "evidence";
 }

@@ -34,6 +34,9 @@ enum class EvidenceKind : std::uint8_t {
   unsubscribe = 'u',   // the registrable domain of a List-Unsubscribe target (not shared)
   host = 'h',          // a link or image host of the sender's own (not shared, not a marker host)
   booking = 'k',       // a booking page on a shared booking service: host and first path segment
+  // Not read from messages: the store keys a campaign's brand with one letter
+  // left out, so a lookalike one edit away finds it (state/campaign_link.hpp).
+  brand_variant = 'v',
 };
 
 // Independent families: pieces of one family say the same thing twice (a

@@ -17,6 +17,16 @@ LinkCandidate& candidate_for(std::vector<LinkCandidate>& candidates, std::uint32
 
 }  // namespace
 
+std::vector<std::string> brand_variants(std::string_view brand) {
+  std::vector<std::string> out;
+  if (brand.size() < lookalike_brand_letters) return out;
+  for (std::size_t i = 0; i < brand.size(); ++i) {
+    std::string variant = std::string(brand.substr(0, i)) + std::string(brand.substr(i + 1));
+    if (std::find(out.begin(), out.end(), variant) == out.end()) out.push_back(std::move(variant));
+  }
+  return out;
+}
+
 unsigned family_count(const std::vector<scoring::EvidenceKind>& kinds) {
   unsigned seen = 0;
   for (auto kind : kinds) seen |= 1u << static_cast<unsigned>(scoring::family_of(kind));

@@ -33,6 +33,15 @@ unsigned family_count(const std::vector<scoring::EvidenceKind>& kinds);
 // link_families), else none. Ties go to the candidate listed first.
 LinkDecision choose_campaign(const std::vector<LinkCandidate>& candidates);
 
+// Brands this long or longer also link one edit apart (a letter added,
+// dropped, changed or two swapped): scoring::lookalike_brands().
+inline constexpr std::size_t lookalike_brand_letters = 6;
+
+// The brand with each letter left out in turn, each once; none for a brand
+// shorter than lookalike_brand_letters. Two brands one edit apart share a
+// variant, or one is a variant of the other.
+std::vector<std::string> brand_variants(std::string_view brand);
+
 // Adds `kind` to the candidate for `campaign`, creating it.
 void note_evidence(std::vector<LinkCandidate>& candidates, std::uint32_t campaign, scoring::EvidenceKind kind);
 void note_lineage(std::vector<LinkCandidate>& candidates, std::uint32_t campaign);

@@ -16,6 +16,7 @@
 #include <optional>
 #include <stdexcept>
 
+#include "scoring/organisation.hpp"
 #include "state/address.hpp"
 #include "state/campaign_link.hpp"
 #include "state/records.hpp"
@@ -721,6 +722,24 @@ class LmdbStore final : public Store {
     for (const auto& item : observation.campaign.items) {
       note_evidence(candidates, evidence_campaign(txn, item.kind, item.value), item.kind);
     }
+    // A lookalike brand one edit away: the campaign's brand is one of this
+    // brand's variants, or they share one (brand_variants()).
+    // A shared variant is checked against the campaign's own brand: two
+    // letters moved also share one.
+    const std::string& brand = observation.campaign.sender.brand;
+    auto lookalike = [&](std::uint32_t id) {
+      if (id == 0) return;
+      CampaignRecord record = load<CampaignRecord>(txn, make_campaign_key(id), windows_.bucket_seconds);
+      if (record.brand != brand && scoring::lookalike_brands(record.brand, brand)) {
+        note_evidence(candidates, id, scoring::EvidenceKind::brand_variant);
+      }
+    };
+    std::vector<std::string> variants = brand_variants(brand);
+    for (const auto& variant : variants) {
+      lookalike(evidence_campaign(txn, scoring::EvidenceKind::brand, variant));
+      lookalike(evidence_campaign(txn, scoring::EvidenceKind::brand_variant, variant));
+    }
+    if (!variants.empty()) lookalike(evidence_campaign(txn, scoring::EvidenceKind::brand_variant, brand));
     // Lineage: this recipient already got the text (or the quoted step) from the campaign.
     auto check_lineage = [&](std::uint32_t cluster_id, std::uint32_t owner) {
       if (owner == 0 || cluster_id == 0) return;
@@ -767,8 +786,16 @@ class LmdbStore final : public Store {
 
   // The campaign claims the evidence nobody holds (or whose holder is gone);
   // evidence another live campaign holds stays with it.
-  void register_evidence(Txn& txn, const Observation& observation, std::uint32_t campaign, std::uint32_t now) {
-    for (const auto& item : observation.campaign.items) {
+  void register_evidence(Txn& txn, const Observation& observation, std::uint32_t campaign, std::uint32_t now,
+                         bool new_member) {
+    std::vector<scoring::EvidenceItem> items = observation.campaign.items;
+    if (new_member) {
+      // The brand's variants, for lookalikes to come: once per mailbox.
+      for (auto& variant : brand_variants(observation.campaign.sender.brand)) {
+        items.push_back({scoring::EvidenceKind::brand_variant, std::move(variant)});
+      }
+    }
+    for (const auto& item : items) {
       std::string key = evidence_key(item.kind, item.value);
       auto bytes = txn.get(key);
       if (bytes) {
@@ -1020,7 +1047,7 @@ class LmdbStore final : public Store {
       if (!message_duplicate) {
         campaign_record.messages.add(bucket, 1);
         ++campaign_record.total;
-        register_evidence(txn, observation, campaign.id, now);
+        register_evidence(txn, observation, campaign.id, now, campaign.created || campaign.joined);
       }
       if (campaign_record.first_seen == 0) campaign_record.first_seen = now;
       campaign_record.touched = std::max(campaign_record.touched, now);
@@ -1105,6 +1132,7 @@ class LmdbStore final : public Store {
           if (now >= p.last_seen) p.streak = 0;
           p.last_reply = std::max(p.last_reply, now);
           p.dialogue = true;
+          view.senders.clear();  // the addresses of the streak since this reply
           txn.put(make_campaign_pair_key(campaign_id, user_id), view.encode(windows_.bucket_seconds));
         }
         facts.campaign_streak = view.pair.streak;

@@ -54,6 +54,14 @@ for k = 1, tonumber(ARGV[i + 2]) do
   evidence[k] = {ARGV[i + 2 + 3 * k - 2], ARGV[i + 2 + 3 * k - 1], ARGV[i + 2 + 3 * k]}
 end
 i = i + 3 + 3 * #evidence
+-- Lookalike brands: for each variant of the sender's brand (one letter left
+-- out), the hash of it as a brand and as a variant; then the brand itself as
+-- a variant.
+local variants = {}
+for k = 1, tonumber(ARGV[i]) do variants[k] = {ARGV[i + 2 * k - 1], ARGV[i + 2 * k]} end
+i = i + 1 + 2 * #variants
+local brand_as_variant = ARGV[i]
+i = i + 1
 local quoted_used = ARGV[i] == '1'
 local quoted_minhash = ARGV[i + 1]
 local quoted_bands = {}
@@ -208,6 +216,7 @@ if direction == 'out' then
         if now >= num(q, 'last') then q.streak = 0 end
         q.reply = math.max(num(q, 'reply'), now)
         q.dialogue = 1
+        q.snd = ''  -- the addresses of the streak since this reply
         store_view(camp, user, q)
       end
       local f = facts[k]
@@ -306,6 +315,31 @@ if not campaign_exists(camp) then
       if not contains(c.kinds, e[3]) then c.kinds[#c.kinds + 1] = e[3] end
     end
   end
+  -- One edit apart (Damerau), as scoring::lookalike_brands: a shared
+  -- variant is checked against the campaign's own brand.
+  local function one_edit(a, b)
+    if a == b or #a < 5 or #b < 5 or math.abs(#a - #b) > 1 then return false end
+    local i = 1
+    while i <= #a and i <= #b and string.sub(a, i, i) == string.sub(b, i, i) do i = i + 1 end
+    local ta, tb = string.sub(a, i), string.sub(b, i)
+    if #a == #b then
+      return string.sub(ta, 2) == string.sub(tb, 2) or
+             (string.sub(ta, 1, 1) == string.sub(tb, 2, 2) and string.sub(ta, 2, 2) == string.sub(tb, 1, 1) and
+              string.sub(ta, 3) == string.sub(tb, 3))
+    end
+    if #a > #b then return string.sub(ta, 2) == tb end
+    return ta == string.sub(tb, 2)
+  end
+  local function lookalike(hash)
+    local id = live_evidence(hash)
+    if id and one_edit(redis.call('HGET', P .. 'c:' .. id, 'brand') or '', sender_brand) then
+      local c = candidate(id)
+      if not c.families['0'] then c.families['0'] = true; c.count = c.count + 1 end
+      if not contains(c.kinds, 'lookalike brand') then c.kinds[#c.kinds + 1] = 'lookalike brand' end
+    end
+  end
+  for _, v in ipairs(variants) do lookalike(v[1]); lookalike(v[2]) end
+  if brand_as_variant ~= '' then lookalike(brand_as_variant) end
   local function check_lineage(cl)
     if not cl then return end
     local owner = redis.call('HGET', P .. 't:' .. cl, 'camp')
@@ -522,6 +556,14 @@ do
         end
       end
       if created == 1 then redis.call('HSET', P .. 't:' .. cluster, 'camp', camp) end
+      if linked_by ~= 'known mailbox' then
+        -- A new mailbox: its brand's variants, for lookalikes to come.
+        for _, v in ipairs(variants) do
+          local vkey = P .. 'e:' .. v[2]
+          local holder = redis.call('GET', vkey)
+          if not holder or holder == camp or not campaign_exists(holder) then redis.call('SET', vkey, camp, 'EX', retention) end
+        end
+      end
     end
   end
   camp_messages = update_owner(camp_key)

@@ -17,6 +17,7 @@
 #include <stdexcept>
 
 #include "state/address.hpp"
+#include "state/campaign_link.hpp"
 #include "state/windows.hpp"
 
 namespace pushback::state {
@@ -702,6 +703,14 @@ class RedisStore final : public Store {
       args.push_back(std::to_string(static_cast<int>(scoring::family_of(item.kind))));
       args.emplace_back(scoring::to_string(item.kind));
     }
+    std::vector<std::string> variants = inbound ? brand_variants(observation.campaign.sender.brand) : std::vector<std::string>{};
+    args.push_back(std::to_string(variants.size()));
+    for (const auto& variant : variants) {
+      args.push_back(evidence_hash(scoring::EvidenceKind::brand, variant));
+      args.push_back(evidence_hash(scoring::EvidenceKind::brand_variant, variant));
+    }
+    args.push_back(variants.empty() ? std::string{}
+                                    : evidence_hash(scoring::EvidenceKind::brand_variant, observation.campaign.sender.brand));
     const auto& quoted = observation.quoted_fingerprint;
     bool use_quoted = inbound && !quoted.empty && quoted.algorithm == fp.algorithm;
     args.push_back(use_quoted ? "1" : "0");

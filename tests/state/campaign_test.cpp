@@ -162,6 +162,28 @@ TYPED_TEST(Campaigns, UnrelatedSendersSharingOnePieceStayApart) {
   EXPECT_EQ(d.campaign.mailboxes, 1u);
 }
 
+TYPED_TEST(Campaigns, LookalikeBrandOneEditAwayLinksWithAPersona) {
+  auto persona = [](const std::string& brand) {
+    scoring::CampaignEvidence evidence;
+    evidence.sender.brand = brand;
+    evidence.items = {{EvidenceKind::brand, brand}, {EvidenceKind::display_name, "kim lee"}};
+    return evidence;
+  };
+  History first = this->send("kim@northwind.example", {alice}, 1, persona("northwind"));
+  History typo = this->send("kim@northwnd.example", {alice}, 2, persona("northwnd"));
+  EXPECT_EQ(typo.campaign.id, first.campaign.id);
+  EXPECT_EQ(typo.campaign.linked_by, "display name, lookalike brand");
+  History swapped = this->send("kim@nortwhind.example", {alice}, 3, persona("nortwhind"));
+  EXPECT_EQ(swapped.campaign.id, first.campaign.id);
+  EXPECT_EQ(swapped.pairs[0].campaign_streak, 3u);
+  // Two letters apart is another organisation, and so are short brands one apart.
+  History other = this->send("kim@southwind.example", {alice}, 4, persona("southwind"));
+  EXPECT_NE(other.campaign.id, first.campaign.id);
+  History acme = this->send("kim@acme.example", {bob}, 1, persona("acme"));
+  History acne = this->send("kim@acne.example", {bob}, 2, persona("acne"));
+  EXPECT_NE(acne.campaign.id, acme.campaign.id);
+}
+
 TYPED_TEST(Campaigns, TemplateLineageLinksAlone) {
   History first = this->send("rep@vendor-one.example", {alice}, 1, {});
   // A new address with no other evidence quotes step 1 to the same recipient.
