@@ -212,6 +212,7 @@ class LmdbStore final : public Store {
       out.last_reply = from_seconds(pair.last_reply);
       // The campaign: the sender's own, or for a new mailbox the one its brand belongs to.
       OwnerRecord owner = load<OwnerRecord>(txn, make_key(key_sender, sender), windows_.bucket_seconds);
+      out.campaign_dialogue = organisation_reply(txn, sender_brand, recipient_id, to_seconds(clock_->now())) != 0;
       std::uint32_t campaign = owner.campaign;
       if (campaign == 0 && !sender_brand.empty()) campaign = evidence_campaign(txn, scoring::EvidenceKind::brand, sender_brand);
       if (campaign != 0) {
@@ -222,7 +223,7 @@ class LmdbStore final : public Store {
           out.campaign_known = true;
           out.allowlisted = out.allowlisted || is_campaign_allowed(txn, campaign);
           out.campaign_streak = view.pair.streak;
-          out.campaign_dialogue = view.pair.dialogue;
+          out.campaign_dialogue = out.campaign_dialogue || view.pair.dialogue;
           out.campaign_senders = static_cast<std::uint32_t>(view.senders.size());
         }
       }
@@ -662,6 +663,20 @@ class LmdbStore final : public Store {
     return make_evidence_key(kind_char, hasher_.hash(HashKind::evidence, std::string_view(&kind_char, 1), value));
   }
 
+  // Our user wrote to an address of this organisation (brand): a dialogue
+  // with every campaign of it, whichever colleague or mailbox writes.
+  std::string organisation_key(std::string_view brand, std::uint64_t recipient_id) const {
+    return make_organisation_key(hasher_.hash(HashKind::evidence, "o", brand), recipient_id);
+  }
+
+  std::uint32_t organisation_reply(Txn& txn, std::string_view brand, std::uint64_t recipient_id, std::uint32_t now) {
+    if (brand.empty()) return 0;
+    auto bytes = txn.get(organisation_key(brand, recipient_id));
+    if (!bytes) return 0;
+    std::uint32_t replied = decode_u32(*bytes);
+    return within(std::max(now, replied), replied, settings_.retention) ? replied : 0;
+  }
+
   // The live campaign a piece of evidence points at, or 0.
   std::uint32_t evidence_campaign(Txn& txn, scoring::EvidenceKind kind, std::string_view value) {
     auto bytes = txn.get(evidence_key(kind, value));
@@ -1011,6 +1026,10 @@ class LmdbStore final : public Store {
       facts.campaign_steps = seen.steps;
       facts.campaign_follows_template = use_view ? view_follows : facts.follows_template;
       facts.campaign_senders = use_view ? static_cast<std::uint32_t>(view.senders.size()) : (pair.total > 0 ? 1u : 0u);
+      if (auto replied = organisation_reply(txn, observation.campaign.sender.brand, recipient_id, now); replied != 0) {
+        facts.campaign_dialogue = true;
+        facts.campaign_last_reply = from_seconds(std::max(replied, seen.last_reply));
+      }
       facts.messages_total = pair.total;
       facts.messages = windows_.sums(pair.messages, bucket);
       facts.streak = pair.streak;
@@ -1115,6 +1134,7 @@ class LmdbStore final : public Store {
       // ends that recipient's streak over all its mailboxes.
       std::size_t index = history.pairs.size();
       const std::string brand = index < observation.recipient_brands.size() ? observation.recipient_brands[index] : std::string();
+      if (!brand.empty()) txn.put(organisation_key(brand, user_id), encode_u32(now));
       OwnerRecord owner = load<OwnerRecord>(txn, make_key(key_sender, external), windows_.bucket_seconds);
       std::uint32_t campaign_id = owner.campaign != 0 ? owner.campaign
                                   : brand.empty() ? 0 : evidence_campaign(txn, scoring::EvidenceKind::brand, brand);

@@ -99,6 +99,13 @@ std::string make_campaign_pair_key(std::uint32_t campaign, std::uint64_t recipie
   return key;
 }
 
+std::string make_organisation_key(std::uint64_t brand_hash, std::uint64_t recipient) {
+  std::string key(1, key_organisation);
+  append_big_endian(key, brand_hash);
+  append_leading(key, recipient, pair_recipient_bytes);
+  return key;
+}
+
 std::string make_evidence_key(char kind, std::uint64_t value_hash) {
   std::string key{key_evidence, kind};
   append_big_endian(key, value_hash);

@@ -33,6 +33,7 @@ inline constexpr char key_allow = 'A';     // 'A' address or domain            -
 inline constexpr char key_meta = 'm';      // 'm' name                         -> value
 inline constexpr char key_campaign = 'C';  // 'C' campaign id (4)              -> CampaignRecord
 inline constexpr char key_campaign_pair = 'Q';  // 'Q' campaign id (4), recipient (5) -> CampaignPairRecord
+inline constexpr char key_organisation = 'O';  // 'O' keyed hash of a brand (8), recipient (5) -> u32 last reply
 inline constexpr char key_evidence = 'E';  // 'E' kind, keyed hash of the value (8) -> u32 touched, u32 campaign id
 
 inline constexpr char member_template_sender = 's';
@@ -63,6 +64,7 @@ std::string make_band_key(std::uint16_t algorithm, std::size_t band, std::uint64
 std::string make_campaign_key(std::uint32_t id);
 std::string make_campaign_pair_key(std::uint32_t campaign, std::uint64_t recipient);
 std::string make_evidence_key(char kind, std::uint64_t value_hash);
+std::string make_organisation_key(std::uint64_t brand_hash, std::uint64_t recipient);
 
 // Records hold series relative to their own latest bucket; the width of a
 // bucket is a setting, so decoding needs it.

@@ -49,6 +49,8 @@ i = i + 1 + #rcpts
 -- outbound mail the brand evidence of each recipient.
 local sender_brand = ARGV[i]
 local new_campaign = tonumber(ARGV[i + 1])
+local organisation = ARGV[i + 2]  -- keyed hash of the sender's brand; '' when none
+i = i + 1
 local evidence = {}
 for k = 1, tonumber(ARGV[i + 2]) do
   evidence[k] = {ARGV[i + 2 + 3 * k - 2], ARGV[i + 2 + 3 * k - 1], ARGV[i + 2 + 3 * k]}
@@ -204,6 +206,10 @@ if direction == 'out' then
     facts[k] = {0, num(p, 'total'), sums(p, key, 0), streak, 1, first, last, reply, num(p, 'steps'), 0, 0}
     -- The campaign of the address, or of its organisation: the reply ends
     -- this user's streak over all its mailboxes.
+    if rcpt_brands[k] and rcpt_brands[k] ~= '' then
+      -- Our user wrote to this organisation: a dialogue with all of it.
+      redis.call('SET', P .. 'o:' .. rcpt_brands[k] .. ':' .. user, now, 'EX', retention)
+    end
     local camp = redis.call('HGET', P .. 's:' .. external, 'camp')
     if not campaign_exists(camp) then camp = nil end
     if not camp and rcpt_brands[k] and rcpt_brands[k] ~= '' then camp = live_evidence(rcpt_brands[k]) end
@@ -505,9 +511,14 @@ for k, rid in ipairs(rcpts) do
         end
       end
     end
+    local view_dialogue, view_reply = num(view, 'dialogue'), num(view, 'reply')
+    if organisation ~= '' then
+      local replied = tonumber(redis.call('GET', P .. 'o:' .. organisation .. ':' .. rid) or '0')
+      if replied > 0 then view_dialogue = 1; view_reply = math.max(view_reply, replied) end
+    end
     facts[k] = {duplicate and 1 or 0, total, sums(p, key, extra), streak, num(p, 'dialogue'), first, last,
                 num(p, 'reply'), steps, repeated, follows,
-                view_total, view_sums, view_streak, num(view, 'dialogue'), view_first, num(view, 'reply'), view_steps,
+                view_total, view_sums, view_streak, view_dialogue, view_first, view_reply, view_steps,
                 view_follows, senders}
   end
 end
@@ -635,6 +646,9 @@ local allowed = redis.call('HEXISTS', P .. 'a', sender) + redis.call('HEXISTS', 
 local camp = redis.call('HGET', P .. 's:' .. sender, 'camp')
 if (not camp or redis.call('EXISTS', P .. 'c:' .. camp) == 0) and brand ~= '' then camp = redis.call('GET', P .. 'e:' .. brand) end
 local out = {0, 0, 0, 0}
+local organisation_dialogue = 0
+if brand ~= '' and redis.call('EXISTS', P .. 'o:' .. brand .. ':' .. rid) == 1 then organisation_dialogue = 1 end
+out[3] = organisation_dialogue
 if camp and redis.call('EXISTS', P .. 'c:' .. camp) == 1 then
   local q = redis.call('HMGET', P .. 'q:' .. camp .. ':' .. rid, 'streak', 'dialogue', 'snd', 'total')
   if not q[4] then
@@ -645,7 +659,7 @@ if camp and redis.call('EXISTS', P .. 'c:' .. camp) == 1 then
   local senders = 0
   for _ in string.gmatch(q[3] or '', '[^,]+') do senders = senders + 1 end
   allowed = allowed + redis.call('HEXISTS', P .. 'a', string.format('campaign:%08x', tonumber(camp)))
-  out = {1, tonumber(q[1] or '0') or 0, tonumber(q[2] or '0') or 0, senders}
+  out = {1, tonumber(q[1] or '0') or 0, math.max(tonumber(q[2] or '0') or 0, organisation_dialogue), senders}
 end
 return {pair, allowed, out}
 )lua";

@@ -696,6 +696,9 @@ class RedisStore final : public Store {
     // Campaign identity: the values are keyed hashes, never text.
     args.push_back(inbound ? observation.campaign.sender.brand : std::string{});
     args.push_back(std::to_string(short_sender_hash(hasher_.hash(HashKind::sender, sender))));
+    args.push_back(inbound && !observation.campaign.sender.brand.empty()
+                       ? evidence_hash(scoring::EvidenceKind::brand, observation.campaign.sender.brand)
+                       : std::string{});
     const auto& items = inbound ? observation.campaign.items : std::vector<scoring::EvidenceItem>{};
     args.push_back(std::to_string(items.size()));
     for (const auto& item : items) {

@@ -139,6 +139,24 @@ TYPED_TEST(Campaigns, ReplyToTheOrganisationEndsTheStreak) {
   EXPECT_EQ(next.pairs[0].campaign_streak, 1u);
 }
 
+TYPED_TEST(Campaigns, ReplyToOneColleagueIsADialogueWithTheirOrganisation) {
+  auto colleague = [](const std::string& name) {
+    scoring::CampaignEvidence evidence;
+    evidence.sender.brand = "partner";
+    evidence.items = {{EvidenceKind::brand, "partner"}, {EvidenceKind::display_name, name}};
+    return evidence;
+  };
+  History kate = this->send("kate@partner.example", {alice, bob}, 1, colleague("kate moss"));
+  History joe = this->send("joe@partner.example", {alice, bob}, 2, colleague("joe bloggs"));
+  EXPECT_NE(joe.campaign.id, kate.campaign.id) << "colleagues share only their organisation: two campaigns";
+  this->reply(alice, "kate@partner.example", "partner");
+  History again = this->send("joe@partner.example", {alice, bob}, 3, colleague("joe bloggs"));
+  EXPECT_TRUE(again.pairs[0].campaign_dialogue) << "alice writes with the partner";
+  EXPECT_FALSE(again.pairs[1].campaign_dialogue) << "bob does not";
+  EXPECT_TRUE(this->store_->peek("joe@partner.example", alice, "partner").campaign_dialogue);
+  EXPECT_FALSE(this->store_->peek("joe@partner.example", bob, "partner").campaign_dialogue);
+}
+
 TYPED_TEST(Campaigns, UnrelatedSendersSharingOnePieceStayApart) {
   // Same display name (a common name) on two webmail addresses, and a third
   // vendor with another brand: one family each, no link.
