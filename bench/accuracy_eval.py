@@ -199,6 +199,10 @@ class Tally:
                 if t.get("followup_phrases"):
                     self.c["colleague_followups"] += 1
                     self.c["colleague_followups_passed"] += rank == 0
+        elif kind == "unsolicited":
+            self.c["unsolicited"] += 1
+            self.c["unsolicited_held"] += rank >= 2
+            self.c["unsolicited_tagged"] += rank == 1
         elif kind in BULK_KINDS:
             self.c["bulk"] += 1
             self.c["bulk_held"] += rank >= 2
@@ -240,6 +244,9 @@ class Tally:
             "bulk_tagged": c["bulk_tagged"],
             "followup_phrases": c["followup_phrases"],
             "followup_phrases_passed": c["followup_phrases_passed"],
+            "unsolicited": c["unsolicited"],
+            "unsolicited_held": c["unsolicited_held"],
+            "unsolicited_tagged": c["unsolicited_tagged"],
             "colleague": c["colleague"],
             "colleague_held": c["colleague_held"],
             "colleague_tagged": c["colleague_tagged"],
@@ -290,6 +297,8 @@ def check_targets(f):
         out["human_tagged"] = f["human_tagged_share"] <= TARGETS["human_tagged"]
     if f["bulk"]:
         out["bulk_held"] = f["bulk_held"] <= TARGETS["bulk_held"]
+    if f["unsolicited"]:
+        out["unsolicited_held"] = f["unsolicited_held"] == 0
     if f["followup_phrases"]:
         out["followup_phrases_pass"] = f["followup_phrases_passed"] == f["followup_phrases"]
     if f["colleague_followups"]:
@@ -343,6 +352,8 @@ def target_lines(o, targets):
         "human_held": f"human mail quarantined or refused = 0: {o['human_held']} of {o['human']}",
         "human_tagged": f"human mail tagged <= {TARGETS['human_tagged']}: {fmt_share(o['human_tagged'], o['human'])}",
         "bulk_held": f"newsletters and list mail quarantined or refused = 0: {o['bulk_held']} of {o['bulk']}",
+        "unsolicited_held": f"strangers' follow-ups to an unanswered first message quarantined or refused = 0: "
+                            f"{o['unsolicited_held']} of {o['unsolicited']} (tagged {o['unsolicited_tagged']})",
         "followup_phrases_pass": f"human \"following up\" mail passing (Enron, colleagues, webmail), all: "
                                  f"{o['followup_phrases_passed']} of {o['followup_phrases']}",
         "colleague_followups_pass": f"partner colleagues' \"following up\" passing, all: "

@@ -996,56 +996,91 @@ def make_reply(camp, rec, sender, subject, mid, thread, body, sent_at, reply_at,
 # ---------------------------------------------------------------------------
 # Generated human mail that shares what a campaign has: one organisation
 # writing from many addresses (a partner company's colleagues), webmail
-# domains, booking links. None of it may be held.
+# domains, booking links, a company signature block. Texts are put together
+# from many small parts, as people write, so no two are one template.
 
 PROJECTS = ["the Q3 shipment schedule", "the warehouse integration", "the renewal terms", "the joint webinar",
             "the pilot in {city}", "the API migration", "the audit findings", "the new price list",
             "the onboarding of the {city} team", "the safety certification", "the March invoice",
-            "the data-sharing agreement", "the spare parts order", "the training plan", "the site survey"]
+            "the data-sharing agreement", "the spare parts order", "the training plan", "the site survey",
+            "the {city} depot", "the framework contract", "the Q2 forecast", "the tender documents",
+            "the packaging change", "the quality report for batch {po}", "the December volumes"]
 PARTNER_OPENERS = [
-    "Attached is the revised plan for {project}. The main change is in section {n}, where we moved the start to {day}.",
-    "Quick update on {project}: we are on track for {day}, apart from the {n} items still waiting on customs.",
-    "Can you confirm the figures for {project} before our call on {day}? I have {amount} against {n} units.",
-    "Our finance team has a question about {project}: the PO number on invoice {po} does not match ours. "
-    "Who on your side handles that?",
-    "Thanks for the meeting yesterday. My notes on {project}:\n\n- start moved to {day}\n- {colleague} sends the "
-    "updated list\n- next review in two weeks",
-    "I'm taking over {project} from {colleague} for the next few weeks. Could we have a short call on {day}?",
-    "The signed copy for {project} is attached (PO {po}). Let me know if a page is missing.",
-    "We will be on site on {day} for {project}. Is there anything you need from us beforehand?",
-    "Here is the draft agenda for {day}. I added {project} as item {n}; tell me if you want it earlier.",
+    "Attached is the revised plan for {project}.", "Quick update on {project}.",
+    "Can you confirm the figures for {project} before we meet on {day}?",
+    "Our finance team has a question about {project}.", "Thanks for the meeting yesterday.",
+    "I'm covering {project} for {colleague} while she is away.", "The signed copy for {project} is attached.",
+    "We will be on site on {day} for {project}.", "Here is the draft agenda for {day}.",
+    "Sending over the numbers you asked for on {project}.", "A question on {project} before I forget.",
+    "Good news on {project}: the customer signed off this morning.", "We hit a snag with {project}.",
+    "As discussed on the phone, a short summary of {project}.", "{colleague} asked me to send you this.",
+]
+PARTNER_DETAILS = [
+    "The main change is in section {n}, where the start moves to {day}.",
+    "We are on track apart from the {n} items still waiting at customs.",
+    "I have {amount} against {n} units, which does not match your last sheet.",
+    "The PO number on invoice {po} does not match ours.", "Who on your side handles that now?",
+    "Start moved to {day}, and {colleague} sends the updated list.", "Next review in two weeks, same room.",
+    "Could we have a short call on {day}?", "Let me know if a page is missing.",
+    "Is there anything you need from us beforehand?", "I added it as item {n}; tell me if you want it earlier.",
+    "Our legal team wants to change clause {n}, nothing major.", "The truck leaves {city} on {day} morning.",
+    "Rates stay as agreed until the end of the quarter.", "I copied {colleague} so she has the history.",
+    "We can absorb the extra {amount} this time but not next quarter.",
+    "The test batch passed, {n} samples out of {n} within tolerance.",
+    "Parking is at the back of the building, ask for me at reception.",
+    "My phone is off most of {day} afternoon, email is best.", "No rush on this, end of next week is fine.",
+    "The spreadsheet has a tab per site now, which should make it easier.",
+    "If it helps I can send the raw data as well.", "We still need the delivery address for the {city} order.",
 ]
 PARTNER_FOLLOWUPS = [
-    "Just following up on my note about {project}. Any news on your side?",
-    "Following up on this: we need the figures for {project} by {day} to keep the schedule.",
-    "Circling back on {project}. Did you get a chance to look at the draft?",
-    "Sorry to chase. Just checking in on {project} before {day}.",
-    "Hi again, following up on my email from last week about {project} (PO {po}).",
-    "Wanted to bump this: {colleague} is asking about {project} as well.",
+    "Just following up on my note about {project}.", "Following up on this one.",
+    "Circling back on {project}.", "Sorry to chase, just checking in on {project}.",
+    "Following up on my email from last week.", "Any news on {project}?",
+    "Just checking you saw this.", "Bumping this up as we need an answer by {day}.",
+    "Did you get a chance to look at the draft?", "Just following up, {colleague} is asking about it too.",
 ]
+GREETINGS = ["Hi {first},", "Hello {first},", "{first},", "Dear {first},", "Morning {first},", "Hi {first}"]
+CLOSINGS = ["Best,", "Thanks,", "Regards,", "Cheers,", "Many thanks,", "Kind regards,", "Thanks again,", ""]
 OUR_ANSWERS = ["Thanks {first}, looks good. I'll confirm by {day}.",
                "Got it. I'll check with finance and come back to you.",
                "Sorry for the slow reply. The numbers are attached.",
                "Works for us. Let's talk on {day}.",
-               "Thanks, forwarded to {colleague}, who owns this now."]
+               "Thanks, forwarded to {colleague}, who owns this now.",
+               "Agreed on all points except the second; call me when you can.",
+               "Perfect, thank you. {day} is fine."]
 OUR_OPENERS = ["Could you send me the latest status on {project}?",
                "Attached are our comments on {project}. Can we go through them on {day}?",
-               "We need to move {project} to {day}. Does that work on your side?"]
-WEBMAIL_SCENES = [  # (subject, opener, follow-up or None, share our user answers)
+               "We need to move {project} to {day}. Does that work on your side?",
+               "Welcome aboard. I'll be your contact for {project}; my direct line is below.",
+               "Following our call, here is what we need for {project}."]
+# (subject, first message, follow-up or None, share our user answers, our user wrote first)
+WEBMAIL_SCENES = [
     ("Application for the {title} role", "Please find my CV attached for the {title} position. I have {n} years "
-     "of experience in {industry}.", "Just following up on my application for the {title} role. I'm still very "
-     "interested.", 0.4),
+     "of experience in {industry}.", "Just following up on my application for the {title} role.", 0.4, False),
     ("Question about order {po}", "My order {po} arrived with {n} items missing. Can you help?",
-     "Following up on my message about order {po}; I still have not heard back.", 0.8),
-    ("Great to meet you at {event}", "It was good talking at {event} about {topic}. You mentioned your team might "
-     "need help with {pain}; happy to share what we did.", "Following up on our chat at {event}. {booking}", 0.5),
+     "Following up on my message about order {po}; I still have not heard back.", 0.8, False),
+    ("Great to meet you at {event}", "It was good talking at {event} about {topic}. You mentioned {pain}; happy "
+     "to share what we did.", "Following up on our chat at {event}. {booking}", 0.5, False),
     ("Dinner on {day}?", "Are you free for dinner on {day}? {city} has a new place near the station.",
-     None, 0.9),
+     "Just checking in about {day}, shall I book?", 0.9, True),
     ("Reference for {colleague}", "{colleague} gave your name as a reference. Would you have 10 minutes on {day}? "
-     "{booking}", "Just checking in on the reference for {colleague}.", 0.7),
+     "{booking}", "Just checking in on the reference for {colleague}.", 0.7, False),
     ("Flat viewing on {day}", "The flat on {street} is available for a viewing on {day}. Let me know a time.",
-     "Following up on the viewing: is {day} still good?", 0.8),
+     "Following up on the viewing: is {day} still good?", 0.8, True),
+    ("Invoice {po}", "Attached is my invoice {po} for the work in {city}. {booking}",
+     "Just following up on invoice {po}, it is now {n} days overdue.", 0.6, True),
 ]
+WEBMAIL_DETAILS = [
+    "I'm in {city} until {day} if that is easier.", "My number is in the signature of my first email.",
+    "Sorry if this is the wrong address, I found it on your website.", "No worries if now is not a good time.",
+    "I can send references if useful.", "I'm flexible on timing, mornings are best for me.",
+    "{colleague} says hello, by the way.", "Hope the move went well!", "I attached the photos again in case.",
+    "The offer is open until the end of the month.", "Happy to talk on the phone instead.",
+    "I'll be travelling next week but checking email.", "Thanks a lot for your help with this.",
+    "Let me know if you need anything else from me.", "It's item {n} on the list I sent.",
+]
+OUR_WEBMAIL_OPENERS = ["Hi {first}, are you around this week?", "Hi {first}, is the flat on {street} still available?",
+                       "Hi {first}, can you send the invoice for the {city} job?", "Hi {first}, long time! How are you?"]
 
 
 def _human_message(sender_name, sender_addr, to_name, to_addr, subject, body, when, mid, refs=None):
@@ -1064,19 +1099,26 @@ def _fill_human(text, r, **extra):
               "n": r.randint(2, 14), "po": f"{r.randint(40000, 99999)}", "amount": f"${r.randint(2, 90) * 250:,}",
               "city": r.choice(CITIES), "title": r.choice(TITLES), "industry": r.choice(INDUSTRIES),
               "event": r.choice(EVENTS), "topic": r.choice(TOPICS), "pain": r.choice(PAINS),
-              "street": r.choice(STREETS), "colleague": f"{r.choice(FIRST_NAMES)} {r.choice(LAST_NAMES)}",
-              "booking": ""}
+              "street": r.choice(STREETS), "colleague": r.choice(FIRST_NAMES), "booking": ""}
     values.update(extra)
     return text.format(**values)
+
+
+def _partner_text(r, lead_pool, project, details=(1, 3)):
+    """A lead sentence and a few details, each filled on its own."""
+    parts = [_fill_human(r.choice(lead_pool), r, project=project)]
+    parts += [_fill_human(d, r, project=project) for d in r.sample(PARTNER_DETAILS, r.randint(*details))]
+    return " ".join(parts) if r.random() < 0.6 else parts[0] + "\n\n" + " ".join(parts[1:])
 
 
 def partner_mail(internal, used, seed, start: dt.date, span_days: int):
     """Two partner companies per internal company, 4-8 colleagues each writing
     from their own address (some from a regional office domain) to 2-6 of our
     users about shared projects, one company signature block under every
-    message, a booking link in some. Threads our users start or answer, and
-    notes that go unanswered and are followed up ("just following up"),
-    sometimes as a Re: to the colleague's own message."""
+    message, a booking link in some. Each of our users first works with the
+    partner's account lead (a thread our user starts); then colleagues write:
+    threads our users answer, and notes that go unanswered and are followed up
+    ("just following up"), sometimes as a Re: to the colleague's own message."""
     out = []
     for ci, company in enumerate(internal):
         for pi in range(2):
@@ -1093,87 +1135,96 @@ def partner_mail(internal, used, seed, start: dt.date, span_days: int):
             colleagues = []
             for k in range(r.randint(4, 8)):
                 first, last = r.choice(FIRST_NAMES), r.choice(LAST_NAMES)
-                domain = domains[k % len(domains)] if k else domains[0]
+                domain = domains[k % len(domains)]
                 address = f"{slug(first)}.{slug(last)}@{domain}"
                 booking = f"https://calendly.com/{slug(first)}-{slug(last)}/30min" if r.random() < 0.3 else None
-                colleagues.append((Person(first, last, address, r.choice(TITLES)), booking))
+                person = Person(first, last, address, r.choice(TITLES))
+                colleagues.append((person, sender_pools.signature(person.full, person.title, partner.name, phone,
+                                                                  street, f"https://www.{partner.domain}/", booking)))
             contacts = r.sample(company.people, min(len(company.people), r.randint(2, 6)))
-            for person, booking in colleagues:
-                sig = sender_pools.signature(person.full, person.title, partner.name, phone, street,
-                                             f"https://www.{partner.domain}/", booking)
+            lead, lead_sig = colleagues[0]
+            for contact in contacts:
+                day = start + dt.timedelta(days=r.randint(0, 10))
+                out.extend(_partner_thread(seed, partner, lead, lead_sig, contact, day, ours_first=True))
+            for person, sig in colleagues:
                 for contact in r.sample(contacts, r.randint(1, min(3, len(contacts)))):
-                    out.extend(_partner_pair(seed, partner, person, sig, contact, r, start, span_days))
+                    pair_rng = stable_rng(seed, "partner-pair", person.address, contact.address)
+                    for t in range(pair_rng.randint(1, 4)):
+                        day = start + dt.timedelta(days=pair_rng.randint(12, span_days - 12))
+                        out.extend(_partner_thread(seed, partner, person, sig, contact, day,
+                                                   ours_first=pair_rng.random() < 0.3, thread_no=t))
     return out
 
 
-def _partner_pair(seed, partner, person, sig, contact, r, start, span_days):
+def _partner_thread(seed, partner, person, sig, contact, day, ours_first, thread_no=-1):
+    """One thread between a partner colleague and one of our users."""
     out = []
-    source = "gen/partner_colleagues"
-    base = {"source": source, "colleague": True, "organisation": partner.name}
-    pair_rng = stable_rng(seed, "partner-pair", person.address, contact.address)
-    for t in range(pair_rng.randint(1, 4)):
-        project = _fill_human(pair_rng.choice(PROJECTS), pair_rng)
-        day = start + dt.timedelta(days=pair_rng.randint(0, span_days - 12))
-        when = business_time(day, 0, pair_rng, 8.5, 17)
-        subject = project[4:].capitalize() if project.startswith("the ") else project.capitalize()
-        refs = []
-        if pair_rng.random() < 0.35:      # our user writes first, the colleague answers
-            mid = message_id(pair_rng, contact.address.split("@")[1], "domain")
-            body = f"Hi {person.first},\n\n" + _fill_human(pair_rng.choice(OUR_OPENERS), pair_rng, project=project) \
-                + f"\n\n{contact.first}\n"
-            out.append((when, mid, _human_message(contact.full, contact.address, person.full, person.address, subject,
-                                                  body, when, mid),
+    base = {"source": "gen/partner_colleagues", "colleague": True, "organisation": partner.name}
+    r = stable_rng(seed, "partner-thread", person.address, contact.address, thread_no)
+    project = _fill_human(r.choice(PROJECTS), r)
+    when = business_time(day, 0, r, 8.5, 17)
+    subject = project[4:].capitalize() if project.startswith("the ") else project.capitalize()
+    them = email.utils.formataddr((person.full, person.address))
+    refs = []
+    if ours_first:
+        mid = message_id(r, contact.address.split("@")[1], "domain")
+        body = f"Hi {person.first},\n\n" + _fill_human(r.choice(OUR_OPENERS), r, project=project) \
+            + f"\n\n{contact.first}\n"
+        out.append((when, mid, _human_message(contact.full, contact.address, person.full, person.address, subject,
+                                              body, when, mid),
+                    dict(base, kind="human_outbound", sender=contact.address, recipient=person.address,
+                         subject=subject)))
+        refs.append(mid)
+        when = when + dt.timedelta(hours=r.uniform(1, 30))
+        subject = "Re: " + subject
+    text = _partner_text(r, PARTNER_OPENERS, project)
+    followup = False
+    chases = 0
+    prev_body = prev_when = None
+    while True:
+        mid = message_id(r, person.address.split("@")[1], "outlook")
+        closing = r.choice(CLOSINGS)
+        body = (_fill_human(r.choice(GREETINGS), r, first=contact.first) + f"\n\n{text}\n\n"
+                + (f"{closing}\n" if closing else "") + f"{person.first}\n{sig}")
+        if refs and followup and prev_body:
+            body += "\n" + quote(prev_body, them, prev_when)
+        out.append((when, mid, _human_message(person.full, person.address, contact.full, contact.address,
+                                              subject, body, when, mid, refs),
+                    dict(base, kind="human", sender=person.address, recipient=contact.address,
+                         **{"from": person.address}, followup_phrases=followup, subject=subject)))
+        refs = refs + [mid]
+        prev_body, prev_when = body, when
+        if ours_first or r.random() < 0.55:     # our user answers
+            at = when + dt.timedelta(hours=r.uniform(1, 40))
+            answer_id = message_id(r, contact.address.split("@")[1], "domain")
+            re_subject = subject if subject.startswith("Re: ") else "Re: " + subject
+            answer = f"{_fill_human(r.choice(OUR_ANSWERS), r, first=person.first)}\n\n" \
+                     f"{contact.first}\n\n" + quote(body, them, when)
+            out.append((at, answer_id, _human_message(contact.full, contact.address, person.full, person.address,
+                                                      re_subject, answer, at, answer_id, refs),
                         dict(base, kind="human_outbound", sender=contact.address, recipient=person.address,
-                             subject=subject)))
-            refs.append(mid)
-            when = when + dt.timedelta(hours=pair_rng.uniform(1, 30))
+                             subject=re_subject)))
+            break
+        if chases >= 2 or r.random() < 0.3:
+            break
+        chases += 1
+        when = business_time(add_business_days(when.date(), r.randint(2, 6)), 0, r, 8.5, 17)
+        text = _partner_text(r, PARTNER_FOLLOWUPS, project, (0, 2))
+        followup = True
+        if r.random() < 0.5:        # a new message rather than a Re: to their own
+            refs = []
+            subject = subject[4:] if subject.startswith("Re: ") else subject
+        elif not subject.startswith("Re: "):
             subject = "Re: " + subject
-            text = _fill_human(pair_rng.choice(PARTNER_OPENERS), pair_rng, project=project)
-            followup = False
-        else:
-            text = _fill_human(pair_rng.choice(PARTNER_OPENERS), pair_rng, project=project)
-            followup = False
-        chases = 0
-        while True:
-            mid = message_id(pair_rng, person.address.split("@")[1], "outlook" if pair_rng.random() < 0.5 else "domain")
-            body = f"Hi {contact.first},\n\n{text}\n\nBest,\n{person.first}\n{sig}"
-            if refs and followup:
-                body += "\n" + quote(prev_body, email.utils.formataddr((person.full, person.address)), prev_when)
-            out.append((when, mid, _human_message(person.full, person.address, contact.full, contact.address,
-                                                  subject, body, when, mid, refs),
-                        dict(base, kind="human", sender=person.address, recipient=contact.address,
-                             **{"from": person.address}, followup_phrases=followup, subject=subject)))
-            refs = refs + [mid]
-            prev_body, prev_when = body, when
-            if pair_rng.random() < 0.55:       # our user answers
-                at = when + dt.timedelta(hours=pair_rng.uniform(1, 40))
-                answer_id = message_id(pair_rng, contact.address.split("@")[1], "domain")
-                re_subject = subject if subject.startswith("Re: ") else "Re: " + subject
-                answer = f"{_fill_human(pair_rng.choice(OUR_ANSWERS), pair_rng, first=person.first)}\n\n" \
-                         f"{contact.first}\n\n" + quote(body, email.utils.formataddr((person.full, person.address)), when)
-                out.append((at, answer_id, _human_message(contact.full, contact.address, person.full, person.address,
-                                                          re_subject, answer, at, answer_id, refs),
-                            dict(base, kind="human_outbound", sender=contact.address, recipient=person.address,
-                                 subject=re_subject)))
-                break
-            if chases >= 2 or pair_rng.random() < 0.3:
-                break
-            chases += 1
-            when = business_time(add_business_days(when.date(), pair_rng.randint(2, 6)), 0, pair_rng, 8.5, 17)
-            text = _fill_human(pair_rng.choice(PARTNER_FOLLOWUPS), pair_rng, project=project)
-            followup = True
-            if pair_rng.random() < 0.5:        # a new message rather than a Re: to their own
-                refs = []
-                subject = subject[4:] if subject.startswith("Re: ") else subject
-            elif not subject.startswith("Re: "):
-                subject = "Re: " + subject
     return out
 
 
 def webmail_people(internal, seed, start: dt.date, span_days: int, count: int = 300):
     """Unrelated people on gmail.com, outlook.com, yahoo.com ... writing to one of
-    our users each: candidates, customers, people met at events, friends; some
-    follow up, some put a booking link (the same services campaigns use)."""
+    our users each: candidates, customers, people met at events, friends,
+    landlords, freelancers; some put a booking link (the services campaigns
+    use). A stranger's follow-up to a first message nobody answered is kind
+    `unsolicited`: human, never to be held, but outside the human-tagged target."""
     out = []
     weights = [len(c.people) for c in internal]
     seen = set()
@@ -1188,24 +1239,37 @@ def webmail_people(internal, seed, start: dt.date, span_days: int, count: int = 
         seen.add(address)
         company = r.choices(internal, weights=weights)[0]
         contact = r.choice(company.people)
-        subject_t, opener, chase, answered = r.choice(WEBMAIL_SCENES)
+        subject_t, opener, chase, answered, ours_first = r.choice(WEBMAIL_SCENES)
         booking = f"You can pick a time here: https://calendly.com/{slug(first)}{slug(last)}" if r.random() < 0.3 else ""
         fill = dict(booking=booking, day=(start + dt.timedelta(days=r.randint(3, 9))).strftime("%A"))
         subject = _fill_human(subject_t, r, **fill)
         when = business_time(start + dt.timedelta(days=r.randint(0, span_days - 15)), r.choice(TIMEZONES), r, 7, 22)
+        name = f"{first} {last}"
         base = {"source": "gen/webmail_people", "webmail": True}
+        refs = []
+        if ours_first:
+            mid = message_id(r, contact.address.split("@")[1], "domain")
+            body = _fill_human(r.choice(OUR_WEBMAIL_OPENERS), r, first=first) + f"\n\n{contact.first}\n"
+            out.append((when, mid, _human_message(contact.full, contact.address, name, address, subject, body,
+                                                  when, mid),
+                        dict(base, kind="human_outbound", sender=contact.address, recipient=address,
+                             subject=subject)))
+            refs.append(mid)
+            when += dt.timedelta(hours=r.uniform(1, 30))
+            subject = "Re: " + subject
         texts = [(_fill_human(opener, r, **fill), False)]
         if chase and r.random() < 0.7:
             texts.append((_fill_human(chase, r, **fill), True))
             if r.random() < 0.3:
                 texts.append((_fill_human(chase, r, **fill), True))
-        refs = []
         for text, is_followup in texts:
+            text = " ".join([text] + [_fill_human(d, r, **fill) for d in r.sample(WEBMAIL_DETAILS, r.randint(1, 3))])
             mid = message_id(r, domain, "gmail" if domain == "gmail.com" else "outlook" if domain != "yahoo.com" else "domain")
-            body = f"Hi {contact.first},\n\n{text}\n\nThanks,\n{first}\n"
-            out.append((when, mid, _human_message(f"{first} {last}", address, contact.full, contact.address, subject,
-                                                  body, when, mid, refs if is_followup else None),
-                        dict(base, kind="human", sender=address, recipient=contact.address, **{"from": address},
+            body = f"Hi {contact.first},\n\n{text}\n\n{r.choice(CLOSINGS)}\n{first}\n"
+            kind = "unsolicited" if is_followup and not ours_first else "human"
+            out.append((when, mid, _human_message(name, address, contact.full, contact.address, subject,
+                                                  body, when, mid, refs if (is_followup or ours_first) else None),
+                        dict(base, kind=kind, sender=address, recipient=contact.address, **{"from": address},
                              followup_phrases=is_followup, subject=subject)))
             refs.append(mid)
             if r.random() < answered:
@@ -1213,8 +1277,8 @@ def webmail_people(internal, seed, start: dt.date, span_days: int, count: int = 
                 answer_id = message_id(r, contact.address.split("@")[1], "domain")
                 re_subject = "Re: " + subject if not subject.startswith("Re: ") else subject
                 answer = f"Hi {first},\n\nThanks for your message, I'll get back to you by {fill['day']}.\n\n" \
-                         f"{contact.first}\n\n" + quote(body, email.utils.formataddr((f'{first} {last}', address)), when)
-                out.append((at, answer_id, _human_message(contact.full, contact.address, f"{first} {last}", address,
+                         f"{contact.first}\n\n" + quote(body, email.utils.formataddr((name, address)), when)
+                out.append((at, answer_id, _human_message(contact.full, contact.address, name, address,
                                                           re_subject, answer, at, answer_id, refs),
                             dict(base, kind="human_outbound", sender=contact.address, recipient=address,
                                  subject=re_subject)))
