@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """Accuracy traffic: turns the outreach templates of a corpus into the mail a
-company's server would see from sales sequences, mixed in time with the real
-human, newsletter and mailing-list mail of the same corpus.
+company's server would see from sales sequences (from one mailbox, or rotated
+over lookalike-domain and webmail mailboxes with --rotation on), mixed in time
+with the real human, newsletter and mailing-list mail of the same corpus and
+with generated human mail that looks like a campaign from the outside
+(colleagues of one partner company, unrelated webmail senders).
 
 Writes an mbox ordered by time (envelope in X-Envelope-From / X-Envelope-To)
 and a ground-truth JSON-lines file, one object per message, that
