@@ -438,7 +438,7 @@ OutreachMarkersResult load_outreach_markers_file(const std::string& path) {
 namespace {
 
 bool valid_affix(std::string_view affix) {
-  if (affix.empty() || affix.size() > 12) return false;
+  if (affix.empty() || affix.size() > 16) return false;
   return std::all_of(affix.begin(), affix.end(), [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); });
 }
 
@@ -475,7 +475,7 @@ CampaignIdentityResult load_campaign_identity_text(std::string_view text, const 
   Reader reader(source_name);
   CampaignIdentityData data;
   data.source = source_name;
-  const char* affix_rule = "1 to 12 of a-z, 0-9";
+  const char* affix_rule = "1 to 16 of a-z, 0-9";
   const char* domain_rule = "a lower-case domain name";
   if (auto root = parse(text, source_name, reader)) {
     for (const auto& [name, node] : *root) {
@@ -495,6 +495,8 @@ CampaignIdentityResult load_campaign_identity_text(std::string_view text, const 
           data.brand_prefixes = read_word_list(reader, value, where, valid_affix, affix_rule);
         } else if (key == "brand" && field.str() == "suffixes") {
           data.brand_suffixes = read_word_list(reader, value, where, valid_affix, affix_rule);
+        } else if (key == "brand" && field.str() == "designators") {
+          data.designators = read_word_list(reader, value, where, valid_affix, affix_rule);
         } else if (key == "shared" && field.str() == "domains") {
           data.shared_domains = read_word_list(reader, value, where, valid_host, domain_rule);
         } else {
@@ -510,6 +512,7 @@ CampaignIdentityResult load_campaign_identity_text(std::string_view text, const 
     auto longest_first = [](const std::string& a, const std::string& b) { return a.size() > b.size(); };
     std::stable_sort(data.brand_prefixes.begin(), data.brand_prefixes.end(), longest_first);
     std::stable_sort(data.brand_suffixes.begin(), data.brand_suffixes.end(), longest_first);
+    std::stable_sort(data.designators.begin(), data.designators.end(), longest_first);
     std::sort(data.shared_domains.begin(), data.shared_domains.end());
     result.data = std::move(data);
   }

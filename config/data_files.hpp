@@ -104,6 +104,7 @@ struct CampaignIdentityData {
   std::string source;
   std::vector<std::string> brand_prefixes;  // longest first
   std::vector<std::string> brand_suffixes;  // longest first
+  std::vector<std::string> designators;     // words after a company's name: "kestrelinsurance" is kestrel's; longest first
   std::vector<std::string> shared_domains;  // registrable domains, sorted
   bool is_shared(std::string_view registrable_domain) const;
 };

@@ -108,9 +108,9 @@ EvidenceFamily family_of(EvidenceKind kind) {
   switch (kind) {
     case EvidenceKind::brand:
     case EvidenceKind::brand_variant: return EvidenceFamily::organisation;
-    case EvidenceKind::display_name:
+    case EvidenceKind::display_name: return EvidenceFamily::persona;
     case EvidenceKind::signature:
-    case EvidenceKind::phone: return EvidenceFamily::persona;
+    case EvidenceKind::phone: return EvidenceFamily::signature;
     case EvidenceKind::reply_to: return EvidenceFamily::reply_to;
     case EvidenceKind::unsubscribe: return EvidenceFamily::unsubscribe;
     case EvidenceKind::host:

@@ -40,8 +40,11 @@ enum class EvidenceKind : std::uint8_t {
 };
 
 // Independent families: pieces of one family say the same thing twice (a
-// signature repeats the display name), so a link needs two families.
-enum class EvidenceFamily : std::uint8_t { organisation, persona, reply_to, unsubscribe, infrastructure };
+// phone number is part of the signature), so a link needs two families. The
+// display name (a header the tool sets) and the signature block (name,
+// title, company and phone in the text) are apart: two people who share a
+// common name do not share a signature.
+enum class EvidenceFamily : std::uint8_t { organisation, persona, signature, reply_to, unsubscribe, infrastructure };
 
 EvidenceFamily family_of(EvidenceKind kind);
 std::string_view to_string(EvidenceKind kind);

@@ -53,6 +53,7 @@ std::string brand_of(std::string_view registrable, const config::CampaignIdentit
   std::string brand;
   for (const auto& piece : pieces) {
     bool affix = contains(data.brand_prefixes, piece) || contains(data.brand_suffixes, piece) ||
+                 contains(data.designators, piece) ||
                  std::all_of(piece.begin(), piece.end(), [](char c) { return c >= '0' && c <= '9'; });
     if (!affix) brand += piece;
   }
@@ -66,10 +67,12 @@ std::string brand_of(std::string_view registrable, const config::CampaignIdentit
       break;
     }
   }
-  for (const auto& suffix : data.brand_suffixes) {
-    if (brand.size() >= suffix.size() + min_brand_letters && brand.ends_with(suffix)) {
-      brand.resize(brand.size() - suffix.size());
-      break;
+  for (const auto* list : {&data.brand_suffixes, &data.designators}) {
+    for (const auto& suffix : *list) {
+      if (brand.size() >= suffix.size() + min_brand_letters && brand.ends_with(suffix)) {
+        brand.resize(brand.size() - suffix.size());
+        break;
+      }
     }
   }
   return brand;

@@ -19,8 +19,9 @@ std::string registrable_domain(std::string_view host);
 
 // The brand of a registrable domain: its first label with hyphenated affix
 // pieces dropped ("acme-mail"), then one known prefix ("getacme") and one
-// known suffix ("acmehq") removed while at least four letters remain, and
-// trailing digits ("acme2"). Empty for a domain without a label.
+// known suffix ("acmehq") and one designator ("kestrelinsurance") removed
+// while at least four letters remain, and trailing digits ("acme2"). Empty
+// for a domain without a label.
 std::string brand_of(std::string_view registrable, const config::CampaignIdentityData& data);
 
 // Whether two brands name one organisation: equal, or one edit apart

@@ -58,6 +58,8 @@ TEST(Brand, AffixesOfLookalikeDomainsAreRemoved) {
       {"apple.com", "apple"},      // "app" is an affix, but "le" is too short to be a brand
       {"getit.com", "getit"},      // so is "it"
       {"mailchimp.com", "chimp"},  // affixes are removed from any brand, hence the second piece of evidence
+      {"kestrelinsurance.de", "kestrel"}, {"kestrel-insurance.co.uk", "kestrel"}, {"orbitanalytics.com", "orbit"},
+      {"brightbase.co.uk", "brightbase"},
   };
   for (const auto& c : cases) EXPECT_EQ(brand_of(c.registrable, shipped_data()), c.want) << c.registrable;
 }
