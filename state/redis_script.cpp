@@ -190,9 +190,11 @@ end
 
 -- The template cluster: candidates share an LSH band; the most similar first
 -- member at or above the threshold wins (the share of equal MinHash values,
--- as scoring::estimated_jaccard computes it). All 16 bands in one MGET; a
--- band pointing at the cluster has its TTL refreshed once per bucket (the
--- template's "bt"), a band pointing nowhere is set at once.
+-- as scoring::estimated_jaccard computes it). All 16 bands in one MGET. As
+-- in LMDB a new cluster's bands point at it where no live cluster holds the
+-- band, and members that join add none (similarity is measured against the
+-- first member); a band that leads to its cluster has its TTL refreshed once
+-- per bucket (the template's "bt").
 local cluster = nil
 local similarity = 0
 local created = 0
@@ -203,11 +205,13 @@ if not fp_empty then
   for b = 1, 16 do band_keys[b] = P .. 'l:' .. algorithm .. ':' .. (b - 1) .. ':' .. bands[b] end
   local band_ids = redis.call('MGET', unpack(band_keys))
   local tried = {}
+  local live = {}
   for b = 1, 16 do
     local id = band_ids[b]
     if id and not tried[id] then
       tried[id] = true
       local rec = redis.call('HMGET', P .. 't:' .. id, 'alg', 'mh')
+      live[id] = rec[1] ~= false
       if rec[1] == algorithm and rec[2] and #rec[2] == #minhash then
         local equal = 0
         for j = 0, #minhash / 4 - 1 do
@@ -231,7 +235,8 @@ if not fp_empty then
   if cluster and not message_duplicate then
     local refresh = num(tpl, 'bt') ~= bucket
     for b = 1, 16 do
-      if not band_ids[b] or (refresh and band_ids[b] == cluster) then
+      local free = not band_ids[b] or not live[band_ids[b]]
+      if (created == 1 and free) or (refresh and band_ids[b] == cluster) then
         redis.call('SET', band_keys[b], cluster, 'EX', retention)
       end
     end
