@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -14,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "state/store.hpp"
 #include "support.hpp"
@@ -74,6 +76,9 @@ void observe(benchmark::State& state, BackendKind kind) {
   Backend backend(kind);
   std::uint64_t n = 0;
   std::uint64_t evalsha_before = backend.redis ? backend.redis->calls("evalsha") : 0;
+  std::uint64_t usec_before = backend.redis ? backend.redis->usec("evalsha") : 0;
+  std::uint64_t in_before = backend.redis ? backend.redis->info("total_net_input_bytes") : 0;
+  std::uint64_t out_before = backend.redis ? backend.redis->info("total_net_output_bytes") : 0;
   for (auto _ : state) {
     backend.clock->advance(1s);
     History history = backend.store->observe(message(n++));
@@ -81,8 +86,12 @@ void observe(benchmark::State& state, BackendKind kind) {
   }
   state.SetItemsProcessed(state.iterations());
   if (backend.redis) {
-    state.counters["evalsha_per_message"] =
-        static_cast<double>(backend.redis->calls("evalsha") - evalsha_before) / static_cast<double>(n);
+    auto per_message = [n](std::uint64_t value) { return static_cast<double>(value) / static_cast<double>(n); };
+    state.counters["evalsha_per_message"] = per_message(backend.redis->calls("evalsha") - evalsha_before);
+    // Time inside the server (the script) and bytes on the wire, per message.
+    state.counters["server_us_per_message"] = per_message(backend.redis->usec("evalsha") - usec_before);
+    state.counters["bytes_to_redis"] = per_message(backend.redis->info("total_net_input_bytes") - in_before);
+    state.counters["bytes_from_redis"] = per_message(backend.redis->info("total_net_output_bytes") - out_before);
   }
 }
 
@@ -209,6 +218,58 @@ void BM_LmdbBytesPerPair(benchmark::State& state) {
 }
 BENCHMARK(BM_LmdbBytesPerPair)->Arg(100'000)->Arg(1'000'000)->Iterations(1)->Unit(benchmark::kSecond);
 BENCHMARK(BM_LmdbBytesPerPair)->Name("BM_LmdbBytesPerPair_10M")->Arg(10'000'000)->Iterations(1)->Unit(benchmark::kSecond);
+
+// The same traffic as BM_LmdbBytesPerPair into Redis: used_memory (INFO
+// memory) after the run minus before, per pair. Four threads share the
+// senders; each message carries its own time, so the order between threads
+// does not matter.
+void BM_RedisBytesPerPair(benchmark::State& state) {
+  const auto pairs = static_cast<std::uint64_t>(state.range(0));
+  for (auto _ : state) {
+    Backend backend(BackendKind::redis);
+    const std::uint64_t per_sender = 100;
+    const std::uint64_t sender_count = pairs / per_sender;
+    const auto step = std::chrono::duration_cast<std::chrono::system_clock::duration>(30 * 24h) / (2 * pairs);
+    const TimePoint start = backend.clock->now();
+    Observation warm_up;
+    warm_up.sender = "warm@up.example";
+    warm_up.recipients = {"a@corp.example"};
+    backend.store->observe(warm_up);  // connects and loads the script
+    backend.redis->command({"FLUSHALL"});
+    const std::uint64_t memory_before = backend.redis->info("used_memory");
+    std::atomic<std::uint64_t> failed{0};
+    constexpr std::uint64_t threads = 4;
+    std::vector<std::thread> workers;
+    for (std::uint64_t t = 0; t < threads; ++t) {
+      workers.emplace_back([&, t] {
+        for (std::uint32_t sequence_step = 0; sequence_step < 2; ++sequence_step) {
+          for (std::uint64_t s = t; s < sender_count; s += threads) {
+            for (std::uint64_t k = 0; k < per_sender; ++k) {
+              std::uint64_t n = sequence_step * pairs + s * per_sender + k;
+              Observation observation;
+              observation.sender = "rep" + std::to_string(s) + "@vendor" + std::to_string(s / 10) + ".example";
+              observation.recipients = {"user" + std::to_string((s * per_sender + k) % 1'000'003) + "@corp.example"};
+              observation.message_id = std::to_string(n) + "@bench.example";
+              observation.fingerprint = testing::fingerprint(static_cast<std::uint32_t>(s * 2 + sequence_step),
+                                                             static_cast<std::uint32_t>(k), 6);
+              observation.time = start + step * static_cast<std::int64_t>(n);
+              if (backend.store->observe(observation).outcome != Outcome::counted) ++failed;
+            }
+          }
+        }
+      });
+    }
+    for (auto& worker : workers) worker.join();
+    if (failed > 0) state.SkipWithError("observe failed");
+    const std::uint64_t memory_after = backend.redis->info("used_memory");
+    state.counters["pairs"] = static_cast<double>(pairs);
+    state.counters["messages"] = static_cast<double>(2 * pairs);
+    state.counters["keys"] = std::stod(backend.redis->command({"DBSIZE"}).at(0));
+    state.counters["used_memory_bytes_per_pair"] =
+        static_cast<double>(memory_after - memory_before) / static_cast<double>(pairs);
+  }
+}
+BENCHMARK(BM_RedisBytesPerPair)->Arg(100'000)->Arg(1'000'000)->Iterations(1)->Unit(benchmark::kSecond);
 
 // kB of a "VmRSS:"-style line of /proc/self/status.
 double status_kb(const char* name) {

@@ -74,6 +74,7 @@ for k = 1, tonumber(ARGV[i]) do rcpt_brands[k] = ARGV[i + k] end
 
 local bucket = math.floor(now / bsec)
 local oldest = bucket - longest + 1
+local bucket_field = 'm' .. bucket
 
 local function load(key)
   local flat = redis.call('HGETALL', key)
@@ -85,23 +86,27 @@ end
 local function num(t, field) return tonumber(t[field] or '0') or 0 end
 
 -- Per-window sums of the "m<bucket>" fields of a loaded hash, plus `extra`
--- in the current bucket; fields older than the longest window are deleted.
+-- in the current bucket; fields older than the longest window are deleted
+-- in one HDEL.
 local function sums(t, key, extra)
   local out = {}
   for k = 1, #widths do out[k] = extra end
+  local stale = {}
   for field, value in pairs(t) do
-    local b = string.match(field, '^m(%d+)$')
-    if b then
-      b = tonumber(b)
-      if b < oldest then
-        redis.call('HDEL', key, field)
-      else
-        for k, w in ipairs(widths) do
-          if b > bucket - w and b <= bucket then out[k] = out[k] + tonumber(value) end
+    if string.byte(field, 1) == 109 then  -- 'm'
+      local b = tonumber(string.sub(field, 2))
+      if b then
+        if b < oldest then
+          stale[#stale + 1] = field
+        else
+          for k, w in ipairs(widths) do
+            if b > bucket - w and b <= bucket then out[k] = out[k] + tonumber(value) end
+          end
         end
       end
     end
   end
+  if #stale > 0 then redis.call('HDEL', key, unpack(stale)) end
   return out
 end
 
@@ -114,9 +119,16 @@ local function member_counts(zkey)
   return out
 end
 
+-- Members older than the longest window leave a member set once per bucket:
+-- the set's owner hash remembers the bucket of its last pruning ("pb").
+local function prune(owner, ...)
+  if num(owner, 'pb') == bucket then return end
+  for _, zkey in ipairs({...}) do redis.call('ZREMRANGEBYSCORE', zkey, '-inf', '(' .. tostring(oldest * bsec)) end
+end
+
+-- `limit` nil: no cap (and no cap check).
 local function count_member(zkey, member, limit)
-  redis.call('ZREMRANGEBYSCORE', zkey, '-inf', '(' .. tostring(oldest * bsec))
-  if not redis.call('ZSCORE', zkey, member) and redis.call('ZCARD', zkey) >= limit then return end
+  if limit and not redis.call('ZSCORE', zkey, member) and redis.call('ZCARD', zkey) >= limit then return end
   redis.call('ZADD', zkey, 'GT', now, member)
   redis.call('EXPIRE', zkey, retention)
 end
@@ -182,6 +194,21 @@ local function live_evidence(hash)
   return nil
 end
 
+-- Rankings are sorted sets shared by all senders (or templates). Once per
+-- bucket (a marker key holds the bucket of the last run) idle members leave
+-- them and their TTLs are refreshed, so that they too expire when mail stops.
+local function tend_rankings(seen, lists)
+  local marker = P .. 'hk:' .. seen
+  if redis.call('GET', marker) == tostring(bucket) then return end
+  redis.call('SET', marker, bucket, 'EX', retention)
+  local idle = redis.call('ZRANGEBYSCORE', P .. seen, '-inf', '(' .. tostring(now - retention), 'LIMIT', 0, 4096)
+  for j = 1, #idle, 256 do
+    local chunk = {unpack(idle, j, math.min(j + 255, #idle))}
+    for _, list in ipairs(lists) do redis.call('ZREM', P .. list, unpack(chunk)) end
+  end
+  for _, list in ipairs(lists) do redis.call('EXPIRE', P .. list, retention) end
+end
+
 if direction == 'out' then
   local user = sender
   if sent_id ~= '' then redis.call('SET', P .. 'i:' .. sent_id, now, 'EX', sent_retention) end
@@ -233,7 +260,8 @@ if direction == 'out' then
 end
 
 local allowlisted = 0
-if redis.call('HEXISTS', P .. 'a', sender) == 1 or redis.call('HEXISTS', P .. 'a', domain) == 1 then allowlisted = 1 end
+local allowed = redis.call('HMGET', P .. 'a', sender, domain)
+if allowed[1] or allowed[2] then allowlisted = 1 end
 
 local message_duplicate = false
 if dedup_id ~= '' then
@@ -252,31 +280,41 @@ for _, id in ipairs(ids) do
 end
 
 -- The estimated Jaccard similarity of a MinHash to cluster `id`'s first member.
+-- Also returns whether the cluster still exists.
 local function similarity_to(id, mh)
   local rec = redis.call('HMGET', P .. 't:' .. id, 'alg', 'mh')
-  if rec[1] ~= algorithm or not rec[2] or #rec[2] ~= #mh then return 0 end
+  if rec[1] ~= algorithm or not rec[2] or #rec[2] ~= #mh then return 0, rec[1] ~= false end
   local equal = 0
   for j = 0, #mh / 4 - 1 do
     if string.sub(rec[2], j * 4 + 1, j * 4 + 4) == string.sub(mh, j * 4 + 1, j * 4 + 4) then equal = equal + 1 end
   end
-  return equal / (#mh / 4)
+  return equal / (#mh / 4), true
 end
 
 -- The template cluster: candidates share an LSH band; the most similar first
 -- member at or above the threshold wins (the share of equal MinHash values,
--- as scoring::estimated_jaccard computes it).
+-- as scoring::estimated_jaccard computes it). All 16 bands in one MGET. As
+-- in LMDB a new cluster's bands point at it where no live cluster holds the
+-- band, and members that join add none (similarity is measured against the
+-- first member); a band that leads to its cluster has its TTL refreshed once
+-- per bucket (the template's "bt").
 local cluster = nil
 local similarity = 0
 local created = 0
+local tpl = nil        -- the cluster's hash as loaded
+local bands_refreshed = false
 if not fp_empty then
-  local band_ids = {}
+  local band_keys = {}
+  for b = 1, 16 do band_keys[b] = P .. 'l:' .. algorithm .. ':' .. (b - 1) .. ':' .. bands[b] end
+  local band_ids = redis.call('MGET', unpack(band_keys))
   local tried = {}
+  local live = {}
   for b = 1, 16 do
-    local id = redis.call('GET', P .. 'l:' .. algorithm .. ':' .. (b - 1) .. ':' .. bands[b])
-    band_ids[b] = id
+    local id = band_ids[b]
     if id and not tried[id] then
       tried[id] = true
-      local s = similarity_to(id, minhash)
+      local s, exists = similarity_to(id, minhash)
+      live[id] = exists
       if s >= threshold and s > similarity then similarity = s; cluster = id end
     end
   end
@@ -286,23 +324,35 @@ if not fp_empty then
     cluster = string.format('%d', id)
     created = 1
     similarity = 1
+    tpl = {alg = algorithm, mh = minhash, first = tostring(now), touched = tostring(now), total = '0'}
     redis.call('HSET', P .. 't:' .. cluster, 'alg', algorithm, 'mh', minhash, 'first', now, 'touched', now, 'total', 0)
   end
+  if cluster and not tpl then tpl = load(P .. 't:' .. cluster) end
   if cluster and not message_duplicate then
+    local refresh = num(tpl, 'bt') ~= bucket
     for b = 1, 16 do
-      if not band_ids[b] or band_ids[b] == cluster then
-        redis.call('SET', P .. 'l:' .. algorithm .. ':' .. (b - 1) .. ':' .. bands[b], cluster, 'EX', retention)
+      local free = not band_ids[b] or not live[band_ids[b]]
+      if (created == 1 and free) or (refresh and band_ids[b] == cluster) then
+        redis.call('SET', band_keys[b], cluster, 'EX', retention)
       end
     end
+    bands_refreshed = refresh
   end
 end
 
+-- The owners of per-window counts: sender, domain and template. Each is one
+-- hash, loaded once here and written once below.
 local sender_key = P .. 's:' .. sender
 local domain_key = P .. 'd:' .. domain
+local sender_t = load(sender_key)
+local domain_t = load(domain_key)
+prune(sender_t, P .. 'sr:' .. sender)
+prune(domain_t, P .. 'dr:' .. domain)
+if cluster then prune(tpl, P .. 'tr:' .. cluster, P .. 'ts:' .. cluster) end
 
 -- The campaign: the sender's own, else the one its evidence links it to
 -- (template lineage alone, or two families), else a new one.
-local camp = redis.call('HGET', sender_key, 'camp')
+local camp = sender_t.camp
 local camp_joined = 0
 local linked_by = 'known mailbox'
 if not campaign_exists(camp) then
@@ -388,11 +438,12 @@ if not campaign_exists(camp) then
   end
 end
 local camp_key = P .. 'c:' .. camp
-local camp_rec = redis.call('HMGET', camp_key, 'mbx', 'dom', 'brand', 'psnd')
-local mailboxes = split(camp_rec[1])
-local domains = split(camp_rec[2])
-local camp_brand = camp_rec[3] or sender_brand
-local primary = camp_rec[4] or sender
+local camp_t = load(camp_key)
+prune(camp_t, P .. 'cr:' .. camp)
+local mailboxes = split(camp_t.mbx)
+local domains = split(camp_t.dom)
+local camp_brand = camp_t.brand or sender_brand
+local primary = camp_t.psnd or sender
 if not contains(mailboxes, sender) and #mailboxes < 32 then mailboxes[#mailboxes + 1] = sender end
 if not contains(domains, domain) and #domains < 16 then domains[#domains + 1] = domain end
 local multi = #mailboxes >= 2
@@ -436,7 +487,7 @@ for k, rid in ipairs(rcpts) do
     if not duplicate then
       any_pair_counted = true
       extra = 1
-      count_member(P .. 'sr:' .. sender, rid, 4294967296)
+      count_member(P .. 'sr:' .. sender, rid, nil)
       count_member(P .. 'dr:' .. domain, rid, cap)
       count_member(P .. 'cr:' .. camp, rid, cap)
       if use_view then
@@ -478,13 +529,11 @@ for k, rid in ipairs(rcpts) do
         end
       end
       redis.call('HSET', key, 'first', first, 'last', math.max(last, now), 'touched', math.max(num(p, 'touched'), now),
-                 'total', total, 'streak', streak, 'steps', steps, 'tag', tag, 'tpl', table.concat(templates, ','))
-      redis.call('HINCRBY', key, 'm' .. bucket, 1)
+                 'total', total, 'streak', streak, 'steps', steps, 'tag', tag, 'tpl', table.concat(templates, ','),
+                 bucket_field, num(p, bucket_field) + 1)
       redis.call('EXPIRE', key, retention)
       redis.call('ZADD', P .. 'ps:' .. sender, streak, rid)
       redis.call('EXPIRE', P .. 'ps:' .. sender, retention)
-    else
-      repeated = 0
     end
     local view = p
     local view_key = key
@@ -529,34 +578,31 @@ if counted then outcome = 1 end
 local message_extra = 0
 if counted and not message_duplicate then message_extra = 1 end
 
-local function update_owner(key)
-  local t = load(key)
+-- One HSET and one EXPIRE per owner; `more` adds owner-specific fields.
+local function update_owner(key, t, more)
   if counted then
+    local fields = {'touched', math.max(num(t, 'touched'), now), 'pb', bucket}
+    if not t.first then fields[#fields + 1] = 'first'; fields[#fields + 1] = now end
     if message_extra == 1 then
-      redis.call('HINCRBY', key, 'm' .. bucket, 1)
-      redis.call('HINCRBY', key, 'total', 1)
+      fields[#fields + 1] = bucket_field; fields[#fields + 1] = num(t, bucket_field) + 1
+      fields[#fields + 1] = 'total'; fields[#fields + 1] = num(t, 'total') + 1
     end
-    redis.call('HSETNX', key, 'first', now)
-    redis.call('HSET', key, 'touched', math.max(num(t, 'touched'), now))
+    for _, v in ipairs(more or {}) do fields[#fields + 1] = v end
+    redis.call('HSET', key, unpack(fields))
     redis.call('EXPIRE', key, retention)
   end
   return sums(t, key, message_extra)
 end
 
-local sender_messages = update_owner(sender_key)
+local sender_messages = update_owner(sender_key, sender_t, {'camp', camp})
 local sender_members = member_counts(P .. 'sr:' .. sender)
-local domain_messages = update_owner(domain_key)
+local domain_messages = update_owner(domain_key, domain_t)
 local domain_members = member_counts(P .. 'dr:' .. domain)
 
 local camp_out = {0}
 do
   local camp_messages = {}
   if counted then
-    if redis.call('EXISTS', camp_key) == 0 then
-      redis.call('HSET', camp_key, 'first', now, 'total', 0, 'brand', camp_brand, 'psnd', primary)
-    end
-    redis.call('HSET', camp_key, 'mbx', table.concat(mailboxes, ','), 'dom', table.concat(domains, ','))
-    redis.call('HSET', sender_key, 'camp', camp)
     if message_extra == 1 then
       -- The campaign claims the evidence nobody holds, or whose holder is gone.
       for _, e in ipairs(evidence) do
@@ -577,7 +623,8 @@ do
       end
     end
   end
-  camp_messages = update_owner(camp_key)
+  camp_messages = update_owner(camp_key, camp_t, {'brand', camp_brand, 'psnd', primary,
+                                                  'mbx', table.concat(mailboxes, ','), 'dom', table.concat(domains, ',')})
   local camp_members = member_counts(P .. 'cr:' .. camp)
   camp_out = {1, tonumber(camp), camp_joined, linked_by, camp_brand, #mailboxes, #domains, camp_messages, camp_members}
   if counted then
@@ -588,10 +635,7 @@ do
     redis.call('ZADD', P .. 'top:creach', camp_members[#camp_members], camp)
     redis.call('ZADD', P .. 'top:cmbx', #mailboxes, camp)
     redis.call('ZADD', P .. 'top:cseen', now, camp)
-    local idle = redis.call('ZRANGEBYSCORE', P .. 'top:cseen', '-inf', '(' .. tostring(now - retention), 'LIMIT', 0, 16)
-    for _, id in ipairs(idle) do
-      for _, list in ipairs({'top:cstreak', 'top:creach', 'top:cmbx', 'top:cseen'}) do redis.call('ZREM', P .. list, id) end
-    end
+    tend_rankings('top:cseen', {'top:cstreak', 'top:creach', 'top:cmbx', 'top:cseen'})
   end
 end
 
@@ -599,19 +643,19 @@ local cluster_out = {0}
 if cluster then
   local tkey = P .. 't:' .. cluster
   if counted and message_extra == 1 then count_member(P .. 'ts:' .. cluster, sender_hash, cap) end
-  local t = load(tkey)
-  local messages = update_owner(tkey)
+  local messages = update_owner(tkey, tpl, bands_refreshed and {'bt', bucket} or nil)
   local recipients = member_counts(P .. 'tr:' .. cluster)
   local senders = member_counts(P .. 'ts:' .. cluster)
   local saturated = 0
   if redis.call('ZCARD', P .. 'tr:' .. cluster) >= cap or redis.call('ZCARD', P .. 'ts:' .. cluster) >= cap then saturated = 1 end
-  local first = num(t, 'first')
+  local first = num(tpl, 'first')
   if first == 0 then first = now end
-  cluster_out = {1, tonumber(cluster), created, math.floor(similarity * 1000 + 0.5), num(t, 'total') + message_extra,
-                 first, math.max(num(t, 'touched'), now), saturated, messages, recipients, senders}
+  cluster_out = {1, tonumber(cluster), created, math.floor(similarity * 1000 + 0.5), num(tpl, 'total') + message_extra,
+                 first, math.max(num(tpl, 'touched'), now), saturated, messages, recipients, senders}
   if counted then
     redis.call('ZADD', P .. 'top:treach', recipients[#recipients], cluster)
     redis.call('ZADD', P .. 'top:tseen', now, cluster)
+    tend_rankings('top:tseen', {'top:treach', 'top:tseen'})
   end
 end
 
@@ -620,16 +664,7 @@ if counted then
   redis.call('ZADD', P .. 'top:reach', sender_members[#sender_members], sender)
   redis.call('ZADD', P .. 'top:streak', max_streak(sender), sender)
   redis.call('ZADD', P .. 'top:seen', now, sender)
-  -- Rankings forget idle senders and templates a few at a time.
-  local idle = redis.call('ZRANGEBYSCORE', P .. 'top:seen', '-inf', '(' .. tostring(now - retention), 'LIMIT', 0, 16)
-  for _, who in ipairs(idle) do
-    for _, list in ipairs({'top:volume', 'top:reach', 'top:streak', 'top:seen'}) do redis.call('ZREM', P .. list, who) end
-  end
-  idle = redis.call('ZRANGEBYSCORE', P .. 'top:tseen', '-inf', '(' .. tostring(now - retention), 'LIMIT', 0, 16)
-  for _, id in ipairs(idle) do
-    redis.call('ZREM', P .. 'top:treach', id)
-    redis.call('ZREM', P .. 'top:tseen', id)
-  end
+  tend_rankings('top:seen', {'top:volume', 'top:reach', 'top:streak', 'top:seen'})
 end
 
 return {outcome, allowlisted, answers, sender_messages, sender_members, domain_messages, domain_members,

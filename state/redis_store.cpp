@@ -445,8 +445,11 @@ class RedisStore final : public Store {
       for (std::size_t i = 0; list->type == REDIS_REPLY_ARRAY && i < list->elements; ++i) {
         del.push_back(prefix_ + "p:" + sender + ":" + bulk(list->element[i]));
       }
+      // Dropping the rankings' marker makes the next message refresh their
+      // TTLs, in case this sender was their last member and they are re-created.
       for (const auto& args : {del, {"ZREM", prefix_ + "top:streak", sender}, {"ZREM", prefix_ + "top:reach", sender},
-                               {"ZREM", prefix_ + "top:volume", sender}, {"ZREM", prefix_ + "top:seen", sender}}) {
+                               {"ZREM", prefix_ + "top:volume", sender}, {"ZREM", prefix_ + "top:seen", sender},
+                               {"DEL", prefix_ + "hk:top:seen"}}) {
         Reply reply = command(context, args);
         if (!reply || context->err) throw std::runtime_error(error_text(context, reply));
       }

@@ -138,6 +138,22 @@ std::uint64_t RedisServer::calls(const std::string& name) const {
   return at == std::string::npos ? 0 : std::strtoull(text.c_str() + at + marker.size(), nullptr, 10);
 }
 
+std::uint64_t RedisServer::usec(const std::string& name) const {
+  auto info = command({"INFO", "commandstats"});
+  std::string text = info.empty() ? std::string{} : info.front();
+  auto at = text.find("cmdstat_" + name + ":");
+  if (at == std::string::npos) return 0;
+  at = text.find("usec=", at);
+  return at == std::string::npos ? 0 : std::strtoull(text.c_str() + at + 5, nullptr, 10);
+}
+
+std::uint64_t RedisServer::info(const std::string& field) const {
+  auto info = command({"INFO", "all"});
+  std::string text = "\n" + (info.empty() ? std::string{} : info.front());
+  auto at = text.find("\n" + field + ":");
+  return at == std::string::npos ? 0 : std::strtoull(text.c_str() + at + field.size() + 2, nullptr, 10);
+}
+
 std::uint64_t RedisServer::total_calls() const {
   auto info = command({"INFO", "commandstats"});
   std::istringstream lines(info.empty() ? std::string{} : info.front());

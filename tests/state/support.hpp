@@ -43,6 +43,10 @@ class RedisServer {
   // The number of calls of one command from INFO commandstats ("evalsha").
   std::uint64_t calls(const std::string& name) const;
   std::uint64_t total_calls() const;  // every command except INFO itself
+  // Microseconds the server spent in one command (INFO commandstats "usec").
+  std::uint64_t usec(const std::string& name) const;
+  // A numeric field of INFO ("used_memory", "total_net_input_bytes").
+  std::uint64_t info(const std::string& field) const;
 
  private:
   TempDir dir_;
