@@ -163,7 +163,8 @@ std::vector<KeyInfo> build_schema() {
          "SEQUENCE_STEP: this follows an earlier, different template of the same sender to the same recipient.",
          &SymbolWeights::sequence_step);
   weight("weights.rotation", "2.0",
-         "ROTATION: the campaign of the sender writes from several mailboxes or lookalike domains (a sales tool's inbox rotation).",
+         "ROTATION: the campaign of the sender writes from several mailboxes or lookalike domains (a sales tool's inbox "
+         "rotation); half as much again for each domain beyond symbol_limits.rotation_domains, at most twice.",
          &SymbolWeights::rotation);
   weight("weights.dialogue", "-20.0", "DIALOGUE: the recipient has written to the sender; a conversation is never the target.",
          &SymbolWeights::dialogue);

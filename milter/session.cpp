@@ -85,11 +85,12 @@ std::optional<Status> Session::refuse_recipient(Mta& mta, const std::string& rec
   if (is_outbound(single, config_->direction)) return std::nullopt;
   auto started = std::chrono::steady_clock::now();
   // A new mailbox of a campaign is known by the brand of its domain.
-  std::string brand;
+  scoring::Organisation organisation;
   if (const auto* identity = config_->analysis.campaign_identity.get()) {
-    brand = scoring::organisation_of(scoring::domain_of(message_.envelope.mail_from), *identity).brand;
+    organisation = scoring::organisation_of(scoring::domain_of(message_.envelope.mail_from), *identity);
   }
-  auto snapshot = store_->peek(state::normalise_address(message_.envelope.mail_from), state::normalise_address(recipient), brand);
+  auto snapshot = store_->peek(state::normalise_address(message_.envelope.mail_from), state::normalise_address(recipient),
+                               organisation.brand, organisation.name);
   metrics_.store_seconds.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   if (!snapshot.available) {
     metrics_.store_errors.with({"peek"}).add();

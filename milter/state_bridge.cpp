@@ -82,8 +82,10 @@ state::Observation observation_of(const scoring::Message& message, const scoring
   observation.time = now;
   if (outbound) {
     for (const auto& recipient : observation.recipients) {
-      observation.recipient_brands.push_back(
-          identity ? scoring::organisation_of(state::domain_of(recipient), *identity).brand : std::string());
+      scoring::Organisation organisation;
+      if (identity) organisation = scoring::organisation_of(state::domain_of(recipient), *identity);
+      observation.recipient_brands.push_back(organisation.brand);
+      observation.recipient_organisations.push_back(organisation.name);
     }
   } else {
     observation.quoted_fingerprint = analysis.text.quoted_fingerprint;

@@ -128,7 +128,13 @@ void add_history_symbols(const HistoryFacts& h, const config::Config& config, bo
   }
   if (!h.campaign.empty() && (h.campaign_mailboxes >= limits.rotation_mailboxes ||
                               h.campaign_domains >= limits.rotation_domains)) {
-    symbols.push_back({"ROTATION", w.rotation,
+    // Each sending domain beyond the limit is more infrastructure bought to
+    // send one sequence: half the weight more, up to twice the weight.
+    double strength = 1.0;
+    if (h.campaign_domains >= limits.rotation_domains) {
+      strength = std::min(1.0 + 0.5 * static_cast<double>(h.campaign_domains - limits.rotation_domains), 2.0);
+    }
+    symbols.push_back({"ROTATION", w.rotation * strength,
                        fmt::format("campaign {} writes from {} mailboxes / {} domains", h.campaign,
                                    h.campaign_mailboxes, h.campaign_domains)});
   }

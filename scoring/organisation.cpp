@@ -53,7 +53,6 @@ std::string brand_of(std::string_view registrable, const config::CampaignIdentit
   std::string brand;
   for (const auto& piece : pieces) {
     bool affix = contains(data.brand_prefixes, piece) || contains(data.brand_suffixes, piece) ||
-                 contains(data.designators, piece) ||
                  std::all_of(piece.begin(), piece.end(), [](char c) { return c >= '0' && c <= '9'; });
     if (!affix) brand += piece;
   }
@@ -67,15 +66,24 @@ std::string brand_of(std::string_view registrable, const config::CampaignIdentit
       break;
     }
   }
-  for (const auto* list : {&data.brand_suffixes, &data.designators}) {
-    for (const auto& suffix : *list) {
-      if (brand.size() >= suffix.size() + min_brand_letters && brand.ends_with(suffix)) {
-        brand.resize(brand.size() - suffix.size());
-        break;
-      }
+  for (const auto& suffix : data.brand_suffixes) {
+    if (brand.size() >= suffix.size() + min_brand_letters && brand.ends_with(suffix)) {
+      brand.resize(brand.size() - suffix.size());
+      break;
     }
   }
   return brand;
+}
+
+std::string organisation_name(std::string_view brand, const config::CampaignIdentityData& data) {
+  std::string name(brand);
+  for (const auto& designator : data.designators) {  // longest first
+    if (name.size() >= designator.size() + min_brand_letters && name.ends_with(designator)) {
+      name.resize(name.size() - designator.size());
+      break;
+    }
+  }
+  return name;
 }
 
 bool lookalike_brands(std::string_view a, std::string_view b) {
@@ -110,7 +118,10 @@ Organisation organisation_of(std::string_view domain, const config::CampaignIden
   out.domain = lowered_host(domain);
   out.registrable = registrable_domain(out.domain);
   out.shared = data.is_shared(out.registrable);
-  if (!out.shared && out.registrable.find('.') != std::string::npos) out.brand = brand_of(out.registrable, data);
+  if (!out.shared && out.registrable.find('.') != std::string::npos) {
+    out.brand = brand_of(out.registrable, data);
+    out.name = organisation_name(out.brand, data);
+  }
   return out;
 }
 

@@ -19,10 +19,16 @@ std::string registrable_domain(std::string_view host);
 
 // The brand of a registrable domain: its first label with hyphenated affix
 // pieces dropped ("acme-mail"), then one known prefix ("getacme") and one
-// known suffix ("acmehq") and one designator ("kestrelinsurance") removed
-// while at least four letters remain, and trailing digits ("acme2"). Empty
-// for a domain without a label.
+// known suffix ("acmehq") removed while at least four letters remain, and
+// trailing digits ("acme2"). Empty for a domain without a label.
 std::string brand_of(std::string_view registrable, const config::CampaignIdentityData& data);
+
+// The organisation a brand stands for: one designator that follows a
+// company's name removed ("kestrelinsurance" -> "kestrel", as Kestrel
+// Insurance writes from kestrel.co.uk and kestrelinsurance.de). Broader than
+// the brand (Summit Analytics and Summit Logistics share it), so it only
+// ever makes mail more welcome: a reply to one of its addresses is a dialogue.
+std::string organisation_name(std::string_view brand, const config::CampaignIdentityData& data);
 
 // Whether two brands name one organisation: equal, or one edit apart
 // (Damerau-Levenshtein: a letter added, removed, changed or two swapped)
@@ -33,6 +39,7 @@ struct Organisation {
   std::string domain;       // as given, lower case
   std::string registrable;  // registrable_domain(domain)
   std::string brand;        // brand_of(registrable); empty when shared
+  std::string name;         // organisation_name(brand)
   bool shared = false;      // webmail, ESP, ...: says nothing about who sends
 };
 

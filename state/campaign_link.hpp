@@ -27,6 +27,11 @@ struct LinkDecision {
 // Families needed to link without lineage.
 inline constexpr unsigned link_families = 2;
 
+// A piece of evidence that this many live campaigns share (a tracking host
+// of an ESP missing from the shared list, a brand word many firms use) says
+// nothing about who sends.
+inline constexpr std::size_t shared_evidence_campaigns = 3;
+
 unsigned family_count(const std::vector<scoring::EvidenceKind>& kinds);
 
 // The candidate with lineage, else the one with the most families (at least

@@ -196,7 +196,7 @@ class LmdbStore final : public Store {
   }
 
   PairSnapshot peek(std::string_view sender_address, std::string_view recipient_address,
-                    std::string_view sender_brand) override {
+                    std::string_view sender_brand, std::string_view sender_organisation) override {
     PairSnapshot out;
     try {
       Txn txn(env_, dbi_, false);
@@ -212,7 +212,7 @@ class LmdbStore final : public Store {
       out.last_reply = from_seconds(pair.last_reply);
       // The campaign: the sender's own, or for a new mailbox the one its brand belongs to.
       OwnerRecord owner = load<OwnerRecord>(txn, make_key(key_sender, sender), windows_.bucket_seconds);
-      out.campaign_dialogue = organisation_reply(txn, sender_brand, recipient_id, to_seconds(clock_->now())) != 0;
+      out.campaign_dialogue = organisation_reply(txn, sender_organisation, recipient_id, to_seconds(clock_->now())) != 0;
       std::uint32_t campaign = owner.campaign;
       if (campaign == 0 && !sender_brand.empty()) campaign = evidence_campaign(txn, scoring::EvidenceKind::brand, sender_brand);
       if (campaign != 0) {
@@ -387,11 +387,21 @@ class LmdbStore final : public Store {
         keys.emplace_back(key);
         return true;
       });
+      std::vector<std::pair<std::string, EvidenceRecord>> kept;
       scan_prefix(txn, std::string(1, key_evidence), [&](std::string_view key, std::string_view value) {
-        if (EvidenceRecord::decode(value).campaign == campaign) keys.emplace_back(key);
+        EvidenceRecord record = EvidenceRecord::decode(value);
+        auto& ids = record.campaigns;
+        if (std::find(ids.begin(), ids.end(), campaign) == ids.end()) return true;
+        std::erase(ids, campaign);
+        if (ids.empty()) {
+          keys.emplace_back(key);
+        } else {
+          kept.emplace_back(std::string(key), std::move(record));
+        }
         return true;
       });
       for (const auto& key : keys) txn.del(key);
+      for (const auto& [key, record] : kept) txn.put(key, record.encode());
       txn.commit();
       return static_cast<int>(senders.size());
     } catch (const std::exception& error) {
@@ -677,14 +687,25 @@ class LmdbStore final : public Store {
     return within(std::max(now, replied), replied, settings_.retention) ? replied : 0;
   }
 
-  // The live campaign a piece of evidence points at, or 0.
-  std::uint32_t evidence_campaign(Txn& txn, scoring::EvidenceKind kind, std::string_view value) {
+  // The live campaigns a piece of evidence points at, most recent first;
+  // none when so many share it that it is infrastructure.
+  std::vector<std::uint32_t> evidence_campaigns(Txn& txn, scoring::EvidenceKind kind, std::string_view value) {
+    std::vector<std::uint32_t> live;
     auto bytes = txn.get(evidence_key(kind, value));
-    if (!bytes) return 0;
+    if (!bytes) return live;
     EvidenceRecord record = EvidenceRecord::decode(*bytes);
     std::uint32_t now = to_seconds(clock_->now());
-    if (!within(std::max(now, record.touched), record.touched, settings_.retention)) return 0;
-    return record.campaign;
+    if (!within(std::max(now, record.touched), record.touched, settings_.retention)) return live;
+    for (auto id : record.campaigns) {
+      if (txn.get(make_campaign_key(id))) live.push_back(id);
+    }
+    if (live.size() >= shared_evidence_campaigns) live.clear();
+    return live;
+  }
+
+  std::uint32_t evidence_campaign(Txn& txn, scoring::EvidenceKind kind, std::string_view value) {
+    auto live = evidence_campaigns(txn, kind, value);
+    return live.empty() ? 0 : live.front();
   }
 
   bool is_campaign_allowed(Txn& txn, std::uint32_t campaign) {
@@ -735,7 +756,7 @@ class LmdbStore final : public Store {
     }
     std::vector<LinkCandidate> candidates;
     for (const auto& item : observation.campaign.items) {
-      note_evidence(candidates, evidence_campaign(txn, item.kind, item.value), item.kind);
+      for (auto id : evidence_campaigns(txn, item.kind, item.value)) note_evidence(candidates, id, item.kind);
     }
     // A lookalike brand one edit away: the campaign's brand is one of this
     // brand's variants, or they share one (brand_variants()).
@@ -751,10 +772,12 @@ class LmdbStore final : public Store {
     };
     std::vector<std::string> variants = brand_variants(brand);
     for (const auto& variant : variants) {
-      lookalike(evidence_campaign(txn, scoring::EvidenceKind::brand, variant));
-      lookalike(evidence_campaign(txn, scoring::EvidenceKind::brand_variant, variant));
+      for (auto id : evidence_campaigns(txn, scoring::EvidenceKind::brand, variant)) lookalike(id);
+      for (auto id : evidence_campaigns(txn, scoring::EvidenceKind::brand_variant, variant)) lookalike(id);
     }
-    if (!variants.empty()) lookalike(evidence_campaign(txn, scoring::EvidenceKind::brand_variant, brand));
+    if (!variants.empty()) {
+      for (auto id : evidence_campaigns(txn, scoring::EvidenceKind::brand_variant, brand)) lookalike(id);
+    }
     // Lineage: this recipient already got the text (or the quoted step) from the campaign.
     auto check_lineage = [&](std::uint32_t cluster_id, std::uint32_t owner) {
       if (owner == 0 || cluster_id == 0) return;
@@ -813,15 +836,19 @@ class LmdbStore final : public Store {
     for (const auto& item : items) {
       std::string key = evidence_key(item.kind, item.value);
       auto bytes = txn.get(key);
-      if (bytes) {
-        EvidenceRecord held = EvidenceRecord::decode(*bytes);
-        bool live = within(std::max(now, held.touched), held.touched, settings_.retention) &&
-                    txn.get(make_campaign_key(held.campaign)).has_value();
-        if (live && held.campaign != campaign) continue;
-        // Touched at most daily: evidence is read at every message.
-        if (live && now < held.touched + 86400) continue;
-      }
-      txn.put(key, EvidenceRecord{now, campaign}.encode());
+      EvidenceRecord held;
+      if (bytes) held = EvidenceRecord::decode(*bytes);
+      const bool fresh = within(std::max(now, held.touched), held.touched, settings_.retention);
+      auto& ids = held.campaigns;
+      if (!fresh) ids.clear();
+      bool listed = std::find(ids.begin(), ids.end(), campaign) != ids.end();
+      // Touched at most daily: evidence is read at every message.
+      if (listed && now < held.touched + 86400) continue;
+      std::erase_if(ids, [&](std::uint32_t id) { return id == campaign || !txn.get(make_campaign_key(id)); });
+      ids.insert(ids.begin(), campaign);
+      if (ids.size() > evidence_campaigns_kept) ids.resize(evidence_campaigns_kept);
+      held.touched = now;
+      txn.put(key, held.encode());
     }
   }
 
@@ -1026,7 +1053,7 @@ class LmdbStore final : public Store {
       facts.campaign_steps = seen.steps;
       facts.campaign_follows_template = use_view ? view_follows : facts.follows_template;
       facts.campaign_senders = use_view ? static_cast<std::uint32_t>(view.senders.size()) : (pair.total > 0 ? 1u : 0u);
-      if (auto replied = organisation_reply(txn, observation.campaign.sender.brand, recipient_id, now); replied != 0) {
+      if (auto replied = organisation_reply(txn, observation.campaign.sender.name, recipient_id, now); replied != 0) {
         facts.campaign_dialogue = true;
         facts.campaign_last_reply = from_seconds(std::max(replied, seen.last_reply));
       }
@@ -1134,7 +1161,9 @@ class LmdbStore final : public Store {
       // ends that recipient's streak over all its mailboxes.
       std::size_t index = history.pairs.size();
       const std::string brand = index < observation.recipient_brands.size() ? observation.recipient_brands[index] : std::string();
-      if (!brand.empty()) txn.put(organisation_key(brand, user_id), encode_u32(now));
+      const std::string organisation =
+          index < observation.recipient_organisations.size() ? observation.recipient_organisations[index] : std::string();
+      if (!organisation.empty()) txn.put(organisation_key(organisation, user_id), encode_u32(now));
       OwnerRecord owner = load<OwnerRecord>(txn, make_key(key_sender, external), windows_.bucket_seconds);
       std::uint32_t campaign_id = owner.campaign != 0 ? owner.campaign
                                   : brand.empty() ? 0 : evidence_campaign(txn, scoring::EvidenceKind::brand, brand);

@@ -333,7 +333,7 @@ CampaignPairRecord CampaignPairRecord::decode(std::string_view bytes, std::uint3
 std::string EvidenceRecord::encode() const {
   ByteWriter out;
   out.u32(touched);
-  out.u32(campaign);
+  write_ids(out, campaigns);
   return std::move(out.str());
 }
 
@@ -341,7 +341,7 @@ EvidenceRecord EvidenceRecord::decode(std::string_view bytes) {
   ByteReader in(bytes);
   EvidenceRecord record;
   record.touched = in.u32();
-  record.campaign = in.u32();
+  record.campaigns = read_ids(in, evidence_campaigns_kept);
   return in.ok() ? record : EvidenceRecord{};
 }
 

@@ -34,7 +34,7 @@ inline constexpr char key_meta = 'm';      // 'm' name                         -
 inline constexpr char key_campaign = 'C';  // 'C' campaign id (4)              -> CampaignRecord
 inline constexpr char key_campaign_pair = 'Q';  // 'Q' campaign id (4), recipient (5) -> CampaignPairRecord
 inline constexpr char key_organisation = 'O';  // 'O' keyed hash of a brand (8), recipient (5) -> u32 last reply
-inline constexpr char key_evidence = 'E';  // 'E' kind, keyed hash of the value (8) -> u32 touched, u32 campaign id
+inline constexpr char key_evidence = 'E';  // 'E' kind, keyed hash of the value (8) -> EvidenceRecord
 
 inline constexpr char member_template_sender = 's';
 
@@ -163,9 +163,14 @@ struct CampaignPairRecord {
   static CampaignPairRecord decode(std::string_view bytes, std::uint32_t bucket_seconds);
 };
 
+// Campaigns an evidence key names, most recent first: a brand or a host two
+// organisations share points at both, and one that many campaigns share is
+// shared infrastructure, not evidence (campaign_link.hpp).
+inline constexpr std::size_t evidence_campaigns_kept = 4;
+
 struct EvidenceRecord {
   std::uint32_t touched = 0;
-  std::uint32_t campaign = 0;
+  std::vector<std::uint32_t> campaigns;
 
   std::string encode() const;
   static EvidenceRecord decode(std::string_view bytes);

@@ -49,7 +49,7 @@ i = i + 1 + #rcpts
 -- outbound mail the brand evidence of each recipient.
 local sender_brand = ARGV[i]
 local new_campaign = tonumber(ARGV[i + 1])
-local organisation = ARGV[i + 2]  -- keyed hash of the sender's brand; '' when none
+local organisation = ARGV[i + 2]  -- keyed hash of the sender's organisation name; '' when none
 i = i + 1
 local evidence = {}
 for k = 1, tonumber(ARGV[i + 2]) do
@@ -70,7 +70,11 @@ local quoted_bands = {}
 for k = 1, 16 do quoted_bands[k] = ARGV[i + 1 + k] end
 i = i + 18
 local rcpt_brands = {}
-for k = 1, tonumber(ARGV[i]) do rcpt_brands[k] = ARGV[i + k] end
+local rcpt_organisations = {}
+for k = 1, tonumber(ARGV[i]) do
+  rcpt_brands[k] = ARGV[i + 2 * k - 1]
+  rcpt_organisations[k] = ARGV[i + 2 * k]
+end
 
 local bucket = math.floor(now / bsec)
 local oldest = bucket - longest + 1
@@ -188,10 +192,25 @@ local function campaign_exists(camp)
   return camp and redis.call('EXISTS', P .. 'c:' .. camp) == 1
 end
 
+-- The live campaigns a piece of evidence names, most recent first; none when
+-- three or more share it (infrastructure, as shared_evidence_campaigns).
 local function live_evidence(hash)
-  local camp = redis.call('GET', P .. 'e:' .. hash)
-  if campaign_exists(camp) then return camp end
-  return nil
+  local live = {}
+  for id in string.gmatch(redis.call('GET', P .. 'e:' .. hash) or '', '[^,]+') do
+    if campaign_exists(id) then live[#live + 1] = id end
+  end
+  if #live >= 3 then return {} end
+  return live
+end
+
+-- Puts the campaign first on an evidence key (at most four kept).
+local function claim_evidence(hash, camp)
+  local key = P .. 'e:' .. hash
+  local ids = {camp}
+  for id in string.gmatch(redis.call('GET', key) or '', '[^,]+') do
+    if id ~= camp and #ids < 4 and campaign_exists(id) then ids[#ids + 1] = id end
+  end
+  redis.call('SET', key, table.concat(ids, ','), 'EX', retention)
 end
 
 -- Rankings are sorted sets shared by all senders (or templates). Once per
@@ -233,13 +252,13 @@ if direction == 'out' then
     facts[k] = {0, num(p, 'total'), sums(p, key, 0), streak, 1, first, last, reply, num(p, 'steps'), 0, 0}
     -- The campaign of the address, or of its organisation: the reply ends
     -- this user's streak over all its mailboxes.
-    if rcpt_brands[k] and rcpt_brands[k] ~= '' then
+    if rcpt_organisations[k] and rcpt_organisations[k] ~= '' then
       -- Our user wrote to this organisation: a dialogue with all of it.
-      redis.call('SET', P .. 'o:' .. rcpt_brands[k] .. ':' .. user, now, 'EX', retention)
+      redis.call('SET', P .. 'o:' .. rcpt_organisations[k] .. ':' .. user, now, 'EX', retention)
     end
     local camp = redis.call('HGET', P .. 's:' .. external, 'camp')
     if not campaign_exists(camp) then camp = nil end
-    if not camp and rcpt_brands[k] and rcpt_brands[k] ~= '' then camp = live_evidence(rcpt_brands[k]) end
+    if not camp and rcpt_brands[k] and rcpt_brands[k] ~= '' then camp = live_evidence(rcpt_brands[k])[1] end
     if camp then
       local q, stored = campaign_view(camp, user)
       local c = redis.call('HMGET', P .. 'c:' .. camp, 'psnd', 'mbx')
@@ -364,8 +383,7 @@ if not campaign_exists(camp) then
     return cands[id]
   end
   for _, e in ipairs(evidence) do
-    local id = live_evidence(e[1])
-    if id then
+    for _, id in ipairs(live_evidence(e[1])) do
       local c = candidate(id)
       if not c.families[e[2]] then c.families[e[2]] = true; c.count = c.count + 1 end
       if not contains(c.kinds, e[3]) then c.kinds[#c.kinds + 1] = e[3] end
@@ -387,11 +405,12 @@ if not campaign_exists(camp) then
     return ta == string.sub(tb, 2)
   end
   local function lookalike(hash)
-    local id = live_evidence(hash)
-    if id and one_edit(redis.call('HGET', P .. 'c:' .. id, 'brand') or '', sender_brand) then
-      local c = candidate(id)
-      if not c.families['0'] then c.families['0'] = true; c.count = c.count + 1 end
-      if not contains(c.kinds, 'lookalike brand') then c.kinds[#c.kinds + 1] = 'lookalike brand' end
+    for _, id in ipairs(live_evidence(hash)) do
+      if one_edit(redis.call('HGET', P .. 'c:' .. id, 'brand') or '', sender_brand) then
+        local c = candidate(id)
+        if not c.families['0'] then c.families['0'] = true; c.count = c.count + 1 end
+        if not contains(c.kinds, 'lookalike brand') then c.kinds[#c.kinds + 1] = 'lookalike brand' end
+      end
     end
   end
   for _, v in ipairs(variants) do lookalike(v[1]); lookalike(v[2]) end
@@ -604,22 +623,12 @@ do
   local camp_messages = {}
   if counted then
     if message_extra == 1 then
-      -- The campaign claims the evidence nobody holds, or whose holder is gone.
-      for _, e in ipairs(evidence) do
-        local ekey = P .. 'e:' .. e[1]
-        local holder = redis.call('GET', ekey)
-        if not holder or holder == camp or not campaign_exists(holder) then
-          redis.call('SET', ekey, camp, 'EX', retention)
-        end
-      end
+      -- The campaign's evidence names it first (and refreshes its TTL).
+      for _, e in ipairs(evidence) do claim_evidence(e[1], camp) end
       if created == 1 then redis.call('HSET', P .. 't:' .. cluster, 'camp', camp) end
       if linked_by ~= 'known mailbox' then
         -- A new mailbox: its brand's variants, for lookalikes to come.
-        for _, v in ipairs(variants) do
-          local vkey = P .. 'e:' .. v[2]
-          local holder = redis.call('GET', vkey)
-          if not holder or holder == camp or not campaign_exists(holder) then redis.call('SET', vkey, camp, 'EX', retention) end
-        end
+        for _, v in ipairs(variants) do claim_evidence(v[2], camp) end
       end
     end
   end
@@ -671,18 +680,20 @@ return {outcome, allowlisted, answers, sender_messages, sender_members, domain_m
         cluster_out, facts, camp_out}
 )lua";
 
-// ARGV: prefix, sender, recipient hash, sender domain, brand evidence hash
-// (empty when none). Returns the pair's fields, the allowlist hits, and
+// ARGV: prefix, sender, recipient hash, sender domain, brand evidence hash,
+// organisation hash (each empty when none). Returns the pair's fields, the allowlist hits, and
 // {known, streak, dialogue, senders} of the campaign's view.
 const std::string_view redis_peek_script = R"lua(
-local P, sender, rid, domain, brand = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+local P, sender, rid, domain, brand, organisation = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
 local pair = redis.call('HMGET', P .. 'p:' .. sender .. ':' .. rid, 'streak', 'dialogue', 'total', 'last', 'reply', 'touched')
 local allowed = redis.call('HEXISTS', P .. 'a', sender) + redis.call('HEXISTS', P .. 'a', domain)
 local camp = redis.call('HGET', P .. 's:' .. sender, 'camp')
-if (not camp or redis.call('EXISTS', P .. 'c:' .. camp) == 0) and brand ~= '' then camp = redis.call('GET', P .. 'e:' .. brand) end
+if (not camp or redis.call('EXISTS', P .. 'c:' .. camp) == 0) and brand ~= '' then
+  camp = string.match(redis.call('GET', P .. 'e:' .. brand) or '', '^[^,]+')
+end
 local out = {0, 0, 0, 0}
 local organisation_dialogue = 0
-if brand ~= '' and redis.call('EXISTS', P .. 'o:' .. brand .. ':' .. rid) == 1 then organisation_dialogue = 1 end
+if organisation ~= '' and redis.call('EXISTS', P .. 'o:' .. organisation .. ':' .. rid) == 1 then organisation_dialogue = 1 end
 out[3] = organisation_dialogue
 if camp and redis.call('EXISTS', P .. 'c:' .. camp) == 1 then
   local q = redis.call('HMGET', P .. 'q:' .. camp .. ':' .. rid, 'streak', 'dialogue', 'snd', 'total')

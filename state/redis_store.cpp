@@ -281,15 +281,16 @@ class RedisStore final : public Store {
   }
 
   PairSnapshot peek(std::string_view sender_address, std::string_view recipient_address,
-                    std::string_view sender_brand) override {
+                    std::string_view sender_brand, std::string_view sender_organisation) override {
     PairSnapshot out;
     std::string sender = normalise_address(sender_address);
     std::string recipient = to_hex(hasher_.hash(HashKind::recipient, normalise_address(recipient_address)));
     std::string brand = sender_brand.empty() ? std::string{} : evidence_hash(scoring::EvidenceKind::brand, sender_brand);
+    std::string organisation = sender_organisation.empty() ? std::string{} : organisation_hash(sender_organisation);
     Reply reply = run([&](redisContext* context) {
       // One round trip: the pair, the allowlist entries and the campaign's view.
       return command(context, {"EVAL", std::string(redis_peek_script), "0", prefix_, sender, recipient,
-                               domain_of(sender), brand});
+                               domain_of(sender), brand, organisation});
     });
     if (!reply || reply->type != REDIS_REPLY_ARRAY) return out;
     const redisReply* pair = element(reply.get(), 0);
@@ -478,8 +479,27 @@ class RedisStore final : public Store {
           const redisReply* keys = element(page.get(), 1);
           for (std::size_t i = 0; keys && i < keys->elements; ++i) {
             std::string key = bulk(keys->element[i]);
-            // Evidence keys name their campaign in the value.
-            if (pattern.back() == '*' && key.rfind(prefix_ + "e:", 0) == 0 && bulk(get({"GET", key}).get()) != campaign) continue;
+            if (key.rfind(prefix_ + "e:", 0) == 0) {
+              // Evidence keys list their campaigns: this one leaves the list.
+              std::string ids = bulk(get({"GET", key}).get());
+              std::string rest;
+              bool listed = false;
+              for (std::size_t at = 0; at < ids.size();) {
+                auto comma = ids.find(',', at);
+                std::string id = ids.substr(at, comma == std::string::npos ? std::string::npos : comma - at);
+                if (id == campaign) {
+                  listed = true;
+                } else {
+                  rest += (rest.empty() ? "" : ",") + id;
+                }
+                at = comma == std::string::npos ? ids.size() : comma + 1;
+              }
+              if (!listed) continue;
+              if (!rest.empty()) {
+                get({"SET", key, rest, "KEEPTTL"});
+                continue;
+              }
+            }
             del.push_back(std::move(key));
           }
         } while (cursor != "0");
@@ -562,6 +582,7 @@ class RedisStore final : public Store {
       campaign = bulk(get({"HGET", prefix_ + "s:" + normalise_address(address_or_brand), "camp"}).get());
     } else {
       campaign = bulk(get({"GET", prefix_ + "e:" + evidence_hash(scoring::EvidenceKind::brand, address_or_brand)}).get());
+      campaign = campaign.substr(0, campaign.find(','));  // the most recent
     }
     if (campaign.empty() || integer(get({"EXISTS", prefix_ + "c:" + campaign}).get()) == 0) return {};
     return campaign;
@@ -579,6 +600,8 @@ class RedisStore final : public Store {
     auto kind_char = static_cast<char>(kind);
     return to_hex(hasher_.hash(HashKind::evidence, std::string_view(&kind_char, 1), value));
   }
+
+  std::string organisation_hash(std::string_view name) const { return to_hex(hasher_.hash(HashKind::evidence, "o", name)); }
 
   std::string pair_key_of(const std::string& sender, std::uint64_t recipient_id) const {
     return prefix_ + "p:" + sender + ":" + to_hex(recipient_id);
@@ -699,9 +722,8 @@ class RedisStore final : public Store {
     // Campaign identity: the values are keyed hashes, never text.
     args.push_back(inbound ? observation.campaign.sender.brand : std::string{});
     args.push_back(std::to_string(short_sender_hash(hasher_.hash(HashKind::sender, sender))));
-    args.push_back(inbound && !observation.campaign.sender.brand.empty()
-                       ? evidence_hash(scoring::EvidenceKind::brand, observation.campaign.sender.brand)
-                       : std::string{});
+    args.push_back(inbound && !observation.campaign.sender.name.empty() ? organisation_hash(observation.campaign.sender.name)
+                                                                        : std::string{});
     const auto& items = inbound ? observation.campaign.items : std::vector<scoring::EvidenceItem>{};
     args.push_back(std::to_string(items.size()));
     for (const auto& item : items) {
@@ -725,7 +747,10 @@ class RedisStore final : public Store {
     args.push_back(std::to_string(inbound ? 0 : observation.recipients.size()));
     for (std::size_t k = 0; !inbound && k < observation.recipients.size(); ++k) {
       const std::string brand = k < observation.recipient_brands.size() ? observation.recipient_brands[k] : std::string();
+      const std::string organisation =
+          k < observation.recipient_organisations.size() ? observation.recipient_organisations[k] : std::string();
       args.push_back(brand.empty() ? std::string{} : evidence_hash(scoring::EvidenceKind::brand, brand));
+      args.push_back(organisation.empty() ? std::string{} : organisation_hash(organisation));
     }
     return args;
   }

@@ -34,9 +34,11 @@ struct Observation {
   scoring::Fingerprint fingerprint;     // of the new text; ignored for outbound mail
   scoring::Fingerprint quoted_fingerprint;  // of the quoted history: links a follow-up to the step it quotes
   scoring::CampaignEvidence campaign;   // inbound: who runs the sequence (state/campaign.hpp links it)
-  // Outbound: the brand of each recipient's domain, in recipient order ("" for
-  // none): a reply to any address of a campaign's organisation ends its streak.
+  // Outbound: the brand and organisation name of each recipient's domain, in
+  // recipient order ("" for none): a reply to any address of a campaign's
+  // brand ends its streak, and to any of an organisation is a dialogue with it.
   std::vector<std::string> recipient_brands;
+  std::vector<std::string> recipient_organisations;
   TimePoint time{};                     // when the message arrived; {} means the store's clock
 };
 
@@ -224,8 +226,10 @@ class Store {
   virtual History observe(const Observation& observation) = 0;
 
   // At RCPT time: reads, no writes. `sender_brand` (scoring::organisation_of)
-  // finds the campaign of a mailbox never seen before. Never throws.
-  virtual PairSnapshot peek(std::string_view sender, std::string_view recipient, std::string_view sender_brand = {}) = 0;
+  // finds the campaign of a mailbox never seen before; `sender_organisation`
+  // a dialogue with its organisation. Never throws.
+  virtual PairSnapshot peek(std::string_view sender, std::string_view recipient, std::string_view sender_brand = {},
+                            std::string_view sender_organisation = {}) = 0;
 
   // Admin. `recipient` empty: every pair of the sender.
   virtual SenderReport inspect(std::string_view sender, std::string_view recipient = {}) = 0;

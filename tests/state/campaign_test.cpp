@@ -78,6 +78,7 @@ class Campaigns : public ::testing::Test {
     observation.sender = user;
     observation.recipients = {external};
     observation.recipient_brands = {brand};
+    observation.recipient_organisations = {brand};
     observation.message_id = std::to_string(++messages_) + "@corp.example";
     store_->observe(observation);
   }
@@ -143,6 +144,7 @@ TYPED_TEST(Campaigns, ReplyToOneColleagueIsADialogueWithTheirOrganisation) {
   auto colleague = [](const std::string& name) {
     scoring::CampaignEvidence evidence;
     evidence.sender.brand = "partner";
+    evidence.sender.name = "partner";
     evidence.items = {{EvidenceKind::brand, "partner"}, {EvidenceKind::display_name, name}};
     return evidence;
   };
@@ -153,8 +155,8 @@ TYPED_TEST(Campaigns, ReplyToOneColleagueIsADialogueWithTheirOrganisation) {
   History again = this->send("joe@partner.example", {alice, bob}, 3, colleague("joe bloggs"));
   EXPECT_TRUE(again.pairs[0].campaign_dialogue) << "alice writes with the partner";
   EXPECT_FALSE(again.pairs[1].campaign_dialogue) << "bob does not";
-  EXPECT_TRUE(this->store_->peek("joe@partner.example", alice, "partner").campaign_dialogue);
-  EXPECT_FALSE(this->store_->peek("joe@partner.example", bob, "partner").campaign_dialogue);
+  EXPECT_TRUE(this->store_->peek("joe@partner.example", alice, "partner", "partner").campaign_dialogue);
+  EXPECT_FALSE(this->store_->peek("joe@partner.example", bob, "partner", "partner").campaign_dialogue);
 }
 
 TYPED_TEST(Campaigns, UnrelatedSendersSharingOnePieceStayApart) {
@@ -200,6 +202,34 @@ TYPED_TEST(Campaigns, LookalikeBrandOneEditAwayLinksWithAPersona) {
   History acme = this->send("kim@acme.example", {bob}, 1, persona("acme"));
   History acne = this->send("kim@acne.example", {bob}, 2, persona("acne"));
   EXPECT_NE(acne.campaign.id, acme.campaign.id);
+}
+
+TYPED_TEST(Campaigns, ABrandTwoFirmsShareStillLinksEachByItsOwnPersona) {
+  auto firm = [](const std::string& name) {
+    scoring::CampaignEvidence evidence;
+    evidence.sender.brand = "silver";
+    evidence.items = {{EvidenceKind::brand, "silver"}, {EvidenceKind::display_name, name}};
+    return evidence;
+  };
+  History ann = this->send("ann@silver-one.example", {alice}, 1, firm("ann lee"));
+  History other = this->send("bob@silver-two.example", {alice}, 2, firm("bob ray"));
+  EXPECT_NE(other.campaign.id, ann.campaign.id);
+  History ann2 = this->send("ann@getsilver.example", {alice}, 3, firm("ann lee"));
+  EXPECT_EQ(ann2.campaign.id, ann.campaign.id) << "the brand names both firms, the persona only one";
+}
+
+TYPED_TEST(Campaigns, AHostManyCampaignsShareIsNoEvidence) {
+  auto vendor = [](const std::string& brand) {
+    scoring::CampaignEvidence evidence;
+    evidence.sender.brand = brand;
+    evidence.items = {{EvidenceKind::brand, brand}, {EvidenceKind::host, "tracker.example"}};
+    return evidence;
+  };
+  History first = this->send("a@alpha.example", {alice}, 1, vendor("alpha"));
+  this->send("b@beta.example", {alice}, 2, vendor("beta"));
+  this->send("c@gamma.example", {alice}, 3, vendor("gamma"));
+  History again = this->send("a@getalpha.example", {alice}, 4, vendor("alpha"));
+  EXPECT_NE(again.campaign.id, first.campaign.id) << "brand and a host three campaigns use: one piece";
 }
 
 TYPED_TEST(Campaigns, TemplateLineageLinksAlone) {

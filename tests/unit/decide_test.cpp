@@ -106,8 +106,14 @@ TEST(Decide, CampaignCountsWinWhenHigher) {
   auto verdict = decide(message_from("sam@tryacme.example", {"alice@corp.example"}), analysis_with({}), rotated(), config);
   EXPECT_DOUBLE_EQ(score_of(verdict, "UNANSWERED_STREAK"), 2.0 * 4);
   EXPECT_EQ(reason_of(verdict, "UNANSWERED_STREAK"), "5 messages from 5 addresses of one campaign, 0 replies, 20 days");
-  EXPECT_DOUBLE_EQ(score_of(verdict, "ROTATION"), 2.0);
+  EXPECT_DOUBLE_EQ(score_of(verdict, "ROTATION"), 2.0 * 2) << "five domains: twice the weight";
   EXPECT_EQ(reason_of(verdict, "ROTATION"), "campaign acme (0000002a) writes from 5 mailboxes / 5 domains");
+  HistoryFacts three = rotated();
+  three.campaign_domains = 3;
+  EXPECT_DOUBLE_EQ(score_of(decide(message_from("sam@tryacme.example", {"alice@corp.example"}), analysis_with({}),
+                                   three, config),
+                            "ROTATION"),
+                   2.0 * 1.5);
   EXPECT_EQ(reason_of(verdict, "SEQUENCE_STEP"), "step 5 to this recipient from campaign acme (0000002a)");
   EXPECT_EQ(verdict.streak, 5u);
 }

@@ -58,7 +58,7 @@ TEST(Brand, AffixesOfLookalikeDomainsAreRemoved) {
       {"apple.com", "apple"},      // "app" is an affix, but "le" is too short to be a brand
       {"getit.com", "getit"},      // so is "it"
       {"mailchimp.com", "chimp"},  // affixes are removed from any brand, hence the second piece of evidence
-      {"kestrelinsurance.de", "kestrel"}, {"kestrel-insurance.co.uk", "kestrel"}, {"orbitanalytics.com", "orbit"},
+      {"kestrelinsurance.de", "kestrelinsurance"},  // the designator goes only from the organisation's name
       {"brightbase.co.uk", "brightbase"},
   };
   for (const auto& c : cases) EXPECT_EQ(brand_of(c.registrable, shipped_data()), c.want) << c.registrable;
@@ -86,6 +86,16 @@ TEST(Organisation, LookalikeDomainsShareOneBrand) {
     EXPECT_TRUE(lookalike_brands(acme, organisation_of(domain, data).brand)) << domain;
   }
   EXPECT_FALSE(lookalike_brands(acme, organisation_of("acmetools.co.uk", data).brand));
+}
+
+TEST(Organisation, NameDropsTheDesignatorAfterACompanysName) {
+  const auto& data = shipped_data();
+  const std::pair<const char*, const char*> cases[] = {
+      {"kestrelinsurance.de", "kestrel"}, {"kestrel.co.uk", "kestrel"},       {"kestrel-insurance.co.uk", "kestrel"},
+      {"orbitanalytics.com", "orbit"},   {"getacme.com", "acme"},             {"acmetools.co.uk", "acmetools"},
+      {"bioanalytics.com", "bioanalytics"},  // "bio" is too short to stand alone
+  };
+  for (const auto& [domain, want] : cases) EXPECT_EQ(organisation_of(domain, data).name, want) << domain;
 }
 
 TEST(Organisation, WebmailAndServiceDomainsAreSharedAndHaveNoBrand) {
