@@ -159,7 +159,9 @@ class RotatedCampaign(unittest.TestCase):
                 self.assertEqual((outcome["fate"], outcome["verdict"]), ("held", "quarantine"), explain)
                 self.assertIn(f"[{number} messages from {number} addresses of one campaign, 0 replies",
                               outcome["report"], explain)
-                self.assertIn("ROTATION(2.0)[campaign acme", outcome["report"], explain)
+                # Each domain beyond the second adds half the weight.
+                self.assertIn(f"ROTATION({2.0 + (number - 2):.1f})[campaign acme (", outcome["report"], explain)
+                self.assertIn(f"writes from {number} mailboxes / {number} domains]", outcome["report"], explain)
                 self.assertIn(f"{number} mailboxes {number} domains", outcome["history"], explain)
         # Steps 5 and 6 come from mailboxes never seen before: refused at RCPT,
         # the envelope's brand linking them to a campaign at 4 unanswered messages.
