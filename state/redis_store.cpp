@@ -267,7 +267,43 @@ class RedisStore final : public Store {
     });
     if (!reply || reply->type != REDIS_REPLY_ARRAY) return history;
     decode_history(reply.get(), observation, history);
+    if (const redisReply* feedback = element(reply.get(), 9)) {  // inbound only
+      auto count = [&](std::size_t i) { return static_cast<std::uint32_t>(integer(element(feedback, i))); };
+      history.feedback = {count(0), count(1), count(2), count(3)};
+    }
     return history;
+  }
+
+  bool record_feedback(const Feedback& feedback) override {
+    std::uint32_t now = to_seconds(feedback.time == TimePoint{} ? clock_->now() : feedback.time);
+    std::string sender = normalise_address(feedback.sender);
+    if (feedback.kind == FeedbackKind::ham && !sender.empty()) {
+      // A release is the recipient's "yes, this is for me": as if they had answered.
+      for (const auto& recipient : feedback.recipients) {
+        Observation reply;
+        reply.direction = Direction::outbound;
+        reply.sender = normalise_address(recipient);
+        reply.recipients = {sender};
+        reply.time = from_seconds(now);
+        if (observe(reply).outcome == Outcome::unavailable) return false;
+      }
+    }
+    auto subjects = feedback_subjects(sender, feedback.template_known, feedback.template_id);
+    const char* field = feedback.kind == FeedbackKind::ham ? "ham" : "out";
+    std::string retention = std::to_string(settings_.retention.count());
+    Reply reply = run([&](redisContext* context) {
+      Reply last;
+      for (const auto& subject : {subjects.template_subject, subjects.sender_subject}) {
+        if (subject.empty()) continue;
+        std::string key = prefix_ + "fb:" + subject;
+        last = command(context, {"HINCRBY", key, field, "1"});
+        if (is_error(last)) return last;
+        last = command(context, {"EXPIRE", key, retention});
+        if (is_error(last)) return last;
+      }
+      return last ? std::move(last) : command(context, {"PING"});
+    });
+    return reply && reply->type != REDIS_REPLY_ERROR;
   }
 
   PairSnapshot peek(std::string_view sender_address, std::string_view recipient_address) override {
