@@ -36,6 +36,11 @@ struct HistoryFacts {
   std::uint32_t days_since_reply = 0;
   bool cites_ids = false;             // In-Reply-To or References present
   bool answers_our_message = false;   // one of them is a Message-ID our users sent
+  // Feedback from admins and users (pushback quarantine, pushback feedback).
+  std::uint32_t template_ham = 0;       // releases of this template
+  std::uint32_t template_outreach = 0;  // deletes and outreach reports of this template
+  std::uint32_t sender_ham = 0;
+  std::uint32_t sender_outreach = 0;
 };
 
 enum class Action { pass, tag, quarantine, reject, tempfail };
