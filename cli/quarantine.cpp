@@ -23,7 +23,8 @@ namespace {
 std::int64_t now_seconds() { return static_cast<std::int64_t>(std::time(nullptr)); }
 
 std::string age_text(std::int64_t seconds) {
-  if (seconds < 3600) return fmt::format("{}m", std::max<std::int64_t>(0, seconds / 60));
+  if (seconds < 60) return fmt::format("{}s", std::max<std::int64_t>(0, seconds));
+  if (seconds < 3600) return fmt::format("{}m", seconds / 60);
   if (seconds < 86400) return fmt::format("{}h", seconds / 3600);
   return fmt::format("{}d", seconds / 86400);
 }

@@ -69,7 +69,13 @@ class PostfixQueue final : public MtaQueue {
   }
 
   ActionResult release(std::string_view id) override {
-    return change({"postsuper", "-H", std::string(id)}, id, "released from hold");
+    auto result = change({"postsuper", "-H", std::string(id)}, id, "released from hold");
+    if (result.ok) {
+      // postsuper -H moves it to the deferred queue; deliver it now, not at the next queue run.
+      auto flushed = run({"postqueue", "-i", std::string(id)});
+      if (!flushed.ok()) result.message += "; delivery waits for the next queue run (" + failure("postqueue -i", flushed) + ")";
+    }
+    return result;
   }
 
   ActionResult remove(std::string_view id) override {
