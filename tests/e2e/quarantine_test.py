@@ -217,6 +217,16 @@ class QuarantineReview(unittest.TestCase):
         self.assertEqual(printed.count("=== digest for frank@corp.example"), 1)
         self.assertNotIn("=== digest for alice", printed)  # her held message was released
 
+        # --send hands each digest to Postfix's sendmail; they arrive like any mail.
+        before = len(self.sink.messages())
+        sent = self.cli("quarantine", "digest", "--send")
+        self.assertIn("digest sent to frank@corp.example", sent.stdout)
+        arrived = self.sink.wait_for(before + 2)[before:]
+        digests = {str(m["To"]): m for m in arrived if str(m["Subject"]).startswith("Pushback:")}
+        self.assertEqual(set(digests), {"frank@corp.example", "gina@corp.example"})
+        self.assertEqual(str(digests["gina@corp.example"]["From"]), "postmaster@corp.example")
+        self.assertIn(second["queue_id"], digests["gina@corp.example"].get_body(("plain",)).get_content())
+
     def test_e_expire_empties_old_holds_and_leaves_the_rest(self):
         ours = [e["queue_id"] for e in self.held()]
         self.assertTrue(ours)
