@@ -33,7 +33,7 @@ std::optional<Review> open_review(const std::string& config_path, const char* co
   }
   if (need_queue) {
     const auto& q = review.config->quarantine;
-    quarantine::QueueSettings settings{q.mta, q.command_dir, q.postfix_config_dir, {}};
+    quarantine::QueueSettings settings{q.mta, q.command_dir, q.postfix_config_dir, q.sendmail_config};
     std::string error;
     review.queue = quarantine::open_mta_queue(settings, error);
     if (!review.queue) {

@@ -147,6 +147,7 @@ struct QuarantineSettings {
   std::string mta;                 // auto, postfix, sendmail
   std::string command_dir;
   std::string postfix_config_dir;  // empty: Postfix's default
+  std::string sendmail_config;     // sendmail.cf
   std::chrono::seconds expire_after{0};
   std::string expire_action;       // delete or release
   std::string digest_sender;       // empty: the digest is never sent

@@ -46,6 +46,9 @@ void add_quarantine_keys(std::vector<KeyInfo>& keys) {
   add({.path = "quarantine.postfix_config_dir", .kind = ValueKind::string, .default_toml = R"("")",
        .doc = "Postfix configuration directory (the tools' -c); empty: Postfix's default.",
        .apply = [](Config& c, const Value& v) { c.quarantine.postfix_config_dir = as<std::string>(v); }});
+  add({.path = "quarantine.sendmail_config", .kind = ValueKind::string, .default_toml = R"("/etc/mail/sendmail.cf")",
+       .doc = "Sendmail's configuration (sendmail -C); its QueueDirectory holds the quarantined hf files.",
+       .apply = [](Config& c, const Value& v) { c.quarantine.sendmail_config = as<std::string>(v); }});
   add({.path = "quarantine.expire_after", .kind = ValueKind::duration, .default_toml = R"("14d")",
        .doc = "`pushback quarantine expire` acts on held messages older than this (unless --older-than says otherwise).",
        .min = 3600, .max = 365.0 * 86400,

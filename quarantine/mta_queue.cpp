@@ -19,10 +19,7 @@ std::unique_ptr<MtaQueue> open_mta_queue(const QueueSettings& settings, std::str
     }
   }
   if (mta == "postfix") return open_postfix_queue(settings);
-  if (mta == "sendmail") {
-    error = "Sendmail's quarantine is not handled by this version; use mailq -qQ and sendmail -qQ";
-    return nullptr;
-  }
+  if (mta == "sendmail") return open_sendmail_queue(settings);
   error = "unknown MTA \"" + mta + "\"";
   return nullptr;
 }

@@ -17,7 +17,7 @@ struct QueueSettings {
   std::string mta = "auto";          // auto, postfix or sendmail
   std::string command_dir = "/usr/sbin";  // where postqueue, postcat, postsuper and sendmail live
   std::string postfix_config_dir;    // postfix -c DIR; empty: Postfix's default
-  std::string sendmail_config;       // sendmail -C FILE; empty: Sendmail's default
+  std::string sendmail_config;       // sendmail.cf (sendmail -C); empty: /etc/mail/sendmail.cf
 };
 
 struct HeldEntry {
@@ -59,5 +59,6 @@ class MtaQueue {
 std::unique_ptr<MtaQueue> open_mta_queue(const QueueSettings& settings, std::string& error);
 
 std::unique_ptr<MtaQueue> open_postfix_queue(const QueueSettings& settings);
+std::unique_ptr<MtaQueue> open_sendmail_queue(const QueueSettings& settings);
 
 }  // namespace pushback::quarantine
