@@ -77,14 +77,38 @@ nlohmann::json to_json(const quarantine::HeldMessage& held) {
           {"symbols", held.verdict.symbols}};
 }
 
+// The length of the valid UTF-8 sequence at `at` (overlongs, surrogates and
+// code points over U+10FFFF are invalid); 0 when there is none.
+std::size_t utf8_length(std::string_view text, std::size_t at) {
+  auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
+  unsigned char lead = byte(at);
+  std::size_t length = lead < 0x80 ? 1 : (lead >> 5) == 0x6 ? 2 : (lead >> 4) == 0xe ? 3 : (lead >> 3) == 0x1e ? 4 : 0;
+  if (length == 0 || at + length > text.size()) return 0;
+  std::uint32_t code = length == 1 ? lead : lead & (0x7fu >> length);
+  for (std::size_t i = 1; i < length; ++i) {
+    if ((byte(at + i) & 0xc0) != 0x80) return 0;
+    code = (code << 6) | (byte(at + i) & 0x3f);
+  }
+  static constexpr std::uint32_t smallest[] = {0, 0, 0x80, 0x800, 0x10000};
+  if (code < smallest[length] || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) return 0;
+  return length;
+}
+
 // Text from a held message, safe for a terminal: control characters other
-// than line ends and tabs become '?'.
+// than line ends and tabs, and bytes that are not UTF-8, become '?'.
 std::string terminal_safe(std::string_view text) {
   std::string out;
   out.reserve(text.size());
-  for (char c : text) {
-    auto u = static_cast<unsigned char>(c);
-    out.push_back((u < 32 && c != '\n' && c != '\t') || u == 127 ? '?' : c);
+  for (std::size_t at = 0; at < text.size();) {
+    std::size_t length = utf8_length(text, at);
+    auto u = static_cast<unsigned char>(text[at]);
+    if (length == 0 || (length == 1 && ((u < 32 && u != '\n' && u != '\t') || u == 127))) {
+      out.push_back('?');
+      at += length == 0 ? 1 : length;
+      continue;
+    }
+    out.append(text.substr(at, length));
+    at += length;
   }
   return out;
 }
