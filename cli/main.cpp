@@ -41,6 +41,8 @@ int main(int argc, char** argv) {
   replay->add_option("--config,-c", replay_options.config_path, "Configuration file (thresholds, weights, internal domains)");
   replay->add_flag("--json", replay_options.json, "One JSON object per message: position, message_id, verdict, score, symbols");
   replay->add_option("paths", replay_options.paths, "mbox files, Maildirs, directories of .eml files")->required();
+  replay->add_option("--feedback", replay_options.feedback_path,
+                     "Recorded feedback (\"ham|outreach MESSAGE-ID\" lines), applied right after each such message");
 
   const std::string default_config = "/etc/pushback/pushback.toml";
   pushback::cli::AdminOptions admin_options;
