@@ -220,7 +220,9 @@ int release_or_delete(Review& review, const QuarantineOptions& options, bool rel
     std::string feedback = "no feedback";
     if (store) {
       auto kind = release ? state::FeedbackKind::ham : state::FeedbackKind::outreach;
-      bool saved = store->record_feedback(feedback_of(kind, held->entry.sender, held->entry.recipients, held->verdict));
+      auto decision = feedback_of(kind, held->entry.sender, held->entry.recipients, held->verdict);
+      decision.source = release ? state::FeedbackSource::release : state::FeedbackSource::remove;
+      bool saved = store->record_feedback(decision);
       feedback = saved ? (release ? "feedback: not outreach" : "feedback: outreach")
                        : "feedback NOT recorded: the state store is unavailable";
       if (!saved) status = 1;

@@ -24,6 +24,7 @@
 #include "build_info.hpp"
 #include "config/load.hpp"
 #include "milter/callbacks.hpp"
+#include "milter/feedback_metrics.hpp"
 #include "milter/runtime.hpp"
 #include "milter/state_bridge.hpp"
 #include "milter/tcp_nodelay.hpp"
@@ -236,7 +237,10 @@ int run_daemon(const DaemonOptions& options) {
   if (config->metrics.enabled) {
     try {
       metrics_server = std::make_unique<metrics::HttpServer>(config->metrics.listen, config->metrics.allow_non_loopback,
-                                                             [&metrics] { return metrics.render(build::version); });
+                                                             [&metrics, &store] {
+                                                               return metrics.render(build::version) +
+                                                                      feedback_exposition(store->feedback_totals());
+                                                             });
       spdlog::info("metrics on http://{}/metrics", config->metrics.listen);
     } catch (const std::exception& e) {
       spdlog::critical("{}", e.what());

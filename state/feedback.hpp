@@ -17,6 +17,12 @@ namespace pushback::state {
 
 enum class FeedbackKind { ham, outreach };
 
+// Where a decision came from, for the metrics.
+enum class FeedbackSource { release, remove, report };
+
+std::string_view to_string(FeedbackKind kind);      // "ham", "outreach"
+std::string_view to_string(FeedbackSource source);  // "release", "delete", "report"
+
 struct Feedback {
   FeedbackKind kind = FeedbackKind::ham;
   std::string sender;                   // the external sender, normalise_address()d
@@ -24,7 +30,20 @@ struct Feedback {
   bool template_known = false;
   std::uint32_t template_id = 0;        // the cluster (low 32 bits, as in X-Pushback-Seal)
   TimePoint time{};                     // {} means the store's clock
+  FeedbackSource source = FeedbackSource::report;
 };
+
+// Decisions recorded so far (all servers sharing the state), for the metrics.
+struct FeedbackTotal {
+  std::string kind;    // to_string(FeedbackKind)
+  std::string source;  // to_string(FeedbackSource)
+  std::uint64_t count = 0;
+};
+
+// The name under which a total is kept: "KIND:SOURCE".
+std::string feedback_total_name(FeedbackKind kind, FeedbackSource source);
+// The totals from "KIND:SOURCE" names and counts; unknown names are skipped.
+std::vector<FeedbackTotal> feedback_totals_of(const std::vector<std::pair<std::string, std::uint64_t>>& named);
 
 struct FeedbackFacts {
   std::uint32_t template_ham = 0;       // releases and --ham reports of this template

@@ -368,6 +368,10 @@ class LmdbStore final : public Store {
         ++(feedback.kind == FeedbackKind::ham ? record.ham : record.outreach);
         txn.put(key, record.encode());
       }
+      // Totals for the metrics: meta records, never swept.
+      std::string total_key = make_key(key_meta, "feedback:" + feedback_total_name(feedback.kind, feedback.source));
+      auto total = txn.get(total_key);
+      txn.put(total_key, encode_u32((total ? decode_u32(*total) : 0) + 1));
       if (feedback.kind == FeedbackKind::ham && !sender.empty()) {
         // A release is the recipient's "yes, this is for me": as if they had answered.
         for (const auto& recipient : feedback.recipients) {
@@ -384,6 +388,22 @@ class LmdbStore final : public Store {
     } catch (const std::exception& error) {
       note_failure(error.what());
       return false;
+    }
+  }
+
+  std::vector<FeedbackTotal> feedback_totals() override {
+    try {
+      Txn txn(env_, dbi_, false);
+      std::vector<std::pair<std::string, std::uint64_t>> named;
+      std::string prefix = make_key(key_meta, "feedback:");
+      scan_prefix(txn, prefix, [&](std::string_view key, std::string_view value) {
+        named.emplace_back(std::string(key.substr(prefix.size())), decode_u32(value));
+        return true;
+      });
+      return feedback_totals_of(named);
+    } catch (const std::exception& error) {
+      note_failure(error.what());
+      return {};
     }
   }
 

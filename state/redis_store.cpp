@@ -301,9 +301,20 @@ class RedisStore final : public Store {
         last = command(context, {"EXPIRE", key, retention});
         if (is_error(last)) return last;
       }
-      return last ? std::move(last) : command(context, {"PING"});
+      // Totals for the metrics: one hash, never expired.
+      return command(context, {"HINCRBY", prefix_ + "fb:totals", feedback_total_name(feedback.kind, feedback.source), "1"});
     });
     return reply && reply->type != REDIS_REPLY_ERROR;
+  }
+
+  std::vector<FeedbackTotal> feedback_totals() override {
+    Reply reply = run([&](redisContext* context) { return command(context, {"HGETALL", prefix_ + "fb:totals"}); });
+    if (!reply || reply->type != REDIS_REPLY_ARRAY) return {};
+    std::vector<std::pair<std::string, std::uint64_t>> named;
+    for (const auto& [name, value] : fields(reply.get())) {
+      named.emplace_back(name, static_cast<std::uint64_t>(std::strtoull(value.c_str(), nullptr, 10)));
+    }
+    return feedback_totals_of(named);
   }
 
   PairSnapshot peek(std::string_view sender_address, std::string_view recipient_address) override {

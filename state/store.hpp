@@ -191,6 +191,8 @@ class Store {
   // template and the sender; ham also makes each recipient's pair with the
   // sender a dialogue. Returns false when the store is unavailable.
   virtual bool record_feedback(const Feedback& feedback) = 0;
+  // Every kind and source of decision with its count so far; empty when unavailable.
+  virtual std::vector<FeedbackTotal> feedback_totals() = 0;
 };
 
 // Opens the configured backend. Creates the state directory's secret key file

@@ -145,6 +145,8 @@ class QuarantineReview(unittest.TestCase):
         [delivered] = self.sink.wait_for(before + 1)[before:]
         self.assertEqual(str(delivered["Message-ID"]), held["message_id"])
         self.assertNotIn(held["queue_id"], self.postfix_hold_ids())
+        # The daemon's metrics count the decision the command recorded in the state.
+        self.assertEqual(self.pushback.metrics()['pushback_feedback_total{kind="ham",source="release"}'], 1)
         # Releasing it again fails and says why.
         again = self.cli("quarantine", "release", held["queue_id"], expect=1)
         self.assertIn("not held by Pushback", again.stderr)
@@ -190,6 +192,7 @@ class QuarantineReview(unittest.TestCase):
         self.assertIn("(feedback: outreach)", deleted.stdout)
         self.assertNotIn(held["queue_id"], self.postfix_hold_ids())
         self.assertIn(f"quarantine deleted: {held['queue_id']}", deleted.stdout)
+        self.assertEqual(self.pushback.metrics()['pushback_feedback_total{kind="outreach",source="delete"}'], 1)
 
         # The held step's text, first contact from another mailbox to a new recipient: tagged at once.
         body = STEPS[held["step"]][1].format(name="Erin", company="Corp")
@@ -254,6 +257,7 @@ class QuarantineReview(unittest.TestCase):
         self.assertIn("no valid X-Pushback-Seal", refused.stderr)
         learned = self.cli("feedback", "--outreach", "--recipient", "hank", "-", stdin=delivered)
         self.assertIn("feedback outreach: from=<kim@vendorly.example>", learned.stdout)
+        self.assertEqual(self.pushback.metrics()['pushback_feedback_total{kind="outreach",source="report"}'], 1)
 
         where, got = self.outcome(self.send("kim@vendorly.example", "ivy@corp.example", "Another thing",
                                             "Hi Ivy,\n\nA completely different text about our product.\n\nKim"))
