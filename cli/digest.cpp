@@ -126,9 +126,10 @@ int digest(const config::Config& config, const std::vector<quarantine::HeldMessa
       continue;
     }
     std::vector<std::string> argv{config.quarantine.command_dir + "/sendmail"};
-    if (!config.quarantine.postfix_config_dir.empty()) {
-      argv.insert(argv.end(), {"-C", config.quarantine.postfix_config_dir});
-    }
+    // Both sendmail commands take -C: Postfix's a configuration directory, Sendmail's its .cf file.
+    const std::string& alternate = config.quarantine.mta == "sendmail" ? config.quarantine.sendmail_config
+                                                                        : config.quarantine.postfix_config_dir;
+    if (!alternate.empty()) argv.insert(argv.end(), {"-C", alternate});
     argv.insert(argv.end(), {"-i", "-f", config.quarantine.digest_sender, "--", mail.recipient});
     auto result = quarantine::run_command(argv, mail.message);
     if (!result.ok()) {

@@ -206,7 +206,10 @@ class QuarantineReview(unittest.TestCase):
     def test_d_digest_prints_one_summary_per_recipient(self):
         first = self.send_sequence_until_held("max@salesy.example", "Frank", "frank@corp.example")
         second = self.send_sequence_until_held("max@salesy.example", "Gina", "gina@corp.example")
+        # Held for an address outside direction.internal_domains: no digest ever goes there.
+        self.send_sequence_until_held("max@salesy.example", "Zed", "zed@elsewhere.example")
         printed = self.cli("quarantine", "digest").stdout
+        self.assertNotIn("elsewhere.example", printed)
         for held, who in ((first, "frank@corp.example"), (second, "gina@corp.example")):
             start = printed.index(f"=== digest for {who}")
             end = printed.find("=== digest for", start + 1)
