@@ -66,6 +66,7 @@ int main(int argc, char** argv) {
   quarantine_options.config_path = default_config;
   auto* quarantine = app.add_subcommand("quarantine", "Review what Pushback held in the MTA's hold queue");
   quarantine->require_subcommand(1);
+  quarantine->fallthrough();  // --config also after the command: `pushback quarantine list --config FILE`
   quarantine->add_option("--config,-c", quarantine_options.config_path, "Configuration file")->capture_default_str();
   auto* q_list = quarantine->add_subcommand("list", "The messages Pushback held, with age, sender, score and symbols");
   q_list->add_flag("--json", quarantine_options.json, "One JSON object per held message");
