@@ -24,12 +24,23 @@ std::string html_escape(std::string_view text) {
   std::string out;
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out.push_back(c);
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out.push_back(c);
     }
   }
   return out;
@@ -51,8 +62,9 @@ std::string random_hex() {
 }
 
 std::string why(const quarantine::HeldMessage& held) {
-  return fmt::format("score {}: {}", held.verdict.score,
-                     held.verdict.symbols.empty() ? std::string("-") : fmt::format("{}", fmt::join(held.verdict.symbols, ", ")));
+  return fmt::format(
+      "score {}: {}", held.verdict.score,
+      held.verdict.symbols.empty() ? std::string("-") : fmt::format("{}", fmt::join(held.verdict.symbols, ", ")));
 }
 
 bool internal(const config::Config& config, const std::string& address) {
@@ -94,8 +106,9 @@ std::vector<DigestMail> build_digests(const config::Config& config, const std::v
                           html_escape(message->entry.queue_id));
     }
     text += fmt::format("To have a message delivered, ask {} and quote its queue id.\r\n", contact);
-    html += fmt::format("</table>\r\n<p>To have a message delivered, ask {} and quote its queue id.</p></body></html>\r\n",
-                        html_escape(contact));
+    html +=
+        fmt::format("</table>\r\n<p>To have a message delivered, ask {} and quote its queue id.</p></body></html>\r\n",
+                    html_escape(contact));
     std::string boundary = "pushback-digest-" + random_hex();
     std::string domain = state::domain_of(from).empty() ? "localhost" : state::domain_of(from);
     std::string mail = fmt::format(
@@ -111,7 +124,8 @@ std::vector<DigestMail> build_digests(const config::Config& config, const std::v
   return out;
 }
 
-int digest(const config::Config& config, const std::vector<quarantine::HeldMessage>& held, bool send, std::int64_t now) {
+int digest(const config::Config& config, const std::vector<quarantine::HeldMessage>& held, bool send,
+           std::int64_t now) {
   auto mails = build_digests(config, held, now);
   if (send && config.quarantine.digest_sender.empty()) {
     // Off by default: the daily timer runs this and must not fail for it.
@@ -127,14 +141,15 @@ int digest(const config::Config& config, const std::vector<quarantine::HeldMessa
     }
     std::vector<std::string> argv{config.quarantine.command_dir + "/sendmail"};
     // Both sendmail commands take -C: Postfix's a configuration directory, Sendmail's its .cf file.
-    const std::string& alternate = config.quarantine.mta == "sendmail" ? config.quarantine.sendmail_config
-                                                                        : config.quarantine.postfix_config_dir;
+    const std::string& alternate =
+        config.quarantine.mta == "sendmail" ? config.quarantine.sendmail_config : config.quarantine.postfix_config_dir;
     if (!alternate.empty()) argv.insert(argv.end(), {"-C", alternate});
     argv.insert(argv.end(), {"-i", "-f", config.quarantine.digest_sender, "--", mail.recipient});
     auto result = quarantine::run_command(argv, mail.message);
     if (!result.ok()) {
       std::fprintf(stderr, "pushback quarantine digest: %s: %s exited with status %d: %s\n", mail.recipient.c_str(),
-                   argv.front().c_str(), result.exit_status, result.error.empty() ? result.err.c_str() : result.error.c_str());
+                   argv.front().c_str(), result.exit_status,
+                   result.error.empty() ? result.err.c_str() : result.error.c_str());
       status = 1;
       continue;
     }

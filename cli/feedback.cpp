@@ -51,7 +51,7 @@ std::string first_value(const quarantine::HeaderBlock& block, std::string_view n
 }
 
 bool is_file(const std::string& item) {
-  struct stat info{};
+  struct stat info {};
   return item == "-" || ::stat(item.c_str(), &info) == 0;
 }
 
@@ -112,8 +112,10 @@ int feedback(const FeedbackOptions& options) {
       }
     }
     if (!verdict) {
-      std::fprintf(stderr, "pushback feedback: %s: no valid X-Pushback-Seal for sender <%s>: Pushback did not judge "
-                   "this message as it is, nothing learned\n", where.c_str(), sender.c_str());
+      std::fprintf(stderr,
+                   "pushback feedback: %s: no valid X-Pushback-Seal for sender <%s>: Pushback did not judge "
+                   "this message as it is, nothing learned\n",
+                   where.c_str(), sender.c_str());
       status = 1;
       continue;
     }

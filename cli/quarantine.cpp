@@ -213,7 +213,8 @@ int release_or_delete(Review& review, const QuarantineOptions& options, bool rel
     }
     auto result = release ? review.queue->release(id) : review.queue->remove(id);
     if (!result.ok) {
-      std::fprintf(stderr, "pushback %s: %s: left in the hold queue: %s\n", command, id.c_str(), result.message.c_str());
+      std::fprintf(stderr, "pushback %s: %s: left in the hold queue: %s\n", command, id.c_str(),
+                   result.message.c_str());
       status = 1;
       continue;
     }

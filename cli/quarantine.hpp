@@ -20,8 +20,8 @@ struct QuarantineOptions {
   bool body = false;       // show: the body too
   std::string reason;      // release, delete: logged with who did it
   bool no_feedback = false;
-  bool dry_run = false;    // expire: say what would be done
-  bool send = false;       // digest: send instead of printing
+  bool dry_run = false;  // expire: say what would be done
+  bool send = false;     // digest: send instead of printing
 };
 
 int quarantine(const QuarantineOptions& options);
@@ -30,7 +30,7 @@ struct FeedbackOptions {
   std::string config_path;
   bool ham = false;
   bool outreach = false;
-  std::string recipient;  // our user who reported it (a login without '@' is ignored)
+  std::string recipient;           // our user who reported it (a login without '@' is ignored)
   std::vector<std::string> items;  // message files ("-" is standard input) or held queue ids
 };
 

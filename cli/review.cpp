@@ -19,7 +19,8 @@ namespace pushback::cli {
 std::optional<Review> open_review(const std::string& config_path, const char* command, bool need_queue) {
   auto loaded = config::load_config_file(config_path);
   if (!loaded.ok()) {
-    for (const auto& error : loaded.errors) std::fprintf(stderr, "pushback %s: %s\n", command, error.to_string().c_str());
+    for (const auto& error : loaded.errors)
+      std::fprintf(stderr, "pushback %s: %s\n", command, error.to_string().c_str());
     return std::nullopt;
   }
   Review review;
@@ -47,7 +48,8 @@ std::optional<Review> open_review(const std::string& config_path, const char* co
 state::Store* open_store(Review& review, const char* command) {
   if (review.store) return review.store.get();
   try {
-    review.store = state::open_store(milter::store_settings(review.config->state), std::make_shared<state::SystemClock>());
+    review.store =
+        state::open_store(milter::store_settings(review.config->state), std::make_shared<state::SystemClock>());
   } catch (const std::exception& e) {
     std::fprintf(stderr, "pushback %s: cannot open the state store: %s\n", command, e.what());
   }
@@ -84,8 +86,8 @@ void audit(const std::string& line) {
   std::printf("%s\n", line.c_str());
 }
 
-state::Feedback feedback_of(state::FeedbackKind kind, const std::string& sender, const std::vector<std::string>& recipients,
-                            const quarantine::SealFacts& verdict) {
+state::Feedback feedback_of(state::FeedbackKind kind, const std::string& sender,
+                            const std::vector<std::string>& recipients, const quarantine::SealFacts& verdict) {
   state::Feedback feedback;
   feedback.kind = kind;
   feedback.sender = state::normalise_address(sender);

@@ -45,7 +45,7 @@ std::string who_ran();
 void audit(const std::string& line);
 
 // Feedback on one judged message, from the facts its seal vouches for.
-state::Feedback feedback_of(state::FeedbackKind kind, const std::string& sender, const std::vector<std::string>& recipients,
-                            const quarantine::SealFacts& verdict);
+state::Feedback feedback_of(state::FeedbackKind kind, const std::string& sender,
+                            const std::vector<std::string>& recipients, const quarantine::SealFacts& verdict);
 
 }  // namespace pushback::cli

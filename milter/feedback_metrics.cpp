@@ -11,7 +11,8 @@ std::string feedback_exposition(const std::vector<state::FeedbackTotal>& totals)
       "# HELP pushback_feedback_total Decisions on judged mail fed back into the state (by every server sharing it), "
       "by kind and source.\n# TYPE pushback_feedback_total counter\n";
   for (const auto& total : totals) {
-    out += fmt::format("pushback_feedback_total{{kind=\"{}\",source=\"{}\"}} {}\n", total.kind, total.source, total.count);
+    out +=
+        fmt::format("pushback_feedback_total{{kind=\"{}\",source=\"{}\"}} {}\n", total.kind, total.source, total.count);
   }
   return out;
 }

@@ -114,8 +114,8 @@ CommandResult run_command(const std::vector<std::string>& argv, const std::strin
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   if (WIFEXITED(status)) result.exit_status = WEXITSTATUS(status);
-  if (result.timed_out) result.error = describe({argv.front()}) + ": killed after " +
-                                       std::to_string(limits.timeout.count()) + " s";
+  if (result.timed_out)
+    result.error = describe({argv.front()}) + ": killed after " + std::to_string(limits.timeout.count()) + " s";
   return result;
 }
 

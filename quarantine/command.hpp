@@ -12,13 +12,13 @@
 namespace pushback::quarantine {
 
 struct CommandResult {
-  bool started = false;     // false: the program could not be run (see error)
-  int exit_status = -1;     // the exit code; -1 when killed by a signal or not started
-  std::string out;          // standard output, up to the limit
-  std::string err;          // standard error, up to the limit
-  bool truncated = false;   // output went over the limit and was cut
-  bool timed_out = false;   // killed after the timeout
-  std::string error;        // why it did not start or finish
+  bool started = false;    // false: the program could not be run (see error)
+  int exit_status = -1;    // the exit code; -1 when killed by a signal or not started
+  std::string out;         // standard output, up to the limit
+  std::string err;         // standard error, up to the limit
+  bool truncated = false;  // output went over the limit and was cut
+  bool timed_out = false;  // killed after the timeout
+  std::string error;       // why it did not start or finish
   bool ok() const { return started && exit_status == 0 && !timed_out; }
 };
 

@@ -14,10 +14,10 @@
 namespace pushback::quarantine {
 
 struct QueueSettings {
-  std::string mta = "auto";          // auto, postfix or sendmail
+  std::string mta = "auto";               // auto, postfix or sendmail
   std::string command_dir = "/usr/sbin";  // where postqueue, postcat, postsuper and sendmail live
-  std::string postfix_config_dir;    // postfix -c DIR; empty: Postfix's default
-  std::string sendmail_config;       // sendmail.cf (sendmail -C); empty: /etc/mail/sendmail.cf
+  std::string postfix_config_dir;         // postfix -c DIR; empty: Postfix's default
+  std::string sendmail_config;            // sendmail.cf (sendmail -C); empty: /etc/mail/sendmail.cf
 };
 
 struct HeldEntry {

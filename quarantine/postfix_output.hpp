@@ -11,15 +11,15 @@
 
 namespace pushback::quarantine {
 
-inline constexpr std::size_t max_header_fields = 1000;     // more: the rest is ignored, flagged
+inline constexpr std::size_t max_header_fields = 1000;        // more: the rest is ignored, flagged
 inline constexpr std::size_t max_header_field_bytes = 65536;  // per unfolded field, longer is cut
 
 struct QueueEntry {
   std::string queue_id;
-  std::string queue_name;          // hold, incoming, active, deferred, ...
-  std::int64_t arrival_time = 0;   // seconds since the epoch
+  std::string queue_name;         // hold, incoming, active, deferred, ...
+  std::int64_t arrival_time = 0;  // seconds since the epoch
   std::int64_t message_size = 0;
-  std::string sender;              // as the queue has it; "" for a bounce
+  std::string sender;  // as the queue has it; "" for a bounce
   std::vector<std::string> recipients;
 };
 

@@ -28,7 +28,8 @@ class PostfixQueue final : public MtaQueue {
     if (::geteuid() == 0) return {};
     auto dir = queue_directory();
     if (!dir.empty() && ::access((dir + "/hold").c_str(), R_OK | X_OK) == 0) return {};
-    return fmt::format("reading Postfix's hold queue ({}/hold) needs root or the Postfix mail owner", dir.empty() ? "?" : dir);
+    return fmt::format("reading Postfix's hold queue ({}/hold) needs root or the Postfix mail owner",
+                       dir.empty() ? "?" : dir);
   }
 
   std::string missing_change_rights() const override {
@@ -73,7 +74,8 @@ class PostfixQueue final : public MtaQueue {
     if (result.ok) {
       // postsuper -H moves it to the deferred queue; deliver it now, not at the next queue run.
       auto flushed = run({"postqueue", "-i", std::string(id)});
-      if (!flushed.ok()) result.message += "; delivery waits for the next queue run (" + failure("postqueue -i", flushed) + ")";
+      if (!flushed.ok())
+        result.message += "; delivery waits for the next queue run (" + failure("postqueue -i", flushed) + ")";
     }
     return result;
   }

@@ -22,11 +22,11 @@ inline constexpr std::size_t max_seal_symbols = 24;
 inline constexpr std::size_t max_seal_length = 1024;  // a longer value is not ours
 
 struct SealFacts {
-  std::int64_t time = 0;          // seconds since the epoch, when the milter judged the message
-  std::string action;             // pass, tag, quarantine, reject, tempfail
-  std::string score;              // as in X-Pushback-Score, e.g. "12.0"
+  std::int64_t time = 0;  // seconds since the epoch, when the milter judged the message
+  std::string action;     // pass, tag, quarantine, reject, tempfail
+  std::string score;      // as in X-Pushback-Score, e.g. "12.0"
   bool template_known = false;
-  std::uint32_t template_id = 0;  // the template cluster (low 32 bits, as the store keeps it)
+  std::uint32_t template_id = 0;     // the template cluster (low 32 bits, as the store keeps it)
   std::vector<std::string> symbols;  // names, strongest first (capped)
 };
 

@@ -50,7 +50,9 @@ ControlFile parse_control_file(std::string_view queue_id, std::string_view text)
     last = line.front();
     std::string_view value = line.substr(1);
     switch (line.front()) {
-      case 'V': have_version = true; break;
+      case 'V':
+        have_version = true;
+        break;
       case 'T': {
         std::int64_t time = 0;
         auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), time);
@@ -90,8 +92,11 @@ ControlFile parse_control_file(std::string_view queue_id, std::string_view text)
         header_text.append(value).push_back('\n');
         break;
       }
-      case '.': ended = true; break;
-      default: break;  // other records (K, N, P, F, $, r, ...) are not needed here
+      case '.':
+        ended = true;
+        break;
+      default:
+        break;  // other records (K, N, P, F, $, r, ...) are not needed here
     }
   }
   if (!have_version || !have_sender || !ended) {

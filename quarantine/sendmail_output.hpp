@@ -16,10 +16,10 @@ namespace pushback::quarantine {
 inline constexpr std::size_t max_control_file_bytes = 4u << 20;
 
 struct ControlFile {
-  QueueEntry entry;       // queue_name "hold" when quarantined (a 'q' line), else "queue"
-  HeaderBlock headers;    // H lines, macro flags removed, continuations unfolded
-  std::string reason;     // the quarantine reason
-  std::string error;      // non-empty: not a usable control file, and why
+  QueueEntry entry;     // queue_name "hold" when quarantined (a 'q' line), else "queue"
+  HeaderBlock headers;  // H lines, macro flags removed, continuations unfolded
+  std::string reason;   // the quarantine reason
+  std::string error;    // non-empty: not a usable control file, and why
 };
 
 // `queue_id` is the file name without its two-letter prefix.

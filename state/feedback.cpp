@@ -11,9 +11,12 @@ std::string_view to_string(FeedbackKind kind) { return kind == FeedbackKind::ham
 
 std::string_view to_string(FeedbackSource source) {
   switch (source) {
-    case FeedbackSource::release: return "release";
-    case FeedbackSource::remove: return "delete";
-    case FeedbackSource::report: return "report";
+    case FeedbackSource::release:
+      return "release";
+    case FeedbackSource::remove:
+      return "delete";
+    case FeedbackSource::report:
+      return "report";
   }
   return "report";
 }

@@ -28,8 +28,8 @@ struct Feedback {
   std::string sender;                   // the external sender, normalise_address()d
   std::vector<std::string> recipients;  // our users it was for; ham makes each pair a dialogue
   bool template_known = false;
-  std::uint32_t template_id = 0;        // the cluster (low 32 bits, as in X-Pushback-Seal)
-  TimePoint time{};                     // {} means the store's clock
+  std::uint32_t template_id = 0;  // the cluster (low 32 bits, as in X-Pushback-Seal)
+  TimePoint time{};               // {} means the store's clock
   FeedbackSource source = FeedbackSource::report;
 };
 

@@ -94,7 +94,8 @@ TEST(HeldMessage, TheLastVerifyingSealCountsBesideForgedOnes) {
 
 TEST(HeldMessage, ControlCharactersInTheSubjectAreRemovedForDisplay) {
   auto s = sealer();
-  std::string text = "Subject: \x1b[31mred\x07 alert\nX-Pushback-Seal: " + s.seal(facts(), "dana@growthly.example") + "\n\n";
+  std::string text =
+      "Subject: \x1b[31mred\x07 alert\nX-Pushback-Seal: " + s.seal(facts(), "dana@growthly.example") + "\n\n";
   auto held = recognise_held(entry(), parse_header_block(text), s);
   ASSERT_TRUE(held);
   EXPECT_EQ(held->subject.find('\x1b'), std::string::npos);

@@ -56,16 +56,38 @@ INSTANTIATE_TEST_SUITE_P(
         BrokenLine{"not_json", "postqueue: warning: Mail system is down", "not JSON"},
         BrokenLine{"cut_short", R"({"queue_name": "hold", "queue_id": "C87A0A)", "not JSON"},
         BrokenLine{"array", R"([1, 2, 3])", "not a JSON object"},
-        BrokenLine{"no_id", R"({"queue_name": "hold", "arrival_time": 1, "sender": "", "recipients": []})", "no queue_id"},
-        BrokenLine{"id_is_number", R"({"queue_name": "hold", "queue_id": 12345678, "arrival_time": 1, "sender": "", "recipients": []})", "no queue_id"},
+        BrokenLine{"no_id", R"({"queue_name": "hold", "arrival_time": 1, "sender": "", "recipients": []})",
+                   "no queue_id"},
+        BrokenLine{"id_is_number",
+                   R"({"queue_name": "hold", "queue_id": 12345678, "arrival_time": 1, "sender": "", "recipients": []})",
+                   "no queue_id"},
         // An id that would be an option or a path on postsuper's command line.
-        BrokenLine{"id_is_option", R"({"queue_name": "hold", "queue_id": "-d ALL", "arrival_time": 1, "sender": "", "recipients": []})", "invalid queue_id"},
-        BrokenLine{"id_is_path", R"({"queue_name": "hold", "queue_id": "../../etc/passwd", "arrival_time": 1, "sender": "", "recipients": []})", "invalid queue_id"},
-        BrokenLine{"id_is_all", R"({"queue_name": "hold", "queue_id": "ALL", "arrival_time": 1, "sender": "", "recipients": []})", "invalid queue_id"},
-        BrokenLine{"time_is_text", R"({"queue_name": "hold", "queue_id": "C87A0A72173", "arrival_time": "now", "sender": "", "recipients": []})", "no arrival_time"},
-        BrokenLine{"sender_is_null", R"({"queue_name": "hold", "queue_id": "C87A0A72173", "arrival_time": 1, "sender": null, "recipients": []})", "no sender"},
-        BrokenLine{"recipient_not_object", R"({"queue_name": "hold", "queue_id": "C87A0A72173", "arrival_time": 1, "sender": "", "recipients": ["x@y"]})", "a recipient is not an object"},
-        BrokenLine{"recipient_no_address", R"({"queue_name": "hold", "queue_id": "C87A0A72173", "arrival_time": 1, "sender": "", "recipients": [{"addr": "x@y"}]})", "a recipient has no address"}),
+        BrokenLine{"id_is_option",
+                   R"({"queue_name": "hold", "queue_id": "-d ALL", "arrival_time": 1, "sender": "", "recipients": []})",
+                   "invalid queue_id"},
+        BrokenLine{
+            "id_is_path",
+            R"({"queue_name": "hold", "queue_id": "../../etc/passwd", "arrival_time": 1, "sender": "", "recipients": []})",
+            "invalid queue_id"},
+        BrokenLine{"id_is_all",
+                   R"({"queue_name": "hold", "queue_id": "ALL", "arrival_time": 1, "sender": "", "recipients": []})",
+                   "invalid queue_id"},
+        BrokenLine{
+            "time_is_text",
+            R"({"queue_name": "hold", "queue_id": "C87A0A72173", "arrival_time": "now", "sender": "", "recipients": []})",
+            "no arrival_time"},
+        BrokenLine{
+            "sender_is_null",
+            R"({"queue_name": "hold", "queue_id": "C87A0A72173", "arrival_time": 1, "sender": null, "recipients": []})",
+            "no sender"},
+        BrokenLine{
+            "recipient_not_object",
+            R"({"queue_name": "hold", "queue_id": "C87A0A72173", "arrival_time": 1, "sender": "", "recipients": ["x@y"]})",
+            "a recipient is not an object"},
+        BrokenLine{
+            "recipient_no_address",
+            R"({"queue_name": "hold", "queue_id": "C87A0A72173", "arrival_time": 1, "sender": "", "recipients": [{"addr": "x@y"}]})",
+            "a recipient has no address"}),
     [](const auto& param_info) { return param_info.param.name; });
 
 TEST(PostqueueJson, EmptyAndBlankOutputListsNothing) {
@@ -145,10 +167,15 @@ TEST(HeaderBlock, FieldsAndTheirSizeAreCapped) {
 }
 
 TEST(HeaderBlock, NulBytesAndControlCharactersStayInTheValue) {
-  std::string text("Subject: a\0b\x01" "c\n\n", 15);
+  std::string text(
+      "Subject: a\0b\x01"
+      "c\n\n",
+      15);
   auto block = parse_header_block(text);
   ASSERT_EQ(block.fields.size(), 1u);
-  EXPECT_EQ(block.fields[0].value, std::string("a\0b\x01" "c", 5));
+  EXPECT_EQ(block.fields[0].value, std::string("a\0b\x01"
+                                               "c",
+                                               5));
 }
 
 }  // namespace

@@ -30,8 +30,9 @@ SealFacts held_facts() {
 TEST(Seal, RoundTrips) {
   Sealer sealer(key(7));
   std::string value = sealer.seal(held_facts(), "dana@growthly.example");
-  EXPECT_EQ(value.rfind("v=1;t=1796360269;a=quarantine;s=13.0;c=1a2b3c4d;y=UNANSWERED_STREAK,FAKE_REPLY,SEQUENCE_STEP;m=", 0),
-            0u)
+  EXPECT_EQ(
+      value.rfind("v=1;t=1796360269;a=quarantine;s=13.0;c=1a2b3c4d;y=UNANSWERED_STREAK,FAKE_REPLY,SEQUENCE_STEP;m=", 0),
+      0u)
       << value;
   auto facts = sealer.verify(value, "dana@growthly.example");
   ASSERT_TRUE(facts);

@@ -23,7 +23,8 @@ const std::string held_file =
     "H??Message-ID: <1@g>\n"
     "H??X-Pushback-Report: FAKE_REPLY(3.0)[Re: subject, and none of our users wrote to\n"
     "\tthe sender]\n"
-    "H??X-Pushback-Seal: v=1;t=1796361482;a=quarantine;s=4.2;c=edcdc64b;y=FAKE_REPLY;m=87717cc33f077dc680d8362688a5d999\n"
+    "H??X-Pushback-Seal: "
+    "v=1;t=1796361482;a=quarantine;s=4.2;c=edcdc64b;y=FAKE_REPLY;m=87717cc33f077dc680d8362688a5d999\n"
     ".\n";
 
 TEST(SendmailControlFile, ParsesAQuarantinedMessage) {
@@ -66,16 +67,15 @@ TEST_P(SendmailBroken, IsReportedNotTrusted) {
 
 INSTANTIATE_TEST_SUITE_P(
     Cases, SendmailBroken,
-    testing::Values(Broken{"bad_id", "../x", held_file, "invalid queue id"},
-                    Broken{"empty", "6B45I2UO029768", "", "incomplete control file"},
-                    Broken{"cut_short", "6B45I2UO029768", held_file.substr(0, held_file.size() / 2),
-                           "incomplete control file"},
-                    Broken{"no_sender", "6B45I2UO029768", "V8\nT1\n.\n", "incomplete control file"},
-                    Broken{"bad_time", "6B45I2UO029768", "V8\nTsoon\nS<a@b>\n.\n", "bad T line"},
-                    Broken{"bad_recipient", "6B45I2UO029768", "V8\nT1\nS<a@b>\nRnocolon\n.\n", "bad R line"},
-                    Broken{"bad_header", "6B45I2UO029768", "V8\nT1\nS<a@b>\nH?P Subject: x\n.\n", "bad H line"},
-                    Broken{"huge", "6B45I2UO029768", std::string(max_control_file_bytes + 1, 'H'),
-                           "control file too large"}),
+    testing::Values(
+        Broken{"bad_id", "../x", held_file, "invalid queue id"},
+        Broken{"empty", "6B45I2UO029768", "", "incomplete control file"},
+        Broken{"cut_short", "6B45I2UO029768", held_file.substr(0, held_file.size() / 2), "incomplete control file"},
+        Broken{"no_sender", "6B45I2UO029768", "V8\nT1\n.\n", "incomplete control file"},
+        Broken{"bad_time", "6B45I2UO029768", "V8\nTsoon\nS<a@b>\n.\n", "bad T line"},
+        Broken{"bad_recipient", "6B45I2UO029768", "V8\nT1\nS<a@b>\nRnocolon\n.\n", "bad R line"},
+        Broken{"bad_header", "6B45I2UO029768", "V8\nT1\nS<a@b>\nH?P Subject: x\n.\n", "bad H line"},
+        Broken{"huge", "6B45I2UO029768", std::string(max_control_file_bytes + 1, 'H'), "control file too large"}),
     [](const auto& param_info) { return param_info.param.name; });
 
 TEST(SendmailControlFile, HeadersAfterTheEndAreIgnored) {
