@@ -326,14 +326,15 @@ end
 
 -- feedback: counts on this template and sender, under the names of
 -- feedback_subjects() (state/feedback.cpp); written by record_feedback().
-local feedback = {0, 0, 0, 0}
+-- Tagged 'feedback' and returned last, so the reader finds it wherever it is.
+local feedback = {'feedback', 0, 0, 0, 0}
 if cluster then
   local f = redis.call('HMGET', P .. 'fb:t:' .. string.format('%08x', tonumber(cluster)), 'ham', 'out')
-  feedback[1] = tonumber(f[1]) or 0; feedback[2] = tonumber(f[2]) or 0
+  feedback[2] = tonumber(f[1]) or 0; feedback[3] = tonumber(f[2]) or 0
 end
 if sender ~= '' then
   local f = redis.call('HMGET', P .. 'fb:s:' .. sender, 'ham', 'out')
-  feedback[3] = tonumber(f[1]) or 0; feedback[4] = tonumber(f[2]) or 0
+  feedback[4] = tonumber(f[1]) or 0; feedback[5] = tonumber(f[2]) or 0
 end
 
 return {outcome, allowlisted, answers, sender_messages, sender_members, domain_messages, domain_members,

@@ -267,9 +267,12 @@ class RedisStore final : public Store {
     });
     if (!reply || reply->type != REDIS_REPLY_ARRAY) return history;
     decode_history(reply.get(), observation, history);
-    if (const redisReply* feedback = element(reply.get(), 9)) {  // inbound only
-      auto count = [&](std::size_t i) { return static_cast<std::uint32_t>(integer(element(feedback, i))); };
-      history.feedback = {count(0), count(1), count(2), count(3)};
+    // The script's feedback counts (inbound only): the element tagged "feedback".
+    for (std::size_t i = 0; i < reply->elements; ++i) {
+      const redisReply* feedback = reply->element[i];
+      if (feedback->type != REDIS_REPLY_ARRAY || bulk(element(feedback, 0)) != "feedback") continue;
+      auto count = [&](std::size_t at) { return static_cast<std::uint32_t>(integer(element(feedback, at))); };
+      history.feedback = {count(1), count(2), count(3), count(4)};
     }
     return history;
   }
