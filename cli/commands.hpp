@@ -24,6 +24,7 @@ struct ReplayOptions {
   std::string config_path;
   std::vector<std::string> paths;
   bool json = false;
+  std::string feedback_path;  // recorded feedback applied during the replay (cli/replay_feedback.hpp)
 };
 
 // `pushback replay`: an archive through analyse -> observe -> decide, in Date order.

@@ -5,6 +5,7 @@
 
 #include "build_info.hpp"
 #include "cli/commands.hpp"
+#include "cli/quarantine.hpp"
 #include "milter/daemon.hpp"
 
 int main(int argc, char** argv) {
@@ -40,6 +41,8 @@ int main(int argc, char** argv) {
   replay->add_option("--config,-c", replay_options.config_path, "Configuration file (thresholds, weights, internal domains)");
   replay->add_flag("--json", replay_options.json, "One JSON object per message: position, message_id, verdict, score, symbols");
   replay->add_option("paths", replay_options.paths, "mbox files, Maildirs, directories of .eml files")->required();
+  replay->add_option("--feedback", replay_options.feedback_path,
+                     "Recorded feedback (\"ham|outreach MESSAGE-ID\" lines), applied right after each such message");
 
   const std::string default_config = "/etc/pushback/pushback.toml";
   pushback::cli::AdminOptions admin_options;
@@ -62,7 +65,53 @@ int main(int argc, char** argv) {
     command->add_option("--config,-c", admin_options.config_path, "Configuration file")->capture_default_str();
   }
 
+  pushback::cli::QuarantineOptions quarantine_options;
+  quarantine_options.config_path = default_config;
+  auto* quarantine = app.add_subcommand("quarantine", "Review what Pushback held in the MTA's hold queue");
+  quarantine->require_subcommand(1);
+  quarantine->fallthrough();  // --config also after the command: `pushback quarantine list --config FILE`
+  quarantine->add_option("--config,-c", quarantine_options.config_path, "Configuration file")->capture_default_str();
+  auto* q_list = quarantine->add_subcommand("list", "The messages Pushback held, with age, sender, score and symbols");
+  q_list->add_flag("--json", quarantine_options.json, "One JSON object per held message");
+  q_list->add_option("--recipient", quarantine_options.recipient, "Only messages held for this recipient");
+  q_list->add_option("--sender", quarantine_options.sender, "Only messages from this sender");
+  q_list->add_option("--older-than", quarantine_options.older_than, "Only messages held longer than this (e.g. 3d)");
+  auto* q_show = quarantine->add_subcommand("show", "The verdict and headers of one held message");
+  q_show->add_option("id", quarantine_options.ids, "Queue id")->required();
+  q_show->add_flag("--body", quarantine_options.body, "The body too");
+  auto* q_release = quarantine->add_subcommand("release", "Deliver held messages; teaches Pushback they are not outreach");
+  auto* q_delete = quarantine->add_subcommand("delete", "Delete held messages; teaches Pushback they are outreach");
+  for (auto* command : {q_release, q_delete}) {
+    command->add_option("ids", quarantine_options.ids, "Queue ids")->required();
+    command->add_option("--reason,-r", quarantine_options.reason, "Why, for the log");
+    command->add_flag("--no-feedback", quarantine_options.no_feedback, "Change the queue only; teach nothing");
+  }
+  auto* q_expire = quarantine->add_subcommand("expire", "Delete or release (quarantine.expire_action) what waited too long");
+  q_expire->add_option("--older-than", quarantine_options.older_than, "Instead of quarantine.expire_after");
+  q_expire->add_flag("--dry-run,-n", quarantine_options.dry_run, "Only say what would be done");
+  auto* q_digest = quarantine->add_subcommand("digest", "Per recipient, what was held for them in the last period");
+  q_digest->add_flag("--send", quarantine_options.send, "Send through the MTA's sendmail instead of printing");
+
+  pushback::cli::FeedbackOptions feedback_options;
+  feedback_options.config_path = default_config;
+  auto* feedback = app.add_subcommand("feedback", "Teach Pushback from a verdict on judged mail (files or held queue ids)");
+  feedback->add_option("--config,-c", feedback_options.config_path, "Configuration file")->capture_default_str();
+  auto* ham = feedback->add_flag("--ham", feedback_options.ham, "Not outreach (moved out of Junk, released)");
+  auto* outreach = feedback->add_flag("--outreach", feedback_options.outreach, "Outreach (moved into Junk)");
+  ham->excludes(outreach);
+  feedback->add_option("--recipient", feedback_options.recipient, "The user who reported it (an address)");
+  feedback->add_option("items", feedback_options.items, "Message files (- for standard input) or held queue ids")
+      ->required();
+
   CLI11_PARSE(app, argc, argv);
+
+  if (quarantine->parsed()) {
+    for (auto* command : {q_list, q_show, q_release, q_delete, q_expire, q_digest}) {
+      if (command->parsed()) quarantine_options.command = command->get_name();
+    }
+    return pushback::cli::quarantine(quarantine_options);
+  }
+  if (feedback->parsed()) return pushback::cli::feedback(feedback_options);
 
   if (milter->parsed()) return pushback::milter::run_daemon(daemon);
   if (scan->parsed()) return pushback::cli::scan(scan_options);

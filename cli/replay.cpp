@@ -14,6 +14,7 @@
 #include "cli/analysis_json.hpp"
 #include "cli/commands.hpp"
 #include "cli/mail_sources.hpp"
+#include "cli/replay_feedback.hpp"
 #include "config/load.hpp"
 #include "milter/address.hpp"
 #include "milter/runtime.hpp"
@@ -99,6 +100,13 @@ int replay(const ReplayOptions& options) {
   const auto& runtime = *loaded.runtime;
   const auto& config = *runtime.config;
   ensure_gmime();
+  RecordedFeedback recorded;
+  if (!options.feedback_path.empty()) {
+    recorded = load_recorded_feedback(options.feedback_path);
+    for (const auto& error : recorded.errors) std::fprintf(stderr, "pushback replay: %s\n", error.c_str());
+    if (!recorded.errors.empty()) return 65;
+  }
+  std::size_t feedback_applied = 0;
 
   std::vector<Item> items;
   bool complete = for_each_message(
@@ -142,6 +150,23 @@ int replay(const ReplayOptions& options) {
       ++verdicts[verdict_name];
       const auto* id = message.find_header("Message-ID");
       std::string message_id = id ? scoring::sanitise_header_value(id->value) : "";
+      // Recorded feedback on this message: applied now, so later messages see it.
+      std::string feedback;
+      if (auto ids = id ? state::message_ids(id->value) : std::vector<std::string>{}; !ids.empty() && !outbound) {
+        if (auto found = recorded.by_message_id.find(ids.front()); found != recorded.by_message_id.end()) {
+          state::Feedback decision;
+          decision.kind = found->second;
+          decision.sender = state::normalise_address(message.envelope.mail_from);
+          for (const auto& r : message.envelope.recipients) decision.recipients.push_back(state::normalise_address(r));
+          decision.template_known = history.cluster.known;
+          decision.template_id = static_cast<std::uint32_t>(history.cluster.id & 0xffffffffu);
+          decision.time = clock->now();
+          if (store->record_feedback(decision)) {
+            feedback = found->second == state::FeedbackKind::ham ? "ham" : "outreach";
+            ++feedback_applied;
+          }
+        }
+      }
       if (options.json) {
         nlohmann::json out = {{"position", item.position},
                               {"source", item.source},
@@ -153,6 +178,7 @@ int replay(const ReplayOptions& options) {
                               {"forced", verdict.forced},
                               {"score", verdict.score},
                               {"symbols", symbols_to_json(verdict.symbols)}};
+        if (!feedback.empty()) out["feedback"] = feedback;
         std::puts(out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
       } else {
         fmt::print("{:>6} {:<10} {:>6} {} {}\n", item.position, verdict_name, scoring::format_score(verdict.score),
@@ -166,6 +192,7 @@ int replay(const ReplayOptions& options) {
   std::string summary;
   for (const auto& [name, count] : verdicts) summary += fmt::format("{}{} {}", summary.empty() ? "" : ", ", count, name);
   std::fprintf(stderr, "%zu message(s) replayed: %s\n", items.size(), summary.c_str());
+  if (!options.feedback_path.empty()) std::fprintf(stderr, "%zu recorded feedback decision(s) applied\n", feedback_applied);
   return complete ? 0 : 1;
 }
 

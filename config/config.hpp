@@ -71,6 +71,8 @@ struct SymbolWeights {
   double sequence_step = 0;
   double rotation = 0;             // the campaign writes from several mailboxes or domains
   double dialogue = 0;             // negative: the recipient wrote to the sender
+  double feedback_ham = 0;         // negative: per release of this template (capped)
+  double known_outreach = 0;       // an admin deleted or reported this template or sender
 };
 
 // Where the graded symbols start.
@@ -145,6 +147,19 @@ struct MetricsSettings {
   bool allow_non_loopback = false;
 };
 
+// Reviewing the hold queue: `pushback quarantine` and its digest.
+struct QuarantineSettings {
+  std::string mta;                 // auto, postfix, sendmail
+  std::string command_dir;
+  std::string postfix_config_dir;  // empty: Postfix's default
+  std::string sendmail_config;     // sendmail.cf
+  std::chrono::seconds expire_after{0};
+  std::string expire_action;       // delete or release
+  std::string digest_sender;       // empty: the digest is never sent
+  std::chrono::seconds digest_period{0};
+  std::string release_contact;
+};
+
 struct Config {
   std::string source_path;  // the file this was loaded from, for messages
   MilterSettings milter;
@@ -157,6 +172,7 @@ struct Config {
   DirectionSettings direction;
   PolicySettings policy;
   MetricsSettings metrics;
+  QuarantineSettings quarantine;
 };
 
 }  // namespace pushback::config

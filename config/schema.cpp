@@ -171,6 +171,7 @@ std::vector<KeyInfo> build_schema() {
 
   detail::add_state_keys(keys);
   detail::add_policy_keys(keys);
+  detail::add_quarantine_keys(keys);
 
   // [metrics]
   add({.path = "metrics.enabled", .kind = ValueKind::boolean, .default_toml = "true",

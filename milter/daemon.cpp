@@ -18,14 +18,17 @@
 #include <chrono>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <thread>
 
 #include "build_info.hpp"
 #include "config/load.hpp"
 #include "milter/callbacks.hpp"
+#include "milter/feedback_metrics.hpp"
 #include "milter/runtime.hpp"
 #include "milter/state_bridge.hpp"
 #include "milter/tcp_nodelay.hpp"
+#include "quarantine/seal.hpp"
 #include "state/maintainer.hpp"
 #include "milter/logging.hpp"
 #include "metrics/http_server.hpp"
@@ -219,13 +222,25 @@ int run_daemon(const DaemonOptions& options) {
   state::Maintainer maintainer(*store, std::chrono::duration_cast<std::chrono::milliseconds>(config->state.sync_interval));
   services.store = store.get();
   services.clock = clock.get();
+  // The seal key comes from the secret key file that opening the store ensured.
+  std::optional<quarantine::Sealer> sealer;
+  try {
+    sealer.emplace(quarantine::Sealer::from_state_dir(config->state.dir));
+    services.sealer = &*sealer;
+  } catch (const std::exception& e) {
+    spdlog::critical("cannot read the seal key: {}", e.what());
+    return exit_os;
+  }
   spdlog::info("state: {} in {}", config->state.backend == "redis" ? "redis at " + config->state.redis_host + ":" +
                std::to_string(config->state.redis_port) : std::string("lmdb"), config->state.dir);
   std::unique_ptr<metrics::HttpServer> metrics_server;
   if (config->metrics.enabled) {
     try {
       metrics_server = std::make_unique<metrics::HttpServer>(config->metrics.listen, config->metrics.allow_non_loopback,
-                                                             [&metrics] { return metrics.render(build::version); });
+                                                             [&metrics, &store] {
+                                                               return metrics.render(build::version) +
+                                                                      feedback_exposition(store->feedback_totals());
+                                                             });
       spdlog::info("metrics on http://{}/metrics", config->metrics.listen);
     } catch (const std::exception& e) {
       spdlog::critical("{}", e.what());

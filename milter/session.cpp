@@ -40,7 +40,8 @@ Session::Session(std::shared_ptr<const Runtime> runtime, const Services& service
       config_(runtime_->config.get()),
       metrics_(services.metrics),
       store_(services.store),
-      clock_(services.clock) {
+      clock_(services.clock),
+      sealer_(services.sealer) {
   metrics_.connections_open.add(1);
 }
 
@@ -176,8 +177,9 @@ Status Session::on_end_of_message(Mta& mta) {
 
   scoring::HistoryFacts facts;
   std::string history_line;
+  state::TemplateFacts cluster;
+  auto now = clock_ ? clock_->now() : state::SystemClock().now();
   if (store_) {
-    auto now = clock_ ? clock_->now() : state::SystemClock().now();
     auto store_started = std::chrono::steady_clock::now();
     state::History history =
         store_->observe(observation_of(message_, analysis, outbound, now, config_->analysis.campaign_identity.get()));
@@ -194,10 +196,12 @@ Status Session::on_end_of_message(Mta& mta) {
     }
     facts = facts_of(history, now);
     history_line = describe_history(history);
+    cluster = history.cluster;
   }
 
   scoring::Verdict verdict = scoring::decide(message_, analysis, facts, *config_);
   Status status = outbound ? Status::proceed : apply(mta, verdict, history_line);
+  if (!outbound) add_seal(mta, verdict, cluster, now);
 
   auto elapsed = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started);
   metrics_.analysis_seconds.observe(elapsed.count() / 1000);
@@ -260,6 +264,20 @@ Status Session::apply(Mta& mta, const scoring::Verdict& verdict, const std::stri
     default:
       return Status::proceed;
   }
+}
+
+void Session::add_seal(Mta& mta, const scoring::Verdict& verdict, const state::TemplateFacts& cluster,
+                       state::TimePoint now) {
+  if (!sealer_) return;
+  quarantine::SealFacts seal;
+  seal.time = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+  seal.action = std::string(scoring::to_string(verdict.computed));
+  seal.score = scoring::format_score(verdict.score);
+  seal.template_known = cluster.known;
+  seal.template_id = static_cast<std::uint32_t>(cluster.id & 0xffffffffu);
+  for (const auto& symbol : verdict.symbols) seal.symbols.push_back(symbol.name);
+  mta.add_header(quarantine::seal_header,
+                 sealer_->seal(seal, state::normalise_address(message_.envelope.mail_from)));
 }
 
 void Session::on_abort() { reset_message(); }

@@ -17,6 +17,7 @@
 #include "milter/runtime.hpp"
 #include "scoring/decide.hpp"
 #include "scoring/message.hpp"
+#include "quarantine/seal.hpp"
 #include "state/store.hpp"
 
 namespace pushback::milter {
@@ -39,6 +40,8 @@ struct Services {
   // The daemon listens on a unix socket: the MTA's writes cannot stall in
   // Nagle's buffer there, so events that need no answer are not asked for one.
   bool unix_socket = false;
+  // Seals the verdict headers of inbound mail (X-Pushback-Seal); null: no seal.
+  const quarantine::Sealer* sealer = nullptr;
 };
 
 class Session {
@@ -78,12 +81,15 @@ class Session {
   void remove_forged_headers(Mta& mta);
   // Headers, quarantine and reply code for a verdict; returns the callback status.
   Status apply(Mta& mta, const scoring::Verdict& verdict, const std::string& history_line);
+  // X-Pushback-Seal over the verdict, the template and the envelope sender.
+  void add_seal(Mta& mta, const scoring::Verdict& verdict, const state::TemplateFacts& cluster, state::TimePoint now);
 
   std::shared_ptr<const Runtime> runtime_;  // pinned for the whole connection
   const config::Config* config_;           // runtime_->config, for brevity
   metrics::PushbackMetrics& metrics_;
   state::Store* store_;
   const state::Clock* clock_;
+  const quarantine::Sealer* sealer_;
   NoReplySteps no_reply_;
   std::string connect_addr_;
   scoring::Message message_;

@@ -111,6 +111,10 @@ scoring::HistoryFacts facts_of(const state::History& history, state::TimePoint n
   facts.template_senders_long = history.cluster.known ? at(history.cluster.senders, last) : 0;
   facts.cites_ids = history.cites_ids;
   facts.answers_our_message = history.answers_our_message;
+  facts.template_ham = history.feedback.template_ham;
+  facts.template_outreach = history.feedback.template_outreach;
+  facts.sender_ham = history.feedback.sender_ham;
+  facts.sender_outreach = history.feedback.sender_outreach;
   for (const auto& pair : history.pairs) {
     if (pair.dialogue) {
       facts.dialogue = true;

@@ -155,6 +155,24 @@ void add_history_symbols(const HistoryFacts& h, const config::Config& config, bo
   }
 }
 
+// What admins decided about earlier mail of this template or sender. A
+// release lowers the template's score for everyone; a delete tags its next
+// first message at once, unless the recipient is in a conversation with the sender.
+void add_feedback_symbols(const HistoryFacts& h, const config::Config& config, std::vector<Symbol>& symbols) {
+  constexpr std::uint32_t ham_counted = 3;
+  std::uint32_t ham = std::max(h.template_ham, h.sender_ham);
+  if (ham > 0) {
+    symbols.push_back({"FEEDBACK_HAM", config.weights.feedback_ham * static_cast<double>(std::min(ham, ham_counted)),
+                       fmt::format("released {} time(s) as not outreach", ham)});
+  }
+  if (!h.dialogue && (h.template_outreach > 0 || h.sender_outreach > 0)) {
+    std::string reason = h.template_outreach > 0
+                             ? fmt::format("this template was marked outreach {} time(s)", h.template_outreach)
+                             : fmt::format("this sender was marked outreach {} time(s)", h.sender_outreach);
+    symbols.push_back({"KNOWN_OUTREACH", config.weights.known_outreach, reason});
+  }
+}
+
 Action action_for(double score, const config::PolicySettings& policy) {
   if (score >= policy.reject_threshold) return Action::reject;
   if (score >= policy.quarantine_threshold) return Action::quarantine;
@@ -234,6 +252,7 @@ Verdict decide(const Message& message, const Analysis& analysis, const HistoryFa
     }
     add_history_symbols(history, config, looks_like_outreach(analysis, history, config, verdict.symbols),
                         verdict.symbols);
+    add_feedback_symbols(history, config, verdict.symbols);
   }
   for (auto& symbol : verdict.symbols) {
     if (!std::isfinite(symbol.score)) symbol.score = 0;

@@ -50,6 +50,11 @@ struct HistoryFacts {
   bool campaign_sequence_step = false;
   std::uint32_t campaign_steps = 0;
   bool campaign_dialogue = false;            // the recipient wrote to a mailbox or the organisation of the campaign
+  // Feedback from admins and users (pushback quarantine, pushback feedback).
+  std::uint32_t template_ham = 0;       // releases of this template
+  std::uint32_t template_outreach = 0;  // deletes and outreach reports of this template
+  std::uint32_t sender_ham = 0;
+  std::uint32_t sender_outreach = 0;
 };
 
 enum class Action { pass, tag, quarantine, reject, tempfail };

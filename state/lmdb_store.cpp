@@ -183,6 +183,7 @@ class LmdbStore final : public Store {
       Txn txn(env_, dbi_, true);
       History history = observation.direction == Direction::inbound ? observe_inbound(txn, observation, now)
                                                                      : observe_outbound(txn, observation, now);
+      if (observation.direction == Direction::inbound) history.feedback = read_feedback(txn, observation, history);
       txn.commit();
       note_success();
       return history;
@@ -444,7 +445,77 @@ class LmdbStore final : public Store {
 
   const StoreSettings& settings() const override { return settings_; }
 
+  bool record_feedback(const Feedback& feedback) override {
+    std::uint32_t now = to_seconds(feedback.time == TimePoint{} ? clock_->now() : feedback.time);
+    try {
+      Txn txn(env_, dbi_, true);
+      std::string sender = normalise_address(feedback.sender);
+      auto subjects = feedback_subjects(sender, feedback.template_known, feedback.template_id);
+      for (const auto& subject : {subjects.template_subject, subjects.sender_subject}) {
+        if (subject.empty()) continue;
+        std::string key = make_key(key_feedback, subject);
+        auto record = FeedbackRecord::decode(txn.get(key).value_or(std::string_view{}));
+        record.touched = std::max(record.touched, now);
+        ++(feedback.kind == FeedbackKind::ham ? record.ham : record.outreach);
+        txn.put(key, record.encode());
+      }
+      // Totals for the metrics: meta records, never swept.
+      std::string total_key = make_key(key_meta, "feedback:" + feedback_total_name(feedback.kind, feedback.source));
+      auto total = txn.get(total_key);
+      txn.put(total_key, encode_u32((total ? decode_u32(*total) : 0) + 1));
+      if (feedback.kind == FeedbackKind::ham && !sender.empty()) {
+        // A release is the recipient's "yes, this is for me": as if they had answered.
+        for (const auto& recipient : feedback.recipients) {
+          Observation reply;
+          reply.direction = Direction::outbound;
+          reply.sender = normalise_address(recipient);
+          reply.recipients = {sender};
+          observe_outbound(txn, reply, now);
+        }
+      }
+      txn.commit();
+      note_success();
+      return true;
+    } catch (const std::exception& error) {
+      note_failure(error.what());
+      return false;
+    }
+  }
+
+  std::vector<FeedbackTotal> feedback_totals() override {
+    try {
+      Txn txn(env_, dbi_, false);
+      std::vector<std::pair<std::string, std::uint64_t>> named;
+      std::string prefix = make_key(key_meta, "feedback:");
+      scan_prefix(txn, prefix, [&](std::string_view key, std::string_view value) {
+        named.emplace_back(std::string(key.substr(prefix.size())), decode_u32(value));
+        return true;
+      });
+      return feedback_totals_of(named);
+    } catch (const std::exception& error) {
+      note_failure(error.what());
+      return {};
+    }
+  }
+
  private:
+  FeedbackFacts read_feedback(Txn& txn, const Observation& observation, const History& history) {
+    FeedbackFacts facts;
+    auto subjects = feedback_subjects(normalise_address(observation.sender), history.cluster.known,
+                                      static_cast<std::uint32_t>(history.cluster.id & 0xffffffffu));
+    if (!subjects.template_subject.empty()) {
+      auto record = FeedbackRecord::decode(txn.get(make_key(key_feedback, subjects.template_subject)).value_or(""));
+      facts.template_ham = record.ham;
+      facts.template_outreach = record.outreach;
+    }
+    if (!subjects.sender_subject.empty()) {
+      auto record = FeedbackRecord::decode(txn.get(make_key(key_feedback, subjects.sender_subject)).value_or(""));
+      facts.sender_ham = record.ham;
+      facts.sender_outreach = record.outreach;
+    }
+    return facts;
+  }
+
   void open_env() {
     std::filesystem::create_directories(settings_.state_dir);
     check(mdb_env_create(&env_), "create environment");

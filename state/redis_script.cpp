@@ -676,8 +676,21 @@ if counted then
   tend_rankings('top:seen', {'top:volume', 'top:reach', 'top:streak', 'top:seen'})
 end
 
+-- feedback: counts on this template and sender, under the names of
+-- feedback_subjects() (state/feedback.cpp); written by record_feedback().
+-- Tagged 'feedback' and returned last, so the reader finds it wherever it is.
+local feedback = {'feedback', 0, 0, 0, 0}
+if cluster then
+  local f = redis.call('HMGET', P .. 'fb:t:' .. string.format('%08x', tonumber(cluster)), 'ham', 'out')
+  feedback[2] = tonumber(f[1]) or 0; feedback[3] = tonumber(f[2]) or 0
+end
+if sender ~= '' then
+  local f = redis.call('HMGET', P .. 'fb:s:' .. sender, 'ham', 'out')
+  feedback[4] = tonumber(f[1]) or 0; feedback[5] = tonumber(f[2]) or 0
+end
+
 return {outcome, allowlisted, answers, sender_messages, sender_members, domain_messages, domain_members,
-        cluster_out, facts, camp_out}
+        cluster_out, facts, camp_out, feedback}
 )lua";
 
 // ARGV: prefix, sender, recipient hash, sender domain, brand evidence hash,

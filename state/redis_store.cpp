@@ -277,7 +277,57 @@ class RedisStore final : public Store {
     });
     if (!reply || reply->type != REDIS_REPLY_ARRAY) return history;
     decode_history(reply.get(), observation, history);
+    // The script's feedback counts (inbound only): the element tagged "feedback".
+    for (std::size_t i = 0; i < reply->elements; ++i) {
+      const redisReply* feedback = reply->element[i];
+      if (feedback->type != REDIS_REPLY_ARRAY || bulk(element(feedback, 0)) != "feedback") continue;
+      auto count = [&](std::size_t at) { return static_cast<std::uint32_t>(integer(element(feedback, at))); };
+      history.feedback = {count(1), count(2), count(3), count(4)};
+    }
     return history;
+  }
+
+  bool record_feedback(const Feedback& feedback) override {
+    std::uint32_t now = to_seconds(feedback.time == TimePoint{} ? clock_->now() : feedback.time);
+    std::string sender = normalise_address(feedback.sender);
+    if (feedback.kind == FeedbackKind::ham && !sender.empty()) {
+      // A release is the recipient's "yes, this is for me": as if they had answered.
+      for (const auto& recipient : feedback.recipients) {
+        Observation reply;
+        reply.direction = Direction::outbound;
+        reply.sender = normalise_address(recipient);
+        reply.recipients = {sender};
+        reply.time = from_seconds(now);
+        if (observe(reply).outcome == Outcome::unavailable) return false;
+      }
+    }
+    auto subjects = feedback_subjects(sender, feedback.template_known, feedback.template_id);
+    const char* field = feedback.kind == FeedbackKind::ham ? "ham" : "out";
+    std::string retention = std::to_string(settings_.retention.count());
+    Reply reply = run([&](redisContext* context) {
+      Reply last;
+      for (const auto& subject : {subjects.template_subject, subjects.sender_subject}) {
+        if (subject.empty()) continue;
+        std::string key = prefix_ + "fb:" + subject;
+        last = command(context, {"HINCRBY", key, field, "1"});
+        if (is_error(last)) return last;
+        last = command(context, {"EXPIRE", key, retention});
+        if (is_error(last)) return last;
+      }
+      // Totals for the metrics: one hash, never expired.
+      return command(context, {"HINCRBY", prefix_ + "fb:totals", feedback_total_name(feedback.kind, feedback.source), "1"});
+    });
+    return reply && reply->type != REDIS_REPLY_ERROR;
+  }
+
+  std::vector<FeedbackTotal> feedback_totals() override {
+    Reply reply = run([&](redisContext* context) { return command(context, {"HGETALL", prefix_ + "fb:totals"}); });
+    if (!reply || reply->type != REDIS_REPLY_ARRAY) return {};
+    std::vector<std::pair<std::string, std::uint64_t>> named;
+    for (const auto& [name, value] : fields(reply.get())) {
+      named.emplace_back(name, static_cast<std::uint64_t>(std::strtoull(value.c_str(), nullptr, 10)));
+    }
+    return feedback_totals_of(named);
   }
 
   PairSnapshot peek(std::string_view sender_address, std::string_view recipient_address,

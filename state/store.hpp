@@ -15,6 +15,7 @@
 #include "scoring/campaign_evidence.hpp"
 #include "scoring/fingerprint.hpp"
 #include "state/clock.hpp"
+#include "state/feedback.hpp"
 #include "state/settings.hpp"
 
 namespace pushback::state {
@@ -119,6 +120,7 @@ struct History {
   bool cites_ids = false;        // In-Reply-To or References present
   bool answers_our_message = false;  // one of them is a Message-ID our users sent
   bool allowlisted = false;      // sender or its domain is on the runtime allowlist
+  FeedbackFacts feedback;        // inbound: feedback on this template and sender
 };
 
 // The RCPT-time view of one (sender, recipient) pair.
@@ -253,6 +255,13 @@ class Store {
   virtual std::size_t maintain() = 0;
 
   virtual const StoreSettings& settings() const = 0;
+
+  // Feedback on one judged message (state/feedback.hpp): counts it for the
+  // template and the sender; ham also makes each recipient's pair with the
+  // sender a dialogue. Returns false when the store is unavailable.
+  virtual bool record_feedback(const Feedback& feedback) = 0;
+  // Every kind and source of decision with its count so far; empty when unavailable.
+  virtual std::vector<FeedbackTotal> feedback_totals() = 0;
 };
 
 // Opens the configured backend. Creates the state directory's secret key file

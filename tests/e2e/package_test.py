@@ -127,6 +127,10 @@ class DebianPackage(unittest.TestCase):
                      "/usr/share/doc/pushback/copyright", "/usr/share/doc/pushback/changelog.gz",
                      "/usr/share/doc/pushback/README.md", "/usr/share/doc/pushback/deployment.md",
                      "/usr/share/doc/pushback/headers.md",
+                     "/usr/lib/systemd/system/pushback-quarantine.service",
+                     "/usr/lib/systemd/system/pushback-quarantine.timer", "/usr/share/doc/pushback/quarantine.md",
+                     "/usr/share/doc/pushback/examples/sieve/report-outreach.sieve",
+                     "/usr/share/doc/pushback/examples/sieve/pushback-feedback.sh",
                      *(f"/usr/share/pushback/{name}" for name in DATA_FILES)):
             self.assertIn(path, paths)
         self.assertFalse(any(p.startswith("/var/") for p in paths), "state is created by postinst, not shipped")

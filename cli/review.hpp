@@ -1,0 +1,51 @@
+// What the review commands share: the configuration, the MTA's hold queue,
+// the seal key, the state store, the held messages Pushback recognises, and
+// the audit line saying who did what and why.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "quarantine/held_message.hpp"
+#include "quarantine/mta_queue.hpp"
+#include "state/store.hpp"
+
+namespace pushback::cli {
+
+struct Review {
+  std::shared_ptr<const config::Config> config;
+  std::unique_ptr<quarantine::MtaQueue> queue;
+  std::optional<quarantine::Sealer> sealer;
+  std::unique_ptr<state::Store> store;  // opened on first use by open_store()
+};
+
+// Loads the configuration and opens the MTA's queue and the seal key; prints
+// why to stderr and returns nullopt when it cannot.
+std::optional<Review> open_review(const std::string& config_path, const char* command, bool need_queue = true);
+
+// The state store, opened on first use; null (and said on stderr) when it cannot be.
+state::Store* open_store(Review& review, const char* command);
+
+struct HeldListing {
+  std::vector<quarantine::HeldMessage> ours;  // Pushback's holds, verified by their seal
+  std::size_t others = 0;                     // held by something else
+  bool ok = false;
+};
+
+// Pushback's held messages; warnings (unreadable entries) go to stderr.
+HeldListing list_ours(Review& review, const char* command);
+
+// "root" or "root (sudo by alice)": the account that ran the command.
+std::string who_ran();
+
+// One audit line to syslog (facility mail) and to stdout.
+void audit(const std::string& line);
+
+// Feedback on one judged message, from the facts its seal vouches for.
+state::Feedback feedback_of(state::FeedbackKind kind, const std::string& sender,
+                            const std::vector<std::string>& recipients, const quarantine::SealFacts& verdict);
+
+}  // namespace pushback::cli
