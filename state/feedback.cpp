@@ -39,10 +39,12 @@ std::vector<FeedbackTotal> feedback_totals_of(const std::vector<std::pair<std::s
   return out;
 }
 
-FeedbackSubjects feedback_subjects(std::string_view sender, bool template_known, std::uint32_t template_id) {
+FeedbackSubjects feedback_subjects(std::string_view sender, bool template_known, std::uint32_t template_id,
+                                   std::uint32_t campaign) {
   FeedbackSubjects out;
   if (template_known) out.template_subject = fmt::format("t:{:08x}", template_id);
   if (!sender.empty()) out.sender_subject = "s:" + std::string(sender);
+  if (campaign != 0) out.campaign_subject = fmt::format("c:{:08x}", campaign);
   return out;
 }
 

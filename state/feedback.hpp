@@ -48,7 +48,7 @@ std::vector<FeedbackTotal> feedback_totals_of(const std::vector<std::pair<std::s
 struct FeedbackFacts {
   std::uint32_t template_ham = 0;       // releases and --ham reports of this template
   std::uint32_t template_outreach = 0;  // deletes and --outreach reports of this template
-  std::uint32_t sender_ham = 0;
+  std::uint32_t sender_ham = 0;       // of the sender, or of its campaign when that has more
   std::uint32_t sender_outreach = 0;
 };
 
@@ -56,11 +56,15 @@ struct FeedbackFacts {
 // backends store it under ("t:" + 8 hex digits of the template, "s:" + the
 // sender address). The one place that decides it; the Redis script's read
 // (redis_script.cpp, marked "feedback") builds the same names.
+// The sender's campaign is a subject too ("c:" + 8 hex digits of its id): a
+// delete of one mailbox's message marks every mailbox of the campaign.
 struct FeedbackSubjects {
   std::string template_subject;  // "" when the template is unknown
   std::string sender_subject;    // "" when there is no sender (a bounce)
+  std::string campaign_subject;  // "" when the sender has no campaign yet
 };
-FeedbackSubjects feedback_subjects(std::string_view sender, bool template_known, std::uint32_t template_id);
+FeedbackSubjects feedback_subjects(std::string_view sender, bool template_known, std::uint32_t template_id,
+                                   std::uint32_t campaign = 0);
 
 namespace detail {
 

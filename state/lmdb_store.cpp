@@ -450,8 +450,10 @@ class LmdbStore final : public Store {
     try {
       Txn txn(env_, dbi_, true);
       std::string sender = normalise_address(feedback.sender);
-      auto subjects = feedback_subjects(sender, feedback.template_known, feedback.template_id);
-      for (const auto& subject : {subjects.template_subject, subjects.sender_subject}) {
+      const std::uint32_t campaign =
+          load<OwnerRecord>(txn, make_key(key_sender, sender), windows_.bucket_seconds).campaign;
+      auto subjects = feedback_subjects(sender, feedback.template_known, feedback.template_id, campaign);
+      for (const auto& subject : {subjects.template_subject, subjects.sender_subject, subjects.campaign_subject}) {
         if (subject.empty()) continue;
         std::string key = make_key(key_feedback, subject);
         auto record = FeedbackRecord::decode(txn.get(key).value_or(std::string_view{}));
@@ -502,7 +504,7 @@ class LmdbStore final : public Store {
   FeedbackFacts read_feedback(Txn& txn, const Observation& observation, const History& history) {
     FeedbackFacts facts;
     auto subjects = feedback_subjects(normalise_address(observation.sender), history.cluster.known,
-                                      static_cast<std::uint32_t>(history.cluster.id & 0xffffffffu));
+                                      static_cast<std::uint32_t>(history.cluster.id & 0xffffffffu), history.campaign.id);
     if (!subjects.template_subject.empty()) {
       auto record = FeedbackRecord::decode(txn.get(make_key(key_feedback, subjects.template_subject)).value_or(""));
       facts.template_ham = record.ham;
@@ -512,6 +514,11 @@ class LmdbStore final : public Store {
       auto record = FeedbackRecord::decode(txn.get(make_key(key_feedback, subjects.sender_subject)).value_or(""));
       facts.sender_ham = record.ham;
       facts.sender_outreach = record.outreach;
+    }
+    if (!subjects.campaign_subject.empty()) {
+      auto record = FeedbackRecord::decode(txn.get(make_key(key_feedback, subjects.campaign_subject)).value_or(""));
+      facts.sender_ham = std::max(facts.sender_ham, record.ham);
+      facts.sender_outreach = std::max(facts.sender_outreach, record.outreach);
     }
     return facts;
   }

@@ -688,6 +688,10 @@ if sender ~= '' then
   local f = redis.call('HMGET', P .. 'fb:s:' .. sender, 'ham', 'out')
   feedback[4] = tonumber(f[1]) or 0; feedback[5] = tonumber(f[2]) or 0
 end
+do  -- the campaign's, when it has more
+  local f = redis.call('HMGET', P .. 'fb:c:' .. string.format('%08x', tonumber(camp)), 'ham', 'out')
+  feedback[4] = math.max(feedback[4], tonumber(f[1]) or 0); feedback[5] = math.max(feedback[5], tonumber(f[2]) or 0)
+end
 
 return {outcome, allowlisted, answers, sender_messages, sender_members, domain_messages, domain_members,
         cluster_out, facts, camp_out, feedback}

@@ -301,12 +301,15 @@ class RedisStore final : public Store {
         if (observe(reply).outcome == Outcome::unavailable) return false;
       }
     }
-    auto subjects = feedback_subjects(sender, feedback.template_known, feedback.template_id);
     const char* field = feedback.kind == FeedbackKind::ham ? "ham" : "out";
     std::string retention = std::to_string(settings_.retention.count());
     Reply reply = run([&](redisContext* context) {
+      Reply campaign = command(context, {"HGET", prefix_ + "s:" + sender, "camp"});
+      if (is_error(campaign)) return campaign;
+      auto subjects = feedback_subjects(sender, feedback.template_known, feedback.template_id,
+                                        static_cast<std::uint32_t>(std::strtoul(bulk(campaign.get()).c_str(), nullptr, 10)));
       Reply last;
-      for (const auto& subject : {subjects.template_subject, subjects.sender_subject}) {
+      for (const auto& subject : {subjects.template_subject, subjects.sender_subject, subjects.campaign_subject}) {
         if (subject.empty()) continue;
         std::string key = prefix_ + "fb:" + subject;
         last = command(context, {"HINCRBY", key, field, "1"});

@@ -125,6 +125,27 @@ TYPED_TEST(FeedbackBehaviour, ADeleteMarksTemplateAndSenderAsOutreach) {
   EXPECT_FALSE(other_template.pairs.at(0).dialogue);
 }
 
+TYPED_TEST(FeedbackBehaviour, ADeleteMarksTheWholeCampaign) {
+  // Two mailboxes of one campaign (brand and display name link them).
+  auto rotated = [&](const std::string& sender, const std::string& recipient, const std::string& id, std::uint32_t seed) {
+    Observation observation;
+    observation.sender = sender;
+    observation.recipients = {recipient};
+    observation.message_id = id;
+    observation.fingerprint = fingerprint(seed);
+    observation.campaign.sender.brand = "acme";
+    observation.campaign.items = {{scoring::EvidenceKind::brand, "acme"},
+                                  {scoring::EvidenceKind::display_name, "sam porter"}};
+    return this->store().observe(observation);
+  };
+  auto held = rotated("sam@acme-mail.example", alice, "1@c", 7);
+  auto sibling = rotated("sam@getacme.example", bob, "2@c", 8);
+  ASSERT_EQ(sibling.campaign.id, held.campaign.id);
+  ASSERT_TRUE(this->store().record_feedback(this->feedback(FeedbackKind::outreach, held, "sam@acme-mail.example", alice)));
+  auto next = rotated("sam@getacme.example", bob, "3@c", 9);
+  EXPECT_EQ(next.feedback.sender_outreach, 1u) << "the delete was of another mailbox of the campaign";
+}
+
 TYPED_TEST(FeedbackBehaviour, FeedbackWithoutATemplateCountsForTheSender) {
   Feedback report;
   report.kind = FeedbackKind::outreach;
