@@ -848,7 +848,11 @@ class LmdbStore final : public Store {
         note_evidence(candidates, id, scoring::EvidenceKind::brand_variant);
       }
     };
-    std::vector<std::string> variants = brand_variants(brand);
+    // Only when the brand itself is new: a known brand already names its campaigns.
+    const bool brand_known = std::any_of(candidates.begin(), candidates.end(), [](const LinkCandidate& c) {
+      return std::find(c.kinds.begin(), c.kinds.end(), scoring::EvidenceKind::brand) != c.kinds.end();
+    });
+    std::vector<std::string> variants = brand_known ? std::vector<std::string>{} : brand_variants(brand);
     for (const auto& variant : variants) {
       for (auto id : evidence_campaigns(txn, scoring::EvidenceKind::brand, variant)) lookalike(id);
       for (auto id : evidence_campaigns(txn, scoring::EvidenceKind::brand_variant, variant)) lookalike(id);
@@ -903,10 +907,10 @@ class LmdbStore final : public Store {
   // The campaign claims the evidence nobody holds (or whose holder is gone);
   // evidence another live campaign holds stays with it.
   void register_evidence(Txn& txn, const Observation& observation, std::uint32_t campaign, std::uint32_t now,
-                         bool new_member) {
+                         bool new_campaign) {
     std::vector<scoring::EvidenceItem> items = observation.campaign.items;
-    if (new_member) {
-      // The brand's variants, for lookalikes to come: once per mailbox.
+    if (new_campaign) {
+      // The brand's variants, for lookalikes to come: once per campaign.
       for (auto& variant : brand_variants(observation.campaign.sender.brand)) {
         items.push_back({scoring::EvidenceKind::brand_variant, std::move(variant)});
       }
@@ -1171,7 +1175,7 @@ class LmdbStore final : public Store {
       if (!message_duplicate) {
         campaign_record.messages.add(bucket, 1);
         ++campaign_record.total;
-        register_evidence(txn, observation, campaign.id, now, campaign.created || campaign.joined);
+        register_evidence(txn, observation, campaign.id, now, campaign.created);
       }
       if (campaign_record.first_seen == 0) campaign_record.first_seen = now;
       campaign_record.touched = std::max(campaign_record.touched, now);

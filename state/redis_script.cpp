@@ -413,8 +413,13 @@ if not campaign_exists(camp) then
       end
     end
   end
-  for _, v in ipairs(variants) do lookalike(v[1]); lookalike(v[2]) end
-  if brand_as_variant ~= '' then lookalike(brand_as_variant) end
+  -- Only when the brand itself is new: a known brand already names its campaigns.
+  local brand_known = false
+  for _, c in pairs(cands) do if contains(c.kinds, 'brand') then brand_known = true end end
+  if not brand_known then
+    for _, v in ipairs(variants) do lookalike(v[1]); lookalike(v[2]) end
+    if brand_as_variant ~= '' then lookalike(brand_as_variant) end
+  end
   local function check_lineage(cl)
     if not cl then return end
     local owner = redis.call('HGET', P .. 't:' .. cl, 'camp')
@@ -626,8 +631,8 @@ do
       -- The campaign's evidence names it first (and refreshes its TTL).
       for _, e in ipairs(evidence) do claim_evidence(e[1], camp) end
       if created == 1 then redis.call('HSET', P .. 't:' .. cluster, 'camp', camp) end
-      if linked_by ~= 'known mailbox' then
-        -- A new mailbox: its brand's variants, for lookalikes to come.
+      if linked_by == 'new' then
+        -- A new campaign: its brand's variants, for lookalikes to come.
         for _, v in ipairs(variants) do claim_evidence(v[2], camp) end
       end
     end
