@@ -947,11 +947,8 @@ class LmdbStore final : public Store {
     return facts;
   }
 
-  // Counts one inbound message in a campaign's view of a recipient; returns
-  // whether an earlier, different template went to the recipient.
-  bool add_to_view(CampaignPairRecord& view, std::uint32_t sender, std::uint32_t now, Bucket bucket, std::uint16_t tag,
-                   const Cluster& cluster) {
-    PairRecord& p = view.pair;
+  // One more inbound message on a pair (an address's or a campaign's).
+  void count_message(PairRecord& p, std::uint32_t now, Bucket bucket, std::uint16_t tag) const {
     if (p.first_seen == 0) p.first_seen = now;
     p.last_seen = std::max(p.last_seen, now);
     p.touched = std::max(p.touched, now);
@@ -960,6 +957,14 @@ class LmdbStore final : public Store {
     p.last_tag = tag;
     p.messages.add(bucket, 1);
     p.messages.prune(bucket, windows_.longest);
+  }
+
+  // Counts one inbound message in a campaign's view of a recipient; returns
+  // whether an earlier, different template went to the recipient.
+  bool add_to_view(CampaignPairRecord& view, std::uint32_t sender, std::uint32_t now, Bucket bucket, std::uint16_t tag,
+                   const Cluster& cluster) {
+    PairRecord& p = view.pair;
+    count_message(p, now, bucket, tag);
     if (std::find(view.senders.begin(), view.senders.end(), sender) == view.senders.end() &&
         view.senders.size() < campaign_pair_senders_kept) {
       view.senders.push_back(sender);
@@ -1090,14 +1095,7 @@ class LmdbStore final : public Store {
           view_follows = add_to_view(view, short_sender(sender_id), now, bucket, pair_tag, cluster);
           txn.put(make_campaign_pair_key(campaign.id, recipient_id), view.encode(windows_.bucket_seconds));
         }
-        if (pair.first_seen == 0) pair.first_seen = now;
-        pair.last_seen = std::max(pair.last_seen, now);
-        pair.touched = std::max(pair.touched, now);
-        ++pair.total;
-        ++pair.streak;
-        pair.last_tag = pair_tag;
-        pair.messages.add(bucket, 1);
-        pair.messages.prune(bucket, windows_.longest);
+        count_message(pair, now, bucket, pair_tag);
         if (cluster.known) {
           auto entry = std::find_if(pair.templates.begin(), pair.templates.end(),
                                     [&](const auto& sent) { return sent.first == cluster.id; });

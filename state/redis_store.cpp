@@ -571,19 +571,8 @@ class RedisStore final : public Store {
   }
 
   bool allow(std::string_view entry) override {
-    std::string key;
-    if (entry.starts_with("campaign:")) {
-      std::string campaign;
-      if (!with_context([&](redisContext* context) {
-            auto get = checked(context);
-            campaign = find_campaign(get, entry.substr(9));
-          }) || campaign.empty()) {
-        return false;
-      }
-      key = fmt::format("campaign:{:08x}", std::strtoul(campaign.c_str(), nullptr, 10));
-    } else {
-      key = allow_entry(entry);
-    }
+    std::string key = allow_entry(entry);
+    if (key.empty()) return false;
     return with_context([&](redisContext* context) {
       Reply reply = command(context, {"HSET", prefix_ + "a", key, std::to_string(to_seconds(clock_->now()))});
       if (!reply || context->err) throw std::runtime_error(error_text(context, reply));
@@ -592,16 +581,7 @@ class RedisStore final : public Store {
 
   bool disallow(std::string_view entry) override {
     std::string key = allow_entry(entry);
-    if (entry.starts_with("campaign:")) {
-      std::string campaign;
-      if (!with_context([&](redisContext* context) {
-            auto get = checked(context);
-            campaign = find_campaign(get, entry.substr(9));
-          }) || campaign.empty()) {
-        return false;
-      }
-      key = fmt::format("campaign:{:08x}", std::strtoul(campaign.c_str(), nullptr, 10));
-    }
+    if (key.empty()) return false;
     return with_context([&](redisContext* context) {
       Reply reply = command(context, {"HDEL", prefix_ + "a", key});
       if (!reply || context->err) throw std::runtime_error(error_text(context, reply));
@@ -641,7 +621,21 @@ class RedisStore final : public Store {
     return campaign;
   }
 
-  static std::string allow_entry(std::string_view entry) {
+  // The allowlist field of an entry: an address, a domain, or "campaign:"
+  // with the id of the campaign an address or brand names ("" when none).
+  std::string allow_entry(std::string_view entry) {
+    if (!entry.starts_with("campaign:")) return plain_allow_entry(entry);
+    std::string campaign;
+    if (!with_context([&](redisContext* context) {
+          auto get = checked(context);
+          campaign = find_campaign(get, entry.substr(9));
+        }) || campaign.empty()) {
+      return {};
+    }
+    return fmt::format("campaign:{:08x}", std::strtoul(campaign.c_str(), nullptr, 10));
+  }
+
+  static std::string plain_allow_entry(std::string_view entry) {
     return entry.find('@') == std::string_view::npos ? domain_of("@" + std::string(entry)) : normalise_address(entry);
   }
 

@@ -32,18 +32,9 @@ scoring::CampaignEvidence acme_evidence() {
   return evidence;
 }
 
-struct LmdbBackend {
-  static constexpr BackendKind kind = BackendKind::lmdb;
-};
-struct RedisBackend {
-  static constexpr BackendKind kind = BackendKind::redis;
-};
-struct BackendName {
-  template <typename T>
-  static std::string GetName(int) {
-    return T::kind == BackendKind::lmdb ? "lmdb" : "redis";
-  }
-};
+using testing::LmdbBackend;
+using testing::RedisBackend;
+using testing::BackendName;
 
 template <typename Backend>
 class Campaigns : public ::testing::Test {

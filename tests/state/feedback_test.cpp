@@ -19,18 +19,9 @@ constexpr const char* other_vendor = "sam@growthly.example";
 constexpr const char* alice = "alice@corp.example";
 constexpr const char* bob = "bob@corp.example";
 
-struct LmdbBackend {
-  static constexpr BackendKind kind = BackendKind::lmdb;
-};
-struct RedisBackend {
-  static constexpr BackendKind kind = BackendKind::redis;
-};
-struct BackendName {
-  template <typename T>
-  static std::string GetName(int) {
-    return T::kind == BackendKind::lmdb ? "lmdb" : "redis";
-  }
-};
+using testing::LmdbBackend;
+using testing::RedisBackend;
+using testing::BackendName;
 
 template <typename Backend>
 class FeedbackBehaviour : public ::testing::Test {

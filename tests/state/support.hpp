@@ -9,8 +9,23 @@
 #include <vector>
 
 #include "scoring/fingerprint.hpp"
+#include "state/settings.hpp"
 
 namespace pushback::state::testing {
+
+// The backends a typed test runs against, and their names in test output.
+struct LmdbBackend {
+  static constexpr BackendKind kind = BackendKind::lmdb;
+};
+struct RedisBackend {
+  static constexpr BackendKind kind = BackendKind::redis;
+};
+struct BackendName {
+  template <typename T>
+  static std::string GetName(int) {
+    return T::kind == BackendKind::lmdb ? "lmdb" : "redis";
+  }
+};
 
 class TempDir {
  public:
