@@ -219,8 +219,11 @@ int run_daemon(const DaemonOptions& options) {
   state::Maintainer maintainer(*store, std::chrono::duration_cast<std::chrono::milliseconds>(config->state.sync_interval));
   services.store = store.get();
   services.clock = clock.get();
-  spdlog::info("state: {} in {}", config->state.backend == "redis" ? "redis at " + config->state.redis_host + ":" +
-               std::to_string(config->state.redis_port) : std::string("lmdb"), config->state.dir);
+  std::string redis_where = config->state.redis_sentinels.empty()
+                                ? "redis at " + config->state.redis_host + ":" + std::to_string(config->state.redis_port)
+                                : "redis primary " + config->state.redis_master_name + " via " +
+                                      std::to_string(config->state.redis_sentinels.size()) + " Sentinels";
+  spdlog::info("state: {} in {}", config->state.backend == "redis" ? redis_where : std::string("lmdb"), config->state.dir);
   std::unique_ptr<metrics::HttpServer> metrics_server;
   if (config->metrics.enabled) {
     try {
