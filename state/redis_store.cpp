@@ -86,6 +86,11 @@ std::string minhash_bytes(const scoring::Fingerprint& fp) {
 
 // Names the user and where, never the password.
 std::string credentials_message(const RedisSettings& settings, const std::string& error) {
+  if (!settings.sentinels.empty() && error.rfind("Sentinel ", 0) == 0) {
+    // SentinelClient prefixes each Sentinel's answer with its address.
+    std::string who = settings.sentinel_username.empty() ? "the password" : "user " + settings.sentinel_username + " and its password";
+    return "the Sentinels of " + settings.master_name + " refused " + who + ": " + error;
+  }
   std::string who = settings.username.empty() ? "the password" : "user " + settings.username + " and its password";
   std::string where = settings.sentinels.empty() ? "Redis " + to_string(RedisAddress{settings.host, settings.port})
                                                  : "Redis (primary " + settings.master_name + " or its Sentinels)";
