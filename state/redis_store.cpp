@@ -84,6 +84,13 @@ std::string minhash_bytes(const scoring::Fingerprint& fp) {
   return out;
 }
 
+bool closed_by_server(const redisContext* context) {
+  if (context->err == REDIS_ERR_EOF) return true;
+  std::string_view text = context->errstr;
+  return context->err == REDIS_ERR_IO &&
+         (text.find("reset by peer") != std::string_view::npos || text.find("Broken pipe") != std::string_view::npos);
+}
+
 // Names the user and where, never the password.
 std::string credentials_message(const RedisSettings& settings, const std::string& error) {
   if (!settings.sentinels.empty() && error.rfind("Sentinel ", 0) == 0) {
@@ -102,6 +109,7 @@ std::string credentials_message(const RedisSettings& settings, const std::string
 struct Lease {
   Context context;
   std::uint64_t generation = 0;
+  bool reused = false;  // idle before: may have gone stale (a Redis restart)
   explicit operator bool() const { return static_cast<bool>(context); }
   redisContext* get() const { return context.get(); }
 };
@@ -136,6 +144,7 @@ class Pool {
       if (!idle_.empty()) {
         Lease lease = std::move(idle_.back());
         idle_.pop_back();
+        lease.reused = true;
         return lease;
       }
       if (open_ < settings_.pool_size) {
@@ -167,15 +176,16 @@ class Pool {
   // and every other one (they share its fate) and ask the Sentinels again.
   void discard(Lease lease, const std::string& error) {
     std::lock_guard lock(mutex_);
-    lease.context.reset();
-    --open_;
-    if (lease.generation == generation_) {
-      ++generation_;
-      open_ -= idle_.size();
-      idle_.clear();
-      if (!settings_.sentinels.empty()) primary_.reset();
-    }
+    drop_locked(std::move(lease));
     mark_down_locked(error);
+    cv_.notify_all();
+  }
+
+  // An idle connection failed on its first use: close it and the other idle
+  // ones, without declaring an outage yet; the caller tries a new one.
+  void drop_stale(Lease lease) {
+    std::lock_guard lock(mutex_);
+    drop_locked(std::move(lease));
     cv_.notify_all();
   }
 
@@ -199,6 +209,17 @@ class Pool {
   }
 
  private:
+  void drop_locked(Lease lease) {
+    lease.context.reset();
+    --open_;
+    if (lease.generation == generation_) {
+      ++generation_;
+      open_ -= idle_.size();
+      idle_.clear();
+      if (!settings_.sentinels.empty()) primary_.reset();
+    }
+  }
+
   std::string describe_locked() const {
     if (settings_.sentinels.empty()) return to_string(RedisAddress{settings_.host, settings_.port});
     return "primary " + settings_.master_name + (primary_ ? " at " + to_string(*primary_) : std::string{});
@@ -552,6 +573,14 @@ class RedisStore final : public Store {
     Lease lease = pool_.acquire();
     if (!lease) return nullptr;
     Reply reply = call(lease.get());
+    if (!reply && lease.reused && closed_by_server(lease.get())) {
+      // Closed by a restart or failover while idle, so the command never ran
+      // (a timeout is not retried: the script may have run): one new connection.
+      pool_.drop_stale(std::move(lease));
+      lease = pool_.acquire();
+      if (!lease) return nullptr;
+      reply = call(lease.get());
+    }
     if (!reply || lease.get()->err) {
       std::string error = error_text(lease.get(), reply);
       pool_.discard(std::move(lease), error);
