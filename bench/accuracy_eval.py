@@ -21,7 +21,7 @@ import sys
 import tempfile
 from collections import Counter, defaultdict
 
-VERDICT_RANK = {"pass": 0, "tag": 1, "quarantine": 2, "reject": 3}
+VERDICT_RANK = {"pass": 0, "outbound": 0, "tag": 1, "quarantine": 2, "reject": 3}
 VERDICT_ALIASES = {"accept": "pass", "none": "pass", "ok": "pass", "monitor": "pass",
                    "tagged": "tag", "add_header": "tag", "bulk": "tag",
                    "hold": "quarantine", "quarantined": "quarantine",
@@ -39,6 +39,12 @@ TARGETS = {
 BULK_KINDS = ("newsletter", "list")
 HUMAN_KINDS = ("human",)
 CONVERSATION_KINDS = ("reply", "answer", "human_outbound")
+OUTBOUND_KINDS = ("reply", "human_outbound")    # written by our users: replay scores them outbound
+
+# Symbols that come from the state (what earlier messages taught), as opposed
+# to the analysis of the message alone.
+STATE_SYMBOLS = {"UNANSWERED_STREAK", "SEQUENCE_STEP", "PAIR_RATE", "SENDER_RATE", "TEMPLATE_BULK",
+                 "FAKE_REPLY", "DIALOGUE", "ROTATION"}
 
 
 def norm_id(value) -> str:
@@ -163,10 +169,18 @@ class Tally:
         rank = VERDICT_RANK[verdict]
         self.c[f"{kind}.{verdict}"] += 1
         self.c[f"{kind}.present"] += 1
+        if (kind in OUTBOUND_KINDS) != (verdict == "outbound"):
+            self.c["direction_wrong"] += 1
         if kind == "outreach":
             if t.get("step", 1) >= 2 and not t.get("replied_before"):
+                names = {s.get("name") for s in r.get("symbols") or [] if isinstance(s, dict)}
                 self.c["followups"] += 1
                 self.c["followups_tagged"] += rank >= 1
+                self.c["followups_passed"] += rank == 0
+                self.c["followups_no_state"] += not (names & STATE_SYMBOLS)
+                self.c["followups_passed_no_state"] += rank == 0 and not (names & STATE_SYMBOLS)
+                self.c["followups_new_address"] += t.get("unanswered_address", t.get("step")) == 1
+                self.c["followups_new_address_tagged"] += rank >= 1 and t.get("unanswered_address", t.get("step")) == 1
             if t.get("unanswered", 0) >= 4 and not t.get("replied_before"):
                 self.c["streak_messages"] += 1
                 self.c["streak_messages_held"] += rank >= 2
@@ -178,6 +192,17 @@ class Tally:
             if t.get("followup_phrases"):
                 self.c["followup_phrases"] += 1
                 self.c["followup_phrases_passed"] += rank == 0
+            if t.get("colleague"):
+                self.c["colleague"] += 1
+                self.c["colleague_held"] += rank >= 2
+                self.c["colleague_tagged"] += rank == 1
+                if t.get("followup_phrases"):
+                    self.c["colleague_followups"] += 1
+                    self.c["colleague_followups_passed"] += rank == 0
+        elif kind == "unsolicited":
+            self.c["unsolicited"] += 1
+            self.c["unsolicited_held"] += rank >= 2
+            self.c["unsolicited_tagged"] += rank == 1
         elif kind in BULK_KINDS:
             self.c["bulk"] += 1
             self.c["bulk_held"] += rank >= 2
@@ -198,6 +223,12 @@ class Tally:
             "followups": c["followups"],
             "followups_tagged": c["followups_tagged"],
             "followups_tagged_share": ratio(c["followups_tagged"], c["followups"]),
+            "followups_passed": c["followups_passed"],
+            "followups_no_state": c["followups_no_state"],
+            "followups_passed_no_state": c["followups_passed_no_state"],
+            "followups_new_address": c["followups_new_address"],
+            "followups_new_address_tagged": c["followups_new_address_tagged"],
+            "direction_wrong": c["direction_wrong"],
             "streak_pairs": pairs,
             "streak_pairs_stopped": stopped,
             "streaks_stopped_share": ratio(stopped, pairs),
@@ -213,6 +244,14 @@ class Tally:
             "bulk_tagged": c["bulk_tagged"],
             "followup_phrases": c["followup_phrases"],
             "followup_phrases_passed": c["followup_phrases_passed"],
+            "unsolicited": c["unsolicited"],
+            "unsolicited_held": c["unsolicited_held"],
+            "unsolicited_tagged": c["unsolicited_tagged"],
+            "colleague": c["colleague"],
+            "colleague_held": c["colleague_held"],
+            "colleague_tagged": c["colleague_tagged"],
+            "colleague_followups": c["colleague_followups"],
+            "colleague_followups_passed": c["colleague_followups_passed"],
             "conversation": c["conversation"],
             "conversation_held": c["conversation_held"],
             "conversation_tagged": c["conversation_tagged"],
@@ -228,13 +267,16 @@ def ratio(a, b):
 def evaluate(truth, replay, problems=None):
     problems = problems if problems is not None else Counter()
     pairs, extras, offsets = join(truth, replay, problems)
-    overall, per_source = Tally(), defaultdict(Tally)
+    overall, per_source, per_rotation = Tally(), defaultdict(Tally), defaultdict(Tally)
     for t, r in pairs:
         overall.add(t, r)
         per_source[t.get("source", "unknown")].add(t, r)
+        if t.get("rotation"):
+            per_rotation[t["rotation"]].add(t, r)
     result = {
         "overall": overall.figures(),
         "sources": {s: tally.figures() for s, tally in sorted(per_source.items())},
+        "rotations": {m: tally.figures() for m, tally in sorted(per_rotation.items())},
         "missing": [t["message_id"] for t, r in pairs if r is None],
         "extra": [r.get("message_id") for r in extras],
         "position_offsets": dict(offsets),
@@ -255,8 +297,14 @@ def check_targets(f):
         out["human_tagged"] = f["human_tagged_share"] <= TARGETS["human_tagged"]
     if f["bulk"]:
         out["bulk_held"] = f["bulk_held"] <= TARGETS["bulk_held"]
+    if f["unsolicited"]:
+        out["unsolicited_held"] = f["unsolicited_held"] == 0
     if f["followup_phrases"]:
         out["followup_phrases_pass"] = f["followup_phrases_passed"] == f["followup_phrases"]
+    if f["colleague_followups"]:
+        out["colleague_followups_pass"] = f["colleague_followups_passed"] == f["colleague_followups"]
+    if f["conversation"]:
+        out["conversation_held"] = f["conversation_held"] == 0
     return out
 
 
@@ -264,24 +312,38 @@ def fmt_share(a, b):
     return "-" if not b else f"{a / b:.4f} ({a}/{b})"
 
 
-def report(result, out=sys.stdout):
-    p = lambda *a: print(*a, file=out)
-    o = result["overall"]
-    p("Accuracy over the replay")
-    p("")
+def fmt_count(a, b):
+    return "-" if not b else f"{a} of {b}"
+
+
+def source_table(rows, p):
     p("| source | messages | missing | follow-ups tagged+ | pairs 4+ stopped | 4th+ msgs held "
-      "| human held | human tagged | bulk held | bulk tagged | conversation held |")
-    p("|---|---|---|---|---|---|---|---|---|---|---|")
-    rows = list(result["sources"].items()) + [("overall", o)]
+      "| human held | human tagged | human follow-ups passed | bulk held | bulk tagged | replies held |")
+    p("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for name, f in rows:
         p(f"| {name} | {f['messages']} | {f['missing']} | {fmt_share(f['followups_tagged'], f['followups'])} "
           f"| {fmt_share(f['streak_pairs_stopped'], f['streak_pairs'])} "
           f"| {fmt_share(f['streak_messages_held'], f['streak_messages'])} "
           f"| {f['human_held'] if f['human'] else '-'} | {fmt_share(f['human_tagged'], f['human'])} "
+          f"| {fmt_count(f['followup_phrases_passed'], f['followup_phrases'])} "
           f"| {f['bulk_held'] if f['bulk'] else '-'} | {fmt_share(f['bulk_tagged'], f['bulk'])} "
           f"| {f['conversation_held'] if f['conversation'] else '-'} |")
-    p("")
-    p("Targets (overall):")
+
+
+def rotation_table(rows, p):
+    p("| rotation | outreach | follow-ups tagged+ | follow-ups passed | of them with no state symbol "
+      "| follow-ups from an address new to the pair, tagged+ | pairs 4+ stopped | 4th+ msgs held |")
+    p("|---|---|---|---|---|---|---|---|")
+    for name, f in rows:
+        p(f"| {name} | {f['by_kind'].get('outreach.messages', 0)} "
+          f"| {fmt_share(f['followups_tagged'], f['followups'])} | {f['followups_passed']} "
+          f"| {f['followups_passed_no_state']} "
+          f"| {fmt_share(f['followups_new_address_tagged'], f['followups_new_address'])} "
+          f"| {fmt_share(f['streak_pairs_stopped'], f['streak_pairs'])} "
+          f"| {fmt_share(f['streak_messages_held'], f['streak_messages'])} |")
+
+
+def target_lines(o, targets):
     names = {
         "followups_tagged": f"follow-ups (step 2+, unanswered) tagged or worse >= {TARGETS['followups_tagged']}: "
                             f"{fmt_share(o['followups_tagged'], o['followups'])}",
@@ -290,17 +352,42 @@ def report(result, out=sys.stdout):
         "human_held": f"human mail quarantined or refused = 0: {o['human_held']} of {o['human']}",
         "human_tagged": f"human mail tagged <= {TARGETS['human_tagged']}: {fmt_share(o['human_tagged'], o['human'])}",
         "bulk_held": f"newsletters and list mail quarantined or refused = 0: {o['bulk_held']} of {o['bulk']}",
-        "followup_phrases_pass": f"enron_followup_phrases passing, all: {o['followup_phrases_passed']} of "
-                                 f"{o['followup_phrases']}",
+        "unsolicited_held": f"strangers' follow-ups to an unanswered first message quarantined or refused = 0: "
+                            f"{o['unsolicited_held']} of {o['unsolicited']} (tagged {o['unsolicited_tagged']})",
+        "followup_phrases_pass": f"human \"following up\" mail passing (Enron, colleagues, webmail), all: "
+                                 f"{o['followup_phrases_passed']} of {o['followup_phrases']}",
+        "colleague_followups_pass": f"partner colleagues' \"following up\" passing, all: "
+                                    f"{o['colleague_followups_passed']} of {o['colleague_followups']}",
+        "conversation_held": f"replies of our users, vendors' answers and our users' other mail quarantined or "
+                             f"refused = 0: {o['conversation_held']} of {o['conversation']}",
     }
-    for key, ok in result["targets"].items():
-        p(f"  [{'ok' if ok else 'MISSED'}] {names[key]}")
-    p(f"  replies, answers and human outbound quarantined or refused (should be 0): "
-      f"{o['conversation_held']} of {o['conversation']}")
+    return [f"  [{'ok' if ok else 'MISSED'}] {names[key]}" for key, ok in targets.items()]
+
+
+def report(result, out=sys.stdout):
+    p = lambda *a: print(*a, file=out)
+    o = result["overall"]
+    p("Accuracy over the replay")
+    p("")
+    source_table(list(result["sources"].items()) + [("overall", o)], p)
+    if result.get("rotations"):
+        p("")
+        p("Outreach by how the campaign rotates its mailboxes (state symbols: "
+          + ", ".join(sorted(STATE_SYMBOLS)) + "):")
+        p("")
+        rotation_table(list(result["rotations"].items()) + [("all", o)], p)
+    p("")
+    p("Targets (overall):")
+    for line in target_lines(o, result["targets"]):
+        p(line)
+    p(f"  follow-ups passed with no state symbol: {o['followups_passed_no_state']} of {o['followups_passed']} passed")
+    p(f"  partner colleagues' mail: held {o['colleague_held']}, tagged {o['colleague_tagged']} of {o['colleague']}")
     p("")
     p(f"Messages missing from the replay: {len(result['missing'])}"
       + (f" (first: {', '.join(result['missing'][:5])})" if result["missing"] else ""))
     p(f"Replay records matching no generated message: {len(result['extra'])}")
+    if o["direction_wrong"]:
+        p(f"Messages whose direction (inbound/outbound) differs from the truth's: {o['direction_wrong']}")
     offsets = result["position_offsets"]
     if offsets and set(offsets) != {0}:
         p(f"Replay positions differ from the truth's: offsets {offsets}")
@@ -436,7 +523,13 @@ def self_test():
         kinds = Counter(t["kind"] for t in truth)
         for kind in ("outreach", "reply", "human", "list", "newsletter", "human_outbound"):
             check(kinds[kind] > 0, f"no {kind} generated: {dict(kinds)}")
-        check(sum(1 for t in truth if t.get("followup_phrases")) == 2, "follow-up phrase mail once each")
+        check(sum(1 for t in truth if t.get("followup_phrases") and t["source"].startswith("ham/")) == 2,
+              "follow-up phrase mail of the corpus once each")
+        generated = Counter(t["source"] for t in truth if t["source"].startswith("gen/"))
+        check(generated["gen/partner_colleagues"] > 0 and generated["gen/webmail_people"] > 0,
+              f"partner colleagues and webmail people generated: {dict(generated)}")
+        check(any(t.get("colleague") and t.get("followup_phrases") for t in truth), "a colleague follows up")
+        check(all(t.get("rotation") == "one" for t in truth if t["kind"] == "outreach"), "no rotation by default")
         # Sequences: steps in order, nothing after a reply, unanswered = step.
         by_pair = defaultdict(list)
         replied = {}
@@ -487,7 +580,11 @@ def self_test():
         check(o["streak_messages"] == streak_msgs, "4th+ messages")
         humans = [t for t in truth if t["kind"] == "human"]
         check(o["human"] == len(humans) and o["human_tagged"] == 1 and o["human_held"] == 0, "human counts")
-        check(o["followup_phrases"] == 2 and o["followup_phrases_passed"] == 2, "follow-up phrase mail passes")
+        phrases = sum(1 for t in truth if t["kind"] == "human" and t.get("followup_phrases"))
+        check(o["followup_phrases"] == phrases and o["followup_phrases_passed"] == phrases,
+              "follow-up phrase mail passes")
+        check(o["colleague_followups"] == sum(1 for t in truth if t.get("colleague") and t.get("followup_phrases")
+                                              and t["kind"] == "human"), "colleagues' follow-ups counted")
         check(result["missing"] == [dropped], "the dropped message is reported missing")
         check(result["extra"] == ["<stray@example.net>"], "the stray replay record is reported")
         check(result["targets"].get("human_tagged") is False, "one tagged human message misses the 0.1% target")
@@ -508,7 +605,47 @@ def self_test():
             cli = json.loads(run.stdout)
             check(cli["overall"]["followups_tagged"] == o["followups_tagged"] and len(cli["missing"]) == 1,
                   "command line agrees with evaluate()")
+        check_rotation(corpus, tmp, cmd, truth, check)
     return report_self_test(failures)
+
+
+def check_rotation(corpus, tmp, cmd, truth_off, check):
+    """The same seed with rotation on: the same steps to the same people at the
+    same times, from pools of lookalike or webmail mailboxes."""
+    mbox, truth_path = os.path.join(tmp, "rot.mbox"), os.path.join(tmp, "rot.jsonl")
+    rot_cmd = cmd[:cmd.index("--out")] + ["--out", mbox, "--truth", truth_path] + \
+        cmd[cmd.index("--internal-domains-out"):] + ["--rotation", "on", "--rotation-share", "1"]
+    gen = subprocess.run(rot_cmd, capture_output=True, text=True)
+    check(gen.returncode == 0, f"campaign_gen --rotation on failed: {gen.stderr[-2000:]}")
+    if gen.returncode != 0:
+        return
+    with open(truth_path, encoding="utf-8") as f:
+        _header, truth_on = load_truth(f, Counter())
+    steps = lambda truth: sorted((t["campaign"], t["recipient"], t["step"], t["date"])
+                                 for t in truth if t["kind"] == "outreach")
+    check(steps(truth_on) == steps(truth_off), "rotation changes the schedule or the recipients")
+    outreach = [t for t in truth_on if t["kind"] == "outreach"]
+    check(all(t["rotation"] != "one" for t in outreach), "every campaign rotates with --rotation-share 1")
+    by_campaign = defaultdict(list)
+    for t in outreach:
+        by_campaign[t["campaign"]].append(t)
+    for cid, msgs in by_campaign.items():
+        pool, domains = msgs[0]["campaign_mailboxes"], msgs[0]["campaign_domains"]
+        if msgs[0]["rotation"] == "webmail":
+            check(3 <= pool <= 8, f"{cid}: webmail pool of {pool}")
+            check(all(t["sender_domain"] in ("gmail.com", "outlook.com", "yahoo.com", "hotmail.com", "icloud.com")
+                      for t in msgs), f"{cid}: webmail campaign off webmail")
+        else:
+            check(3 <= pool <= 20 and 2 <= domains <= 10 and domains <= pool, f"{cid}: pool {pool} over {domains}")
+            brand = msgs[0]["brand"]
+            check(all(brand in t["sender_domain"].replace("-", "") for t in msgs),
+                  f"{cid}: a sending domain without the brand {brand}")
+        if msgs[0]["rotation"] == "per_step":
+            for t in msgs:
+                check(t["unanswered_address"] == 1 or pool < t["step"],
+                      f"{cid}: per-step rotation reused a mailbox within the pool size")
+    check(len({t["sender"] for t in outreach}) > len({t["sender"] for t in truth_off if t["kind"] == "outreach"}),
+          "rotation adds mailboxes")
 
 
 def report_self_test(failures):

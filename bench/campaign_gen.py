@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """Accuracy traffic: turns the outreach templates of a corpus into the mail a
-company's server would see from sales sequences, mixed in time with the real
-human, newsletter and mailing-list mail of the same corpus.
+company's server would see from sales sequences (from one mailbox, or rotated
+over lookalike-domain and webmail mailboxes with --rotation on), mixed in time
+with the real human, newsletter and mailing-list mail of the same corpus and
+with generated human mail that looks like a campaign from the outside
+(colleagues of one partner company, unrelated webmail senders).
 
 Writes an mbox ordered by time (envelope in X-Envelope-From / X-Envelope-To)
 and a ground-truth JSON-lines file, one object per message, that
@@ -25,6 +28,8 @@ import re
 import sys
 import time
 from collections import Counter, defaultdict
+
+import sender_pools
 
 # ---------------------------------------------------------------------------
 # Built-in word lists (small on purpose: people and companies are generated).
@@ -130,6 +135,8 @@ HUMAN_OUTBOUND = ["Can you take a look at this when you get a chance?",
                   "See below. Let me know what you think.",
                   "Do you have time to go over this tomorrow?",
                   "Thanks. A couple of questions on the attached."]
+
+SENDER_TITLES = ["Account Executive", "Founder", "SDR", "Partnerships Lead", "Head of Growth", "CEO"]
 
 TIMEZONES = [-8, -7, -6, -5, -5, -5, 0, 1, 1, 2, 5.5, 8]
 
@@ -693,8 +700,7 @@ class Campaign:
         for _ in range(rng.choice([1, 1, 1, 2, 3])):
             first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
             local = rng.choice([first.lower(), f"{first}.{last}".lower(), f"{first[0]}{last}".lower()])
-            self.senders.append(Person(first, last, f"{local}@{self.vendor.domain}", rng.choice(
-                ["Account Executive", "Founder", "SDR", "Partnerships Lead", "Head of Growth", "CEO"])))
+            self.senders.append(Person(first, last, f"{local}@{self.vendor.domain}", rng.choice(SENDER_TITLES)))
         k = rng.choices([1, 2, 3], weights=[6, 3, 1])[0]
         self.targets = rng.sample(internal, min(k, len(internal)))
         want = int(round(math.exp(rng.uniform(math.log(20), math.log(300))) * scale))
@@ -703,6 +709,43 @@ class Campaign:
         self.recipients = rng.sample(pool, want)
         self.company_of = {p.address: c for c in self.targets for p in c.people}
         self.values = {}
+        # Until plan_sending(): each recipient keeps one of the senders, as before rotation.
+        self.rotation = "one"
+        self.pool = self.senders
+        self.domains = sorted({s.address.split("@")[1] for s in self.senders})
+        self.brand = sender_pools.brand_of(self.vendor.name, COMPANY_KINDS)
+        self.infra = None
+
+    def plan_sending(self, seed, rotation: str, rotation_share: float, personas_share: float,
+                     taken_domains: set, taken_addresses: set):
+        """Mailbox pool, rotation and shared infrastructure, from generators of
+        their own so that the rest of the campaign (recipients, texts, times,
+        replies) is the same with rotation on and off."""
+        rot = stable_rng(seed, "rotation", self.id)
+        infra_rng = stable_rng(seed, "infrastructure", self.id)
+        self.infra = sender_pools.Infrastructure(infra_rng, self.vendor.domain, slug(self.senders[0].first),
+                                                 self.brand)
+        rotates = rot.random() < rotation_share
+        mode = sender_pools.pick_mode(rot)
+        many_personas = rot.random() < personas_share
+        extra = [(rot.choice(FIRST_NAMES), rot.choice(LAST_NAMES), rot.choice(SENDER_TITLES))
+                 for _ in range(rot.randint(1, 3))]
+        if rotation == "off" or not rotates:
+            return
+        personas = [(s.first, s.last, s.title) for s in self.senders]
+        personas = personas + extra if many_personas else personas[:1]
+        self.rotation = mode
+        self.pool, self.domains = sender_pools.build_pool(mode, self.brand, personas, rot, taken_domains,
+                                                          taken_addresses)
+        self.offsets = {}
+
+    def mailbox(self, base_sender, recipient_index: int, recipient: str, step_index: int, day: dt.date):
+        """The address one step to one recipient goes out from."""
+        if self.rotation == "one":
+            return base_sender
+        offset = stable_rng(self.id, "offset", recipient).randrange(len(self.pool))
+        return sender_pools.choose_mailbox(self.rotation, self.pool, recipient_index, offset, step_index,
+                                           day.toordinal())
 
     def campaign_value(self, kind, key):
         slot = (kind, key)
@@ -830,7 +873,10 @@ def plan_campaign(camp: Campaign, start: dt.date, span_days: int, reply_share, a
     per_day = rng.randint(25, 60)                       # sends per mailbox per day
     messages = []
     sender_count = Counter()
+    infra = camp.infra
     for r_index, rec in enumerate(camp.recipients):
+        # The send schedule follows the campaign's base senders whatever the
+        # rotation, so that rotation changes addresses and nothing else.
         sender = camp.senders[r_index % len(camp.senders)]
         n = sender_count[sender.address]
         sender_count[sender.address] += 1
@@ -841,15 +887,19 @@ def plan_campaign(camp: Campaign, start: dt.date, span_days: int, reply_share, a
         if prng.random() < reply_share:
             replies_after = min(len(seq.steps), 1 + int(prng.expovariate(0.8)))
         prev_time = None
-        thread = []                   # Message-IDs of this sender's messages to this recipient
+        threads = defaultdict(list)   # mailbox -> Message-IDs it sent this recipient
+        per_address = Counter()       # mailbox -> messages it sent this recipient
         initial_subject = None
         for step_index, (variants, _day) in enumerate(seq.steps):
             template = prng.choice(variants)
             when = business_time(day0 + dt.timedelta(days=offsets[step_index]), camp.tz, prng)
             if prev_time and when <= prev_time:
                 when = prev_time + dt.timedelta(hours=prng.uniform(20, 30))
+            box = camp.mailbox(sender, r_index, rec.address, step_index, when.date())
+            thread = threads[box.address]
+            per_address[box.address] += 1
             ctx = Context()
-            ctx.campaign, ctx.recipient, ctx.company, ctx.sender = camp, rec, company, sender
+            ctx.campaign, ctx.recipient, ctx.company, ctx.sender = camp, rec, company, box
             ctx.when, ctx.rng, ctx.prng, ctx.subject = when, prng, stable_rng(seed, camp.id, rec.address, "ice"), initial_subject
             subject = render(template.subject, ctx).strip() if template.subject else ""
             if not subject:
@@ -863,19 +913,34 @@ def plan_campaign(camp: Campaign, start: dt.date, span_days: int, reply_share, a
                 initial_subject = re.sub(r"^(re|fwd?):\s*", "", subject, flags=re.I)
             ctx.subject = initial_subject
             body = render(template.body, ctx)
-            mid = message_id(prng, camp.vendor.domain, camp.msgid_style)
-            headers = [("From", sender.mailbox()), ("To", rec.mailbox()), ("Subject", encode_subject(subject)),
+            if infra is not None:
+                link_rng = stable_rng(seed, camp.id, rec.address, step_index, "links")
+                body = body.rstrip("\n") + "\n" + sender_pools.signature(
+                    box.full, box.title, camp.vendor.name, camp.campaign_value("phone", "phone"),
+                    camp.campaign_value("address", "address"),
+                    infra.link(f"https://{infra.website}/", link_rng),
+                    infra.link(infra.booking_url, link_rng) if infra.booking_url else None)
+            box_domain = box.address.split("@")[1]
+            mid = message_id(prng, box_domain, camp.msgid_style)
+            headers = [("From", box.mailbox()), ("To", rec.mailbox()), ("Subject", encode_subject(subject)),
                        ("Date", fmt_date(when)), ("Message-ID", mid)]
+            # Tools thread a follow-up under the earlier steps of the same mailbox only.
             if thread and re.match(r"re:", subject, re.I):
                 headers.append(("In-Reply-To", thread[-1]))
                 headers.append(("References", " ".join(thread[-10:])))
             headers += [("MIME-Version", "1.0"), ("Content-Type", "text/plain; charset=utf-8"),
-                        ("X-Envelope-From", f"<{sender.address}>"), ("X-Envelope-To", f"<{rec.address}>")]
+                        ("X-Envelope-From", f"<{box.address}>"), ("X-Envelope-To", f"<{rec.address}>")]
             truth = {"kind": "outreach", "source": seq.repo, "campaign": camp.id, "sequence_id": seq.id,
                      "synthetic_sequence": seq.synthetic, "step": step_index + 1, "steps": len(seq.steps),
                      "template_step": template.step, "role": template.role or "unknown",
-                     "template": os.path.basename(template.path), "sender": sender.address,
+                     "template": os.path.basename(template.path), "sender": box.address,
                      "recipient": rec.address, "replied_before": False, "unanswered": step_index + 1,
+                     "rotation": camp.rotation, "brand": camp.brand, "sender_domain": box_domain,
+                     "display_name": box.full, "campaign_mailboxes": len(camp.pool),
+                     "campaign_domains": len(camp.domains), "addresses_so_far": len(per_address),
+                     "unanswered_address": per_address[box.address],
+                     "tracker_host": infra.tracker_host if infra else None,
+                     "booking_host": infra.booking_host if infra else None,
                      "subject": subject}
             messages.append((when, mid, build_message(headers, body), truth))
             thread.append(mid)
@@ -885,7 +950,7 @@ def plan_campaign(camp: Campaign, start: dt.date, span_days: int, reply_share, a
                 gap = (day0 + dt.timedelta(days=next_offset) - when.date()).days
                 delay = dt.timedelta(minutes=prng.uniform(20, max(60, min(gap, 3) * 24 * 60 - 600)))
                 reply_at = (when + delay).astimezone(dt.timezone(dt.timedelta(hours=0)))
-                messages.extend(make_reply(camp, rec, sender, subject, mid, thread, body, when, reply_at,
+                messages.extend(make_reply(camp, rec, box, subject, mid, thread, body, when, reply_at,
                                            prng, answer_share, step_index + 1))
                 break
     return messages
@@ -910,11 +975,12 @@ def make_reply(camp, rec, sender, subject, mid, thread, body, sent_at, reply_at,
                ("X-Envelope-From", f"<{rec.address}>"), ("X-Envelope-To", f"<{sender.address}>")]
     out = [(reply_at, reply_id, build_message(headers, reply_body),
             {"kind": "reply", "source": camp.seq.repo, "campaign": camp.id, "sequence_id": camp.seq.id,
+             "rotation": camp.rotation,
              "after_step": step, "in_reply_to": mid, "sender": rec.address, "recipient": sender.address,
              "negative": negative, "subject": re_subject})]
     if prng.random() < answer_share:
         answer_at = reply_at + dt.timedelta(minutes=prng.uniform(30, 20 * 60))
-        answer_id = message_id(prng, camp.vendor.domain, camp.msgid_style)
+        answer_id = message_id(prng, sender.address.split("@")[1], camp.msgid_style)
         answer_body = (prng.choice(ANSWERS[1:2] if negative else ANSWERS[0:1] + ANSWERS[2:]).format(first=rec.first)
                        + f"\n\n{sender.first}\n\n" + quote(reply_body, rec.mailbox(), reply_at))
         headers = [("From", sender.mailbox()), ("To", rec.mailbox()), ("Subject", encode_subject(re_subject)),
@@ -924,8 +990,304 @@ def make_reply(camp, rec, sender, subject, mid, thread, body, sent_at, reply_at,
                    ("X-Envelope-From", f"<{sender.address}>"), ("X-Envelope-To", f"<{rec.address}>")]
         out.append((answer_at, answer_id, build_message(headers, answer_body),
                     {"kind": "answer", "source": camp.seq.repo, "campaign": camp.id, "sequence_id": camp.seq.id,
+                     "rotation": camp.rotation,
                      "in_reply_to": reply_id, "sender": sender.address, "recipient": rec.address,
                      "subject": re_subject}))
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Generated human mail that shares what a campaign has: one organisation
+# writing from many addresses (a partner company's colleagues), webmail
+# domains, booking links, a company signature block. Texts are put together
+# from many small parts, as people write, so no two are one template.
+
+PROJECTS = ["the Q3 shipment schedule", "the warehouse integration", "the renewal terms", "the joint webinar",
+            "the pilot in {city}", "the API migration", "the audit findings", "the new price list",
+            "the onboarding of the {city} team", "the safety certification", "the March invoice",
+            "the data-sharing agreement", "the spare parts order", "the training plan", "the site survey",
+            "the {city} depot", "the framework contract", "the Q2 forecast", "the tender documents",
+            "the packaging change", "the quality report for batch {po}", "the December volumes"]
+PARTNER_OPENERS = [
+    "Attached is the revised plan for {project}.", "Quick update on {project}.",
+    "Can you confirm the figures for {project} before we meet on {day}?",
+    "Our finance team has a question about {project}.", "Thanks for the meeting yesterday.",
+    "I'm covering {project} for {colleague} while she is away.", "The signed copy for {project} is attached.",
+    "We will be on site on {day} for {project}.", "Here is the draft agenda for {day}.",
+    "Sending over the numbers you asked for on {project}.", "A question on {project} before I forget.",
+    "Good news on {project}: the customer signed off this morning.", "We hit a snag with {project}.",
+    "As discussed on the phone, a short summary of {project}.", "{colleague} asked me to send you this.",
+]
+PARTNER_DETAILS = [
+    "The main change is in section {n}, where the start moves to {day}.",
+    "We are on track apart from the {n} items still waiting at customs.",
+    "I have {amount} against {n} units, which does not match your last sheet.",
+    "The PO number on invoice {po} does not match ours.", "Who on your side handles that now?",
+    "Start moved to {day}, and {colleague} sends the updated list.", "Next review in two weeks, same room.",
+    "Could we have a short call on {day}?", "Let me know if a page is missing.",
+    "Is there anything you need from us beforehand?", "I added it as item {n}; tell me if you want it earlier.",
+    "Our legal team wants to change clause {n}, nothing major.", "The truck leaves {city} on {day} morning.",
+    "Rates stay as agreed until the end of the quarter.", "I copied {colleague} so she has the history.",
+    "We can absorb the extra {amount} this time but not next quarter.",
+    "The test batch passed, {n} samples out of {n} within tolerance.",
+    "Parking is at the back of the building, ask for me at reception.",
+    "My phone is off most of {day} afternoon, email is best.", "No rush on this, end of next week is fine.",
+    "The spreadsheet has a tab per site now, which should make it easier.",
+    "If it helps I can send the raw data as well.", "We still need the delivery address for the {city} order.",
+]
+PARTNER_FOLLOWUPS = [
+    "Just following up on my note about {project}.", "Following up on this one.",
+    "Circling back on {project}.", "Sorry to chase, just checking in on {project}.",
+    "Following up on my email from last week.", "Any news on {project}?",
+    "Just checking you saw this.", "Bumping this up as we need an answer by {day}.",
+    "Did you get a chance to look at the draft?", "Just following up, {colleague} is asking about it too.",
+]
+GREETINGS = ["Hi {first},", "Hello {first},", "{first},", "Dear {first},", "Morning {first},", "Hi {first}"]
+CLOSINGS = ["Best,", "Thanks,", "Regards,", "Cheers,", "Many thanks,", "Kind regards,", "Thanks again,", ""]
+OUR_ANSWERS = ["Thanks {first}, looks good. I'll confirm by {day}.",
+               "Got it. I'll check with finance and come back to you.",
+               "Sorry for the slow reply. The numbers are attached.",
+               "Works for us. Let's talk on {day}.",
+               "Thanks, forwarded to {colleague}, who owns this now.",
+               "Agreed on all points except the second; call me when you can.",
+               "Perfect, thank you. {day} is fine."]
+OUR_OPENERS = ["Could you send me the latest status on {project}?",
+               "Attached are our comments on {project}. Can we go through them on {day}?",
+               "We need to move {project} to {day}. Does that work on your side?",
+               "Welcome aboard. I'll be your contact for {project}; my direct line is below.",
+               "Following our call, here is what we need for {project}."]
+# (subject, first message, follow-up or None, share our user answers, our user wrote first)
+WEBMAIL_SCENES = [
+    ("Application for the {title} role", "Please find my CV attached for the {title} position. I have {n} years "
+     "of experience in {industry}.", "Just following up on my application for the {title} role.", 0.4, False),
+    ("Question about order {po}", "My order {po} arrived with {n} items missing. Can you help?",
+     "Following up on my message about order {po}; I still have not heard back.", 0.8, False),
+    ("Great to meet you at {event}", "It was good talking at {event} about {topic}. You mentioned {pain}; happy "
+     "to share what we did.", "Following up on our chat at {event}. {booking}", 0.5, False),
+    ("Dinner on {day}?", "Are you free for dinner on {day}? {city} has a new place near the station.",
+     "Just checking in about {day}, shall I book?", 0.9, True),
+    ("Reference for {colleague}", "{colleague} gave your name as a reference. Would you have 10 minutes on {day}? "
+     "{booking}", "Just checking in on the reference for {colleague}.", 0.7, False),
+    ("Flat viewing on {day}", "The flat on {street} is available for a viewing on {day}. Let me know a time.",
+     "Following up on the viewing: is {day} still good?", 0.8, True),
+    ("Invoice {po}", "Attached is my invoice {po} for the work in {city}. {booking}",
+     "Just following up on invoice {po}, it is now {n} days overdue.", 0.6, True),
+]
+WEBMAIL_DETAILS = [
+    "I'm in {city} until {day} if that is easier.", "My number is in the signature of my first email.",
+    "Sorry if this is the wrong address, I found it on your website.", "No worries if now is not a good time.",
+    "I can send references if useful.", "I'm flexible on timing, mornings are best for me.",
+    "{colleague} says hello, by the way.", "Hope the move went well!", "I attached the photos again in case.",
+    "The offer is open until the end of the month.", "Happy to talk on the phone instead.",
+    "I'll be travelling next week but checking email.", "Thanks a lot for your help with this.",
+    "Let me know if you need anything else from me.", "It's item {n} on the list I sent.",
+]
+OUR_WEBMAIL_OPENERS = ["Hi {first}, are you around this week?", "Hi {first}, is the flat on {street} still available?",
+                       "Hi {first}, can you send the invoice for the {city} job?", "Hi {first}, long time! How are you?"]
+
+
+def _human_message(sender_name, sender_addr, to_name, to_addr, subject, body, when, mid, refs=None):
+    headers = [("From", email.utils.formataddr((sender_name, sender_addr))),
+               ("To", email.utils.formataddr((to_name, to_addr))), ("Subject", encode_subject(subject)),
+               ("Date", fmt_date(when)), ("Message-ID", mid)]
+    if refs:
+        headers += [("In-Reply-To", refs[-1]), ("References", " ".join(refs[-10:]))]
+    headers += [("MIME-Version", "1.0"), ("Content-Type", "text/plain; charset=utf-8"),
+                ("X-Envelope-From", f"<{sender_addr}>"), ("X-Envelope-To", f"<{to_addr}>")]
+    return build_message(headers, body)
+
+
+def _fill_human(text, r, **extra):
+    values = {"day": (dt.date(2026, 1, 5) + dt.timedelta(days=r.randint(0, 6))).strftime("%A"),
+              "n": r.randint(2, 14), "po": f"{r.randint(40000, 99999)}", "amount": f"${r.randint(2, 90) * 250:,}",
+              "city": r.choice(CITIES), "title": r.choice(TITLES), "industry": r.choice(INDUSTRIES),
+              "event": r.choice(EVENTS), "topic": r.choice(TOPICS), "pain": r.choice(PAINS),
+              "street": r.choice(STREETS), "colleague": r.choice(FIRST_NAMES), "booking": ""}
+    values.update(extra)
+    return text.format(**values)
+
+
+def _partner_text(r, lead_pool, project, details=(1, 3)):
+    """A lead sentence and a few details, each filled on its own."""
+    parts = [_fill_human(r.choice(lead_pool), r, project=project)]
+    parts += [_fill_human(d, r, project=project) for d in r.sample(PARTNER_DETAILS, r.randint(*details))]
+    return " ".join(parts) if r.random() < 0.6 else parts[0] + "\n\n" + " ".join(parts[1:])
+
+
+def partner_mail(internal, used, seed, start: dt.date, span_days: int):
+    """Two partner companies per internal company, 4-8 colleagues each writing
+    from their own address (some from a regional office domain) to 2-6 of our
+    users about shared projects, one company signature block under every
+    message, a booking link in some. Each of our users first works with the
+    partner's account lead (a thread our user starts); then colleagues write:
+    threads our users answer, and notes that go unanswered and are followed up
+    ("just following up"), sometimes as a Re: to the colleague's own message."""
+    out = []
+    for ci, company in enumerate(internal):
+        for pi in range(2):
+            r = stable_rng(seed, "partner", ci, pi)
+            partner = Company(r, used)
+            domains = [partner.domain]
+            if r.random() < 0.4:
+                regional = slug(partner.name.split()[0]) + r.choice([".co.uk", ".com.au", ".de", "-group.com"])
+                if regional not in used:
+                    used.add(regional)
+                    domains.append(regional)
+            phone = f"+44 20 7946 {r.randint(1000, 9999)}"
+            street = f"{r.randint(1, 200)} {r.choice(STREETS)}, {partner.city}"
+            colleagues = []
+            for k in range(r.randint(4, 8)):
+                first, last = r.choice(FIRST_NAMES), r.choice(LAST_NAMES)
+                domain = domains[k % len(domains)]
+                address = f"{slug(first)}.{slug(last)}@{domain}"
+                booking = f"https://calendly.com/{slug(first)}-{slug(last)}/30min" if r.random() < 0.3 else None
+                person = Person(first, last, address, r.choice(TITLES))
+                colleagues.append((person, sender_pools.signature(person.full, person.title, partner.name, phone,
+                                                                  street, f"https://www.{partner.domain}/", booking)))
+            contacts = r.sample(company.people, min(len(company.people), r.randint(2, 6)))
+            lead, lead_sig = colleagues[0]
+            for contact in contacts:
+                day = start + dt.timedelta(days=r.randint(0, 10))
+                out.extend(_partner_thread(seed, partner, lead, lead_sig, contact, day, ours_first=True))
+            for person, sig in colleagues:
+                for contact in r.sample(contacts, r.randint(1, min(3, len(contacts)))):
+                    pair_rng = stable_rng(seed, "partner-pair", person.address, contact.address)
+                    for t in range(pair_rng.randint(1, 4)):
+                        day = start + dt.timedelta(days=pair_rng.randint(12, span_days - 12))
+                        out.extend(_partner_thread(seed, partner, person, sig, contact, day,
+                                                   ours_first=pair_rng.random() < 0.3, thread_no=t))
+    return out
+
+
+def _partner_thread(seed, partner, person, sig, contact, day, ours_first, thread_no=-1):
+    """One thread between a partner colleague and one of our users."""
+    out = []
+    base = {"source": "gen/partner_colleagues", "colleague": True, "organisation": partner.name}
+    r = stable_rng(seed, "partner-thread", person.address, contact.address, thread_no)
+    project = _fill_human(r.choice(PROJECTS), r)
+    when = business_time(day, 0, r, 8.5, 17)
+    subject = project[4:].capitalize() if project.startswith("the ") else project.capitalize()
+    them = email.utils.formataddr((person.full, person.address))
+    refs = []
+    if ours_first:
+        mid = message_id(r, contact.address.split("@")[1], "domain")
+        body = f"Hi {person.first},\n\n" + _fill_human(r.choice(OUR_OPENERS), r, project=project) \
+            + f"\n\n{contact.first}\n"
+        out.append((when, mid, _human_message(contact.full, contact.address, person.full, person.address, subject,
+                                              body, when, mid),
+                    dict(base, kind="human_outbound", sender=contact.address, recipient=person.address,
+                         subject=subject)))
+        refs.append(mid)
+        when = when + dt.timedelta(hours=r.uniform(1, 30))
+        subject = "Re: " + subject
+    text = _partner_text(r, PARTNER_OPENERS, project)
+    followup = False
+    chases = 0
+    prev_body = prev_when = None
+    while True:
+        mid = message_id(r, person.address.split("@")[1], "outlook")
+        closing = r.choice(CLOSINGS)
+        body = (_fill_human(r.choice(GREETINGS), r, first=contact.first) + f"\n\n{text}\n\n"
+                + (f"{closing}\n" if closing else "") + f"{person.first}\n{sig}")
+        if refs and followup and prev_body:
+            body += "\n" + quote(prev_body, them, prev_when)
+        out.append((when, mid, _human_message(person.full, person.address, contact.full, contact.address,
+                                              subject, body, when, mid, refs),
+                    dict(base, kind="human", sender=person.address, recipient=contact.address,
+                         **{"from": person.address}, followup_phrases=followup, subject=subject)))
+        refs = refs + [mid]
+        prev_body, prev_when = body, when
+        if ours_first or r.random() < 0.55:     # our user answers
+            at = when + dt.timedelta(hours=r.uniform(1, 40))
+            answer_id = message_id(r, contact.address.split("@")[1], "domain")
+            re_subject = subject if subject.startswith("Re: ") else "Re: " + subject
+            answer = f"{_fill_human(r.choice(OUR_ANSWERS), r, first=person.first)}\n\n" \
+                     f"{contact.first}\n\n" + quote(body, them, when)
+            out.append((at, answer_id, _human_message(contact.full, contact.address, person.full, person.address,
+                                                      re_subject, answer, at, answer_id, refs),
+                        dict(base, kind="human_outbound", sender=contact.address, recipient=person.address,
+                             subject=re_subject)))
+            break
+        if chases >= 2 or r.random() < 0.3:
+            break
+        chases += 1
+        when = business_time(add_business_days(when.date(), r.randint(2, 6)), 0, r, 8.5, 17)
+        text = _partner_text(r, PARTNER_FOLLOWUPS, project, (0, 2))
+        followup = True
+        if r.random() < 0.5:        # a new message rather than a Re: to their own
+            refs = []
+            subject = subject[4:] if subject.startswith("Re: ") else subject
+        elif not subject.startswith("Re: "):
+            subject = "Re: " + subject
+    return out
+
+
+def webmail_people(internal, seed, start: dt.date, span_days: int, count: int = 300):
+    """Unrelated people on gmail.com, outlook.com, yahoo.com ... writing to one of
+    our users each: candidates, customers, people met at events, friends,
+    landlords, freelancers; some put a booking link (the services campaigns
+    use). A stranger's follow-up to a first message nobody answered is kind
+    `unsolicited`: human, never to be held, but outside the human-tagged target."""
+    out = []
+    weights = [len(c.people) for c in internal]
+    seen = set()
+    for k in range(count):
+        r = stable_rng(seed, "webmail", k)
+        first, last = r.choice(FIRST_NAMES), r.choice(LAST_NAMES)
+        domain = r.choice(sender_pools.WEBMAIL_DOMAINS)
+        local = r.choice(sender_pools.local_parts(first, last)) + r.choice(["", "", str(r.randint(1, 99))])
+        address = f"{local}@{domain}"
+        if address in seen:
+            continue
+        seen.add(address)
+        company = r.choices(internal, weights=weights)[0]
+        contact = r.choice(company.people)
+        subject_t, opener, chase, answered, ours_first = r.choice(WEBMAIL_SCENES)
+        booking = f"You can pick a time here: https://calendly.com/{slug(first)}{slug(last)}" if r.random() < 0.3 else ""
+        fill = dict(booking=booking, day=(start + dt.timedelta(days=r.randint(3, 9))).strftime("%A"))
+        subject = _fill_human(subject_t, r, **fill)
+        when = business_time(start + dt.timedelta(days=r.randint(0, span_days - 15)), r.choice(TIMEZONES), r, 7, 22)
+        name = f"{first} {last}"
+        base = {"source": "gen/webmail_people", "webmail": True}
+        refs = []
+        if ours_first:
+            mid = message_id(r, contact.address.split("@")[1], "domain")
+            body = _fill_human(r.choice(OUR_WEBMAIL_OPENERS), r, first=first) + f"\n\n{contact.first}\n"
+            out.append((when, mid, _human_message(contact.full, contact.address, name, address, subject, body,
+                                                  when, mid),
+                        dict(base, kind="human_outbound", sender=contact.address, recipient=address,
+                             subject=subject)))
+            refs.append(mid)
+            when += dt.timedelta(hours=r.uniform(1, 30))
+            subject = "Re: " + subject
+        texts = [(_fill_human(opener, r, **fill), False)]
+        if chase and r.random() < 0.7:
+            texts.append((_fill_human(chase, r, **fill), True))
+            if r.random() < 0.3:
+                texts.append((_fill_human(chase, r, **fill), True))
+        for text, is_followup in texts:
+            text = " ".join([text] + [_fill_human(d, r, **fill) for d in r.sample(WEBMAIL_DETAILS, r.randint(1, 3))])
+            mid = message_id(r, domain, "gmail" if domain == "gmail.com" else "outlook" if domain != "yahoo.com" else "domain")
+            body = f"Hi {contact.first},\n\n{text}\n\n{r.choice(CLOSINGS)}\n{first}\n"
+            kind = "unsolicited" if is_followup and not ours_first else "human"
+            out.append((when, mid, _human_message(name, address, contact.full, contact.address, subject,
+                                                  body, when, mid, refs if (is_followup or ours_first) else None),
+                        dict(base, kind=kind, sender=address, recipient=contact.address, **{"from": address},
+                             followup_phrases=is_followup, subject=subject)))
+            refs.append(mid)
+            if r.random() < answered:
+                at = when + dt.timedelta(hours=r.uniform(1, 48))
+                answer_id = message_id(r, contact.address.split("@")[1], "domain")
+                re_subject = "Re: " + subject if not subject.startswith("Re: ") else subject
+                answer = f"Hi {first},\n\nThanks for your message, I'll get back to you by {fill['day']}.\n\n" \
+                         f"{contact.first}\n\n" + quote(body, email.utils.formataddr((name, address)), when)
+                out.append((at, answer_id, _human_message(contact.full, contact.address, name, address,
+                                                          re_subject, answer, at, answer_id, refs),
+                            dict(base, kind="human_outbound", sender=contact.address, recipient=address,
+                                 subject=re_subject)))
+                break
+            when = business_time(add_business_days(when.date(), r.randint(3, 8)), 0, r, 8, 20)
+            subject = subject if subject.startswith("Re: ") else "Re: " + subject
     return out
 
 
@@ -1230,6 +1592,16 @@ def main(argv=None):
                     help="templates without a sequence: combined per source into 3-5 step sequences, or sent alone")
     ap.add_argument("--human-context", choices=["re", "none"], default="re",
                     help="re: add the outbound message a human 'Re:' answers; none: inbound only")
+    ap.add_argument("--rotation", choices=["off", "on"], default="off",
+                    help="on: campaigns rotate mailboxes over lookalike or webmail domains (see --rotation-share)")
+    ap.add_argument("--rotation-share", type=float, default=0.8,
+                    help="with --rotation on, the share of campaigns that rotate; the others keep their mailboxes")
+    ap.add_argument("--personas-share", type=float, default=0.35,
+                    help="share of rotating campaigns that also rotate display names (2-4 personas)")
+    ap.add_argument("--infrastructure", choices=["on", "off"], default="on",
+                    help="on: signature block, website, link tracker and booking page in every outreach message")
+    ap.add_argument("--generated-human", choices=["on", "off"], default="on",
+                    help="on: add partner-company colleagues and unrelated webmail senders (human mail)")
     ap.add_argument("--no-ham", action="store_true", help="outreach only")
     ap.add_argument("--quiet", action="store_true")
     args = ap.parse_args(argv)
@@ -1248,9 +1620,28 @@ def main(argv=None):
     messages = []
     campaigns = []
     for k, seq in enumerate(sequences):
-        camp = Campaign(f"c{k + 1:04d}", seq, args.seed, internal, used, args.scale)
-        campaigns.append(camp)
+        campaigns.append(Campaign(f"c{k + 1:04d}", seq, args.seed, internal, used, args.scale))
+    # Pools are drawn after every vendor exists, so that rotation changes no vendor.
+    taken_domains = set(used)
+    taken_addresses = set()
+    brands = set()
+    for camp in campaigns:
+        # Unrelated vendors get distinct brands; a taken one falls back to the full
+        # name (atlas, then atlaslabs): close brands that must stay apart.
+        for candidate in (camp.brand, slug(camp.vendor.name), slug(camp.vendor.name) + camp.id[-2:]):
+            if candidate not in brands:
+                camp.brand = candidate
+                break
+        brands.add(camp.brand)
+    for camp in campaigns:
+        camp.plan_sending(args.seed, args.rotation, args.rotation_share, args.personas_share,
+                          taken_domains, taken_addresses)
+        if args.infrastructure == "off":
+            camp.infra = None
         messages.extend(plan_campaign(camp, start_day, args.days, args.reply_share, args.answer_share, args.seed))
+    if args.generated_human == "on":
+        messages.extend(partner_mail(internal, used, args.seed, start_day, args.days))
+        messages.extend(webmail_people(internal, args.seed, start_day, args.days))
     ham_stats = Counter()
     if not args.no_ham:
         amap = AddressMap(internal, args.seed)
@@ -1264,7 +1655,9 @@ def main(argv=None):
         header = {"record": "header", "generator": "campaign_gen", "seed": args.seed, "scale": args.scale,
                   "corpus": os.path.abspath(args.corpus), "internal_domains": domains,
                   "start": args.start, "days": args.days, "reply_share": args.reply_share,
-                  "singles": args.singles, "human_context": args.human_context}
+                  "singles": args.singles, "human_context": args.human_context, "rotation": args.rotation,
+                  "rotation_share": args.rotation_share, "personas_share": args.personas_share,
+                  "infrastructure": args.infrastructure, "generated_human": args.generated_human}
         truth_file.write(json.dumps(header) + "\n")
         for position, (when, mid, raw, truth) in enumerate(messages, 1):
             env_from = truth.get("sender", "")

@@ -51,12 +51,24 @@ struct Backend {
 std::string sender_of(std::uint64_t n) { return "rep" + std::to_string(n % senders) + "@vendor" + std::to_string(n % senders / 10) + ".example"; }
 std::string user_of(std::uint64_t n) { return "user" + std::to_string(n % users) + "@corp.example"; }
 
+// What a message tells about its campaign: the brand of the sender's domain
+// and the rep's display name (each rep writes as one person).
+scoring::CampaignEvidence evidence_of(std::uint64_t sender, std::uint64_t domain) {
+  scoring::CampaignEvidence evidence;
+  evidence.sender.brand = "vendor" + std::to_string(domain);
+  evidence.items = {{scoring::EvidenceKind::brand, evidence.sender.brand},
+                    {scoring::EvidenceKind::display_name, "rep " + std::to_string(sender)}};
+  return evidence;
+}
+
 Observation message(std::uint64_t n) {
   Observation observation;
   observation.sender = sender_of(n * 7919);
   observation.recipients = {user_of(n * 104729)};
   observation.message_id = std::to_string(n) + "@bench.example";
   observation.fingerprint = testing::fingerprint(static_cast<std::uint32_t>(n % templates), static_cast<std::uint32_t>(n), 6);
+  const std::uint64_t s = n * 7919 % senders;
+  observation.campaign = evidence_of(s, s / 10);
   return observation;
 }
 
@@ -187,6 +199,7 @@ void BM_LmdbBytesPerPair(benchmark::State& state) {
           observation.message_id = std::to_string(n) + "@bench.example";
           observation.fingerprint =
               testing::fingerprint(static_cast<std::uint32_t>(s * 2 + sequence_step), static_cast<std::uint32_t>(k), 6);
+          observation.campaign = evidence_of(s, s / 10);
           backend.clock->advance(step);
           if (backend.store->observe(observation).outcome != Outcome::counted) state.SkipWithError("observe failed");
           ++n;
@@ -310,6 +323,7 @@ void BM_LmdbScale(benchmark::State& state) {
       observation.recipients = {"user" + std::to_string((s * 7 + k * 100'003) % 2'000'003) + "@corp.example"};
       observation.message_id = std::to_string(n) + "@bench.example";
       observation.fingerprint = testing::fingerprint(template_id, static_cast<std::uint32_t>(k), 6);
+      observation.campaign = evidence_of(s, s / 10);
       return observation;
     };
     std::uint64_t n = 0;

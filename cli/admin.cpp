@@ -1,4 +1,5 @@
-// Admin commands on the state: inspect, top, forget, allow. They open the
+// Admin commands on the state: inspect, top, forget, allow (of a sender or a
+// whole campaign). They open the
 // configured store (LMDB beside a running daemon, or Redis) directly.
 #include <fmt/chrono.h>
 #include <fmt/format.h>
@@ -8,18 +9,21 @@
 #include "cli/commands.hpp"
 #include "config/load.hpp"
 #include "milter/state_bridge.hpp"
+#include "scoring/organisation.hpp"
 #include "state/address.hpp"
 
 namespace pushback::cli {
 
 namespace {
 
-std::unique_ptr<state::Store> open_configured_store(const std::string& config_path) {
+std::unique_ptr<state::Store> open_configured_store(const std::string& config_path,
+                                                   std::shared_ptr<const config::CampaignIdentityData>& identity) {
   auto loaded = config::load_config_file(config_path);
   if (!loaded.ok()) {
     for (const auto& error : loaded.errors) std::fprintf(stderr, "pushback: %s\n", error.to_string().c_str());
     return nullptr;
   }
+  identity = loaded.config->analysis.campaign_identity;
   try {
     return state::open_store(milter::store_settings(loaded.config->state), std::make_shared<state::SystemClock>());
   } catch (const std::exception& e) {
@@ -43,8 +47,18 @@ std::string list(const std::vector<std::uint32_t>& values) { return fmt::format(
 
 }  // namespace
 
+// A campaign is named by one of its addresses, or by a domain whose brand
+// it carries (getacme.com and acme-mail.com both name "acme").
+std::string campaign_subject(const std::string& subject, const config::CampaignIdentityData* identity) {
+  if (subject.find('@') != std::string::npos) return state::normalise_address(subject);
+  if (!identity) return subject;
+  auto brand = scoring::organisation_of(subject, *identity).brand;
+  return brand.empty() ? subject : brand;
+}
+
 int admin(const AdminOptions& options) {
-  auto store = open_configured_store(options.config_path);
+  std::shared_ptr<const config::CampaignIdentityData> identity;
+  auto store = open_configured_store(options.config_path, identity);
   if (!store) return 78;
   std::string subject = state::normalise_address(options.subject);
 
@@ -73,6 +87,15 @@ int admin(const AdminOptions& options) {
                  t.messages_total, list(t.counts.recipients), list(t.senders), t.saturated ? " (saturated)" : "",
                  when(t.first_seen), when(t.last_seen));
     }
+    if (const auto& c = report.campaign; c.known) {
+      fmt::print("  campaign {} ({:08x}): {} mailboxes, {} domains; messages {}, recipients {}; longest streak {}; "
+                 "first {}, last {}\n",
+                 c.brand.empty() ? "-" : c.brand, c.id, c.mailbox_count, c.domain_count, list(c.counts.messages),
+                 list(c.counts.recipients), c.longest_streak, when(c.first_seen), when(c.last_seen));
+      for (const auto& mailbox : c.mailboxes) {
+        if (mailbox != report.sender) fmt::print("    sibling {}\n", mailbox);
+      }
+    }
     return 0;
   }
   if (options.command == "top") {
@@ -89,6 +112,22 @@ int admin(const AdminOptions& options) {
     section("senders by distinct recipients", report.senders_by_reach);
     section("senders by messages", report.senders_by_volume);
     section("templates by distinct recipients", report.templates_by_reach);
+    section("campaigns by unanswered streak (all mailboxes)", report.campaigns_by_streak);
+    section("campaigns by distinct recipients", report.campaigns_by_reach);
+    section("campaigns by mailboxes", report.campaigns_by_mailboxes);
+    return 0;
+  }
+  if (options.command == "forget" && options.campaign) {
+    int forgotten = store->forget_campaign(campaign_subject(options.subject, identity.get()));
+    if (forgotten < 0) {
+      std::fputs("pushback: the state store is unavailable\n", stderr);
+      return 1;
+    }
+    if (forgotten == 0) {
+      fmt::print("{}: no campaign known\n", options.subject);
+      return 1;
+    }
+    fmt::print("forgot the campaign of {}: {} mailboxes\n", options.subject, forgotten);
     return 0;
   }
   if (options.command == "forget") {
@@ -104,11 +143,15 @@ int admin(const AdminOptions& options) {
       for (const auto& entry : store->allowlist()) fmt::print("{}  (since {})\n", entry.entry, when(entry.added));
       return 0;
     }
-    std::string entry = options.subject.find('@') == std::string::npos ? state::domain_of("@" + options.subject)
+    std::string entry = options.campaign ? "campaign:" + campaign_subject(options.subject, identity.get())
+                        : options.subject.find('@') == std::string::npos ? state::domain_of("@" + options.subject)
                                                                          : subject;
     bool ok = options.remove ? store->disallow(entry) : store->allow(entry);
     if (!ok) {
-      std::fputs("pushback: the state store is unavailable\n", stderr);
+      std::fputs(options.campaign ? "pushback: no campaign known for that address or domain, or the state store is "
+                                    "unavailable\n"
+                                  : "pushback: the state store is unavailable\n",
+                 stderr);
       return 1;
     }
     fmt::print("{} {}\n", options.remove ? "no longer allowlisted:" : "allowlisted:", entry);

@@ -37,6 +37,7 @@ struct AdminOptions {
   std::size_t count = 20; // top only
   bool remove = false;    // allow --remove
   bool list = false;      // allow --list
+  bool campaign = false;  // forget/allow --campaign: the whole campaign of an address or a brand domain
 };
 
 int admin(const AdminOptions& options);

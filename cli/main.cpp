@@ -50,11 +50,14 @@ int main(int argc, char** argv) {
   auto* top = app.add_subcommand("top", "Rank senders and templates by unanswered streak, reach and volume");
   top->add_option("-n", admin_options.count, "Entries per list")->check(CLI::Range(1, 1000));
   auto* forget = app.add_subcommand("forget", "Delete a sender's counts (a false positive, a data-protection request)");
-  forget->add_option("sender", admin_options.subject, "Sender address")->required();
+  forget->add_option("sender", admin_options.subject, "Sender address (with --campaign: any address or domain of it)")->required();
+  forget->add_flag("--campaign", admin_options.campaign, "Forget the sender's whole campaign: every mailbox and domain");
   auto* allow = app.add_subcommand("allow", "Allowlist a sender address or domain at run time");
   allow->add_option("entry", admin_options.subject, "Sender address or domain");
   allow->add_flag("--remove", admin_options.remove, "Take the entry off the allowlist");
   allow->add_flag("--list", admin_options.list, "List the runtime allowlist");
+  allow->add_flag("--campaign", admin_options.campaign,
+                  "Allowlist the campaign of this address or domain, with every mailbox it adds later");
   for (auto* command : {inspect, top, forget, allow}) {
     command->add_option("--config,-c", admin_options.config_path, "Configuration file")->capture_default_str();
   }

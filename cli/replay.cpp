@@ -135,7 +135,8 @@ int replay(const ReplayOptions& options) {
       std::string domain = state::domain_of(message.envelope.mail_from);
       const auto& internal = config.direction.internal_domains;
       bool outbound = std::find(internal.begin(), internal.end(), domain) != internal.end();
-      auto history = store->observe(milter::observation_of(message, analysis, outbound, clock->now()));
+      auto history = store->observe(
+          milter::observation_of(message, analysis, outbound, clock->now(), config.analysis.campaign_identity.get()));
       auto verdict = scoring::decide(message, analysis, milter::facts_of(history, clock->now()), config);
       std::string verdict_name = outbound ? "outbound" : std::string(scoring::to_string(verdict.computed));
       ++verdicts[verdict_name];

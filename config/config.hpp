@@ -47,10 +47,12 @@ struct HeaderSettings {
 struct AnalysisSettings {
   std::string phrases_file;   // resolved path of the follow-up lexicon
   std::string markers_file;   // resolved path of the outreach markers
+  std::string campaign_file;  // resolved path of the campaign identity data
   std::string phrase_engine;  // "vectorscan" or "re2_set"
   // Loaded with the configuration, so that check-config and reload validate them.
   std::shared_ptr<const PhraseLexicon> lexicon;
   std::shared_ptr<const OutreachMarkers> markers;
+  std::shared_ptr<const CampaignIdentityData> campaign_identity;
 };
 
 // Weights of the symbols: what an analyser's evidence is worth in the score.
@@ -67,6 +69,7 @@ struct SymbolWeights {
   double template_bulk = 0;        // once the template reached template_bulk_recipients
   double fake_reply = 0;
   double sequence_step = 0;
+  double rotation = 0;             // the campaign writes from several mailboxes or domains
   double dialogue = 0;             // negative: the recipient wrote to the sender
 };
 
@@ -76,6 +79,8 @@ struct SymbolLimits {
   std::int64_t pair_rate_messages = 0;        // per shortest window
   std::int64_t sender_rate_recipients = 0;    // distinct recipients in the shortest window
   std::int64_t template_bulk_recipients = 0;  // distinct recipients in the longest window
+  std::int64_t rotation_mailboxes = 0;        // ROTATION: at least this many mailboxes...
+  std::int64_t rotation_domains = 0;          // ...or this many sending domains in one campaign
   // The monologue symbols need one sign of outreach: a template this wide, a
   // phrase this strong (lexicon weight), a fake reply or sales tooling.
   std::int64_t outreach_template_recipients = 0;

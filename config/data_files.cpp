@@ -435,4 +435,98 @@ OutreachMarkersResult load_outreach_markers_file(const std::string& path) {
   return load_outreach_markers_text(*text, path);
 }
 
+namespace {
+
+bool valid_affix(std::string_view affix) {
+  if (affix.empty() || affix.size() > 16) return false;
+  return std::all_of(affix.begin(), affix.end(), [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); });
+}
+
+// A list of strings under `where`, each checked by `valid`.
+template <typename Valid>
+std::vector<std::string> read_word_list(Reader& reader, const toml::node& node, const std::string& where, Valid valid,
+                                        std::string_view what) {
+  std::vector<std::string> out;
+  const auto* array = node.as_array();
+  if (!array) {
+    reader.error(line_of(node), where, "expected a list of strings");
+    return out;
+  }
+  std::size_t index = 0;
+  for (const auto& item : *array) {
+    auto value = item.value<std::string>();
+    if (!value || !valid(*value)) {
+      reader.error(line_of(item), fmt::format("{}[{}]", where, index), fmt::format("must be {}", what));
+    } else if (std::find(out.begin(), out.end(), *value) == out.end()) {
+      out.push_back(*value);
+    }
+    ++index;
+  }
+  return out;
+}
+
+}  // namespace
+
+bool CampaignIdentityData::is_shared(std::string_view registrable_domain) const {
+  return std::binary_search(shared_domains.begin(), shared_domains.end(), registrable_domain);
+}
+
+CampaignIdentityResult load_campaign_identity_text(std::string_view text, const std::string& source_name) {
+  Reader reader(source_name);
+  CampaignIdentityData data;
+  data.source = source_name;
+  const char* affix_rule = "1 to 16 of a-z, 0-9";
+  const char* domain_rule = "a lower-case domain name";
+  if (auto root = parse(text, source_name, reader)) {
+    for (const auto& [name, node] : *root) {
+      std::string key(name.str());
+      const auto* table = node.as_table();
+      if (key != "brand" && key != "shared") {
+        reader.error(line_of(node), key, "unknown key");
+        continue;
+      }
+      if (!table) {
+        reader.error(line_of(node), key, fmt::format("expected a table, written [{}]", key));
+        continue;
+      }
+      for (const auto& [field, value] : *table) {
+        std::string where = fmt::format("{}.{}", key, field.str());
+        if (key == "brand" && field.str() == "prefixes") {
+          data.brand_prefixes = read_word_list(reader, value, where, valid_affix, affix_rule);
+        } else if (key == "brand" && field.str() == "suffixes") {
+          data.brand_suffixes = read_word_list(reader, value, where, valid_affix, affix_rule);
+        } else if (key == "brand" && field.str() == "designators") {
+          data.designators = read_word_list(reader, value, where, valid_affix, affix_rule);
+        } else if (key == "shared" && field.str() == "domains") {
+          data.shared_domains = read_word_list(reader, value, where, valid_host, domain_rule);
+        } else {
+          reader.error(line_of(value), where, "unknown key");
+        }
+      }
+    }
+  }
+  CampaignIdentityResult result;
+  bool failed = reader.has_errors();
+  result.errors = reader.take_errors();
+  if (!failed) {
+    auto longest_first = [](const std::string& a, const std::string& b) { return a.size() > b.size(); };
+    std::stable_sort(data.brand_prefixes.begin(), data.brand_prefixes.end(), longest_first);
+    std::stable_sort(data.brand_suffixes.begin(), data.brand_suffixes.end(), longest_first);
+    std::stable_sort(data.designators.begin(), data.designators.end(), longest_first);
+    std::sort(data.shared_domains.begin(), data.shared_domains.end());
+    result.data = std::move(data);
+  }
+  return result;
+}
+
+CampaignIdentityResult load_campaign_identity_file(const std::string& path) {
+  auto text = read_file(path);
+  if (!text) {
+    CampaignIdentityResult result;
+    result.errors.push_back({path, 0, "", "cannot be read"});
+    return result;
+  }
+  return load_campaign_identity_text(*text, path);
+}
+
 }  // namespace pushback::config

@@ -95,10 +95,33 @@ struct OutreachMarkersResult {
   bool ok() const { return markers.has_value(); }
 };
 
+// What campaign identity needs to know about names and hosts (campaign_identity.toml):
+// the affixes that sales tools add to a brand to make lookalike sending
+// domains (getacme.com, acme-mail.com, acmehq.io), and the shared
+// infrastructure that says nothing about who sends (webmail, ESP tracking,
+// booking services, social sites). Entries are lower case.
+struct CampaignIdentityData {
+  std::string source;
+  std::vector<std::string> brand_prefixes;  // longest first
+  std::vector<std::string> brand_suffixes;  // longest first
+  std::vector<std::string> designators;     // words after a company's name: "kestrelinsurance" is kestrel's; longest first
+  std::vector<std::string> shared_domains;  // registrable domains, sorted
+  bool is_shared(std::string_view registrable_domain) const;
+};
+
+struct CampaignIdentityResult {
+  std::optional<CampaignIdentityData> data;  // empty when there are errors
+  std::vector<ConfigError> errors;
+  bool ok() const { return data.has_value(); }
+};
+
 PhraseLexiconResult load_phrase_lexicon_file(const std::string& path);
 PhraseLexiconResult load_phrase_lexicon_text(std::string_view text, const std::string& source_name);
 
 OutreachMarkersResult load_outreach_markers_file(const std::string& path);
 OutreachMarkersResult load_outreach_markers_text(std::string_view text, const std::string& source_name);
+
+CampaignIdentityResult load_campaign_identity_file(const std::string& path);
+CampaignIdentityResult load_campaign_identity_text(std::string_view text, const std::string& source_name);
 
 }  // namespace pushback::config

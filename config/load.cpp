@@ -187,6 +187,7 @@ class Loader {
     auto& analysis = config_.analysis;
     analysis.phrases_file = resolve_data_file(analysis.phrases_file, "followup_phrases.toml");
     analysis.markers_file = resolve_data_file(analysis.markers_file, "outreach_markers.toml");
+    analysis.campaign_file = resolve_data_file(analysis.campaign_file, "campaign_identity.toml");
     auto phrases = load_phrase_lexicon_file(analysis.phrases_file);
     if (phrases.ok()) {
       analysis.lexicon = std::make_shared<const PhraseLexicon>(std::move(*phrases.lexicon));
@@ -198,6 +199,12 @@ class Loader {
       analysis.markers = std::make_shared<const OutreachMarkers>(std::move(*markers.markers));
     } else {
       report_data_errors(markers.errors, "analysis.markers_file");
+    }
+    auto campaign = load_campaign_identity_file(analysis.campaign_file);
+    if (campaign.ok()) {
+      analysis.campaign_identity = std::make_shared<const CampaignIdentityData>(std::move(*campaign.data));
+    } else {
+      report_data_errors(campaign.errors, "analysis.campaign_file");
     }
   }
 

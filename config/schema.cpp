@@ -117,6 +117,10 @@ std::vector<KeyInfo> build_schema() {
   add({.path = "analysis.markers_file", .kind = ValueKind::string, .default_toml = R"("")",
        .doc = "Sales-engagement markers (TOML); empty uses outreach_markers.toml from the installed data directory.",
        .apply = [](Config& c, const Value& v) { c.analysis.markers_file = as<std::string>(v); }});
+  add({.path = "analysis.campaign_file", .kind = ValueKind::string, .default_toml = R"("")",
+       .doc = "Campaign identity data (TOML: brand affixes of lookalike domains, shared infrastructure); empty uses "
+              "campaign_identity.toml from the installed data directory.",
+       .apply = [](Config& c, const Value& v) { c.analysis.campaign_file = as<std::string>(v); }});
   add({.path = "analysis.phrase_engine", .kind = ValueKind::string, .default_toml = R"("vectorscan")",
        .doc = "Multi-pattern engine for the lexicon: vectorscan (faster, measured) or re2_set.",
        .choices = {"vectorscan", "re2_set"},
@@ -158,6 +162,10 @@ std::vector<KeyInfo> build_schema() {
   weight("weights.sequence_step", "2.0",
          "SEQUENCE_STEP: this follows an earlier, different template of the same sender to the same recipient.",
          &SymbolWeights::sequence_step);
+  weight("weights.rotation", "2.0",
+         "ROTATION: the campaign of the sender writes from several mailboxes or lookalike domains (a sales tool's inbox "
+         "rotation); half as much again for each domain beyond symbol_limits.rotation_domains, at most twice.",
+         &SymbolWeights::rotation);
   weight("weights.dialogue", "-20.0", "DIALOGUE: the recipient has written to the sender; a conversation is never the target.",
          &SymbolWeights::dialogue);
 

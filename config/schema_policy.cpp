@@ -104,6 +104,12 @@ void add_policy_keys(std::vector<KeyInfo>& keys) {
        .doc = "SENDER_RATE fires once a sender reached this many recipients in the shortest window.", .min = 1,
        .max = 1000000,
        .apply = [](Config& c, const Value& v) { c.symbol_limits.sender_rate_recipients = as<std::int64_t>(v); }});
+  add({.path = "symbol_limits.rotation_mailboxes", .kind = ValueKind::integer, .default_toml = "3",
+       .doc = "ROTATION fires once one campaign wrote from this many mailboxes...", .min = 2, .max = 1000,
+       .apply = [](Config& c, const Value& v) { c.symbol_limits.rotation_mailboxes = as<std::int64_t>(v); }});
+  add({.path = "symbol_limits.rotation_domains", .kind = ValueKind::integer, .default_toml = "2",
+       .doc = "...or from this many sending domains.", .min = 2, .max = 1000,
+       .apply = [](Config& c, const Value& v) { c.symbol_limits.rotation_domains = as<std::int64_t>(v); }});
   add({.path = "symbol_limits.template_bulk_recipients", .kind = ValueKind::integer, .default_toml = "10",
        .doc = "TEMPLATE_BULK fires once a template reached this many recipients in the longest window.", .min = 2,
        .max = 1000000,

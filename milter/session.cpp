@@ -11,6 +11,7 @@
 #include "state/address.hpp"
 #include "scoring/analyse.hpp"
 #include "scoring/header_text.hpp"
+#include "scoring/organisation.hpp"
 
 namespace pushback::milter {
 
@@ -83,21 +84,32 @@ std::optional<Status> Session::refuse_recipient(Mta& mta, const std::string& rec
   if (!scoring::allowlisted_reason(single, false, policy).empty()) return std::nullopt;
   if (is_outbound(single, config_->direction)) return std::nullopt;
   auto started = std::chrono::steady_clock::now();
-  auto snapshot = store_->peek(state::normalise_address(message_.envelope.mail_from), state::normalise_address(recipient));
+  // A new mailbox of a campaign is known by the brand of its domain.
+  scoring::Organisation organisation;
+  if (const auto* identity = config_->analysis.campaign_identity.get()) {
+    organisation = scoring::organisation_of(scoring::domain_of(message_.envelope.mail_from), *identity);
+  }
+  auto snapshot = store_->peek(state::normalise_address(message_.envelope.mail_from), state::normalise_address(recipient),
+                               organisation.brand, organisation.name);
   metrics_.store_seconds.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   if (!snapshot.available) {
     metrics_.store_errors.with({"peek"}).add();
     return std::nullopt;
   }
-  if (snapshot.allowlisted || snapshot.dialogue || snapshot.streak < static_cast<std::uint32_t>(policy.refuse_at_rcpt_streak)) {
+  // The campaign's streak over all its mailboxes counts when it is higher.
+  const bool by_campaign = snapshot.campaign_streak > snapshot.streak;
+  const std::uint32_t streak = std::max(snapshot.streak, snapshot.campaign_streak);
+  if (snapshot.allowlisted || snapshot.dialogue || snapshot.campaign_dialogue ||
+      streak < static_cast<std::uint32_t>(policy.refuse_at_rcpt_streak)) {
     return std::nullopt;
   }
   std::string text = policy.rcpt_reject_text;
-  if (auto at = text.find("{streak}"); at != std::string::npos) text.replace(at, 8, std::to_string(snapshot.streak));
+  if (auto at = text.find("{streak}"); at != std::string::npos) text.replace(at, 8, std::to_string(streak));
   mta.set_reply("550", "5.7.1", escape_reply_text(text));
   metrics_.messages.with({"inbound", "rcpt_refused"}).add();
-  spdlog::info("{}: from=<{}> refused recipient <{}> at RCPT: {} unanswered messages", log_id(),
-               message_.envelope.mail_from, recipient, snapshot.streak);
+  spdlog::info("{}: from=<{}> refused recipient <{}> at RCPT: {} unanswered messages{}", log_id(),
+               message_.envelope.mail_from, recipient, streak,
+               by_campaign ? fmt::format(" from {} addresses of its campaign", snapshot.campaign_senders) : "");
   return Status::reject;
 }
 
@@ -167,7 +179,8 @@ Status Session::on_end_of_message(Mta& mta) {
   if (store_) {
     auto now = clock_ ? clock_->now() : state::SystemClock().now();
     auto store_started = std::chrono::steady_clock::now();
-    state::History history = store_->observe(observation_of(message_, analysis, outbound, now));
+    state::History history =
+        store_->observe(observation_of(message_, analysis, outbound, now, config_->analysis.campaign_identity.get()));
     metrics_.store_seconds.observe(
         std::chrono::duration<double>(std::chrono::steady_clock::now() - store_started).count());
     if (history.outcome == state::Outcome::unavailable) {

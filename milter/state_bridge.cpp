@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "scoring/organisation.hpp"
 #include "state/address.hpp"
 
 namespace pushback::milter {
@@ -74,7 +75,7 @@ bool is_outbound(const scoring::Envelope& envelope, const config::DirectionSetti
 }
 
 state::Observation observation_of(const scoring::Message& message, const scoring::Analysis& analysis, bool outbound,
-                                  state::TimePoint now) {
+                                  state::TimePoint now, const config::CampaignIdentityData* identity) {
   state::Observation observation;
   observation.direction = outbound ? state::Direction::outbound : state::Direction::inbound;
   observation.sender = state::normalise_address(message.envelope.mail_from);
@@ -89,6 +90,17 @@ state::Observation observation_of(const scoring::Message& message, const scoring
   if (const auto* header = message.find_header("References")) observation.references = state::message_ids(header->value);
   observation.fingerprint = analysis.text.fingerprint;
   observation.time = now;
+  if (outbound) {
+    for (const auto& recipient : observation.recipients) {
+      scoring::Organisation organisation;
+      if (identity) organisation = scoring::organisation_of(state::domain_of(recipient), *identity);
+      observation.recipient_brands.push_back(organisation.brand);
+      observation.recipient_organisations.push_back(organisation.name);
+    }
+  } else {
+    observation.quoted_fingerprint = analysis.text.quoted_fingerprint;
+    observation.campaign = analysis.campaign;
+  }
   return observation;
 }
 
@@ -123,8 +135,28 @@ scoring::HistoryFacts facts_of(const state::History& history, state::TimePoint n
       facts.sequence_step = true;
       facts.steps = std::max(facts.steps, pair.steps);
     }
+    facts.campaign_dialogue = facts.campaign_dialogue || pair.campaign_dialogue;
+    if (pair.campaign_streak > facts.campaign_streak) {
+      facts.campaign_streak = pair.campaign_streak;
+      facts.campaign_streak_days = days_between(pair.campaign_first_seen, now);
+      facts.campaign_streak_senders = pair.campaign_senders;
+    }
+    facts.campaign_pair_messages_short = std::max(facts.campaign_pair_messages_short, at(pair.campaign_messages, 0));
+    if (pair.campaign_follows_template) {
+      facts.campaign_sequence_step = true;
+      facts.campaign_steps = std::max(facts.campaign_steps, pair.campaign_steps);
+    }
+  }
+  if (history.campaign.known) {
+    facts.campaign = campaign_name(history.campaign);
+    facts.campaign_mailboxes = history.campaign.mailboxes;
+    facts.campaign_domains = history.campaign.domains;
   }
   return facts;
+}
+
+std::string campaign_name(const state::CampaignFacts& campaign) {
+  return fmt::format("{} ({:08x})", campaign.brand.empty() ? "-" : campaign.brand, campaign.id);
 }
 
 // The History in one line for X-Pushback-History: counts per window.
@@ -144,6 +176,21 @@ std::string describe_history(const state::History& history) {
   std::string line = fmt::format("windows {}; streak {}; pair {}; sender {} msgs {} rcpts; domain {} msgs", windows,
                                  streak, list(pair), list(history.sender.messages), list(history.sender.recipients),
                                  list(history.domain.messages));
+  if (history.campaign.known) {
+    std::uint32_t campaign_streak = 0;
+    std::uint32_t campaign_senders = 0;
+    for (const auto& p : history.pairs) {
+      if (p.campaign_streak >= campaign_streak) {
+        campaign_streak = p.campaign_streak;
+        campaign_senders = p.campaign_senders;
+      }
+    }
+    line += fmt::format("; campaign {} {} mailboxes {} domains, streak {} from {} addresses, {} msgs {} rcpts, {}",
+                        campaign_name(history.campaign), history.campaign.mailboxes, history.campaign.domains,
+                        campaign_streak, campaign_senders, list(history.campaign.counts.messages),
+                        list(history.campaign.counts.recipients),
+                        history.campaign.joined ? "linked by " + history.campaign.linked_by : history.campaign.linked_by);
+  }
   if (history.cluster.known) {
     line += fmt::format("; template {:08x} {} rcpts {} senders", history.cluster.id & 0xffffffffu,
                         list(history.cluster.counts.recipients), list(history.cluster.senders));

@@ -17,8 +17,13 @@ state::StoreSettings store_settings(const config::StateSettings& settings);
 // client or from a trusted network.
 bool is_outbound(const scoring::Envelope& envelope, const config::DirectionSettings& direction);
 
+// `identity` gives the brands of outbound recipients (a reply to any address
+// of a campaign's organisation ends its streak); null: no brands.
 state::Observation observation_of(const scoring::Message& message, const scoring::Analysis& analysis, bool outbound,
-                                  state::TimePoint now);
+                                  state::TimePoint now, const config::CampaignIdentityData* identity);
+
+// "acme (1a2b3c4d)": how headers and logs name a campaign.
+std::string campaign_name(const state::CampaignFacts& campaign);
 
 scoring::HistoryFacts facts_of(const state::History& history, state::TimePoint now);
 

@@ -55,6 +55,10 @@ AnalyzerBuild Analyzer::build(const config::Config& config) {
   if (!result.errors.empty()) return result;
   analyzer->phrases_ = phrases.matcher;
   analyzer->markers_ = markers.matcher;
+  // Without the data file no brand loses an affix and no host counts as shared.
+  analyzer->campaign_identity_ = config.analysis.campaign_identity
+                                     ? config.analysis.campaign_identity
+                                     : std::make_shared<const config::CampaignIdentityData>();
   result.analyzer = std::move(analyzer);
   return result;
 }
@@ -95,6 +99,7 @@ Analysis Analyzer::analyse(const Message& message) const {
     result.symbols.push_back({"REPLY_WITHOUT_THREAD", weights_.reply_without_thread,
                               "Re: subject with no In-Reply-To or References"});
   }
+  result.campaign = campaign_evidence_of(message, result.text, *campaign_identity_, &markers_->markers());
   if (!result.limits_hit.empty()) {
     bool body = std::find(result.limits_hit.begin(), result.limits_hit.end(), "body_bytes") != result.limits_hit.end();
     result.symbols.push_back({body ? "BODY_TRUNCATED" : "INPUT_LIMITS", 0.0,

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "scoring/campaign_evidence.hpp"
 #include "scoring/markers.hpp"
 #include "scoring/message.hpp"
 #include "scoring/phrase_matcher.hpp"
@@ -24,6 +25,7 @@ struct Analysis {
   ReplyEvidence reply;
   std::vector<Symbol> symbols;          // the analysis-only symbols, with weights applied
   std::vector<std::string> limits_hit;  // named limits that truncated the input
+  CampaignEvidence campaign;            // who runs the sequence: read by the state layer
 };
 
 class Analyzer;
@@ -45,6 +47,7 @@ class Analyzer {
   Analyzer() = default;
   std::shared_ptr<const PhraseMatcher> phrases_;
   std::shared_ptr<const MarkerMatcher> markers_;
+  std::shared_ptr<const config::CampaignIdentityData> campaign_identity_;
   config::SymbolWeights weights_;
   TextLimits limits_;
 };

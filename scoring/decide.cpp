@@ -100,17 +100,43 @@ void add_history_symbols(const HistoryFacts& h, const config::Config& config, bo
                                               : std::string("the recipient wrote to the sender")});
     return;  // a conversation: no monologue symbols
   }
-  if (!outreach) return;
-  if (h.streak >= 2) {
-    auto counted = std::min<std::int64_t>(h.streak, limits.unanswered_streak_cap);
-    symbols.push_back({"UNANSWERED_STREAK", w.unanswered_streak * static_cast<double>(counted - 1),
-                       fmt::format("{} messages, 0 replies, {} days", h.streak, h.streak_days)});
+  if (h.campaign_dialogue) {
+    symbols.push_back({"DIALOGUE", w.dialogue,
+                       fmt::format("the recipient wrote to another mailbox of campaign {}", h.campaign)});
+    return;
   }
-  if (h.pair_messages_short > limits.pair_rate_messages) {
+  if (!outreach) return;
+  // The campaign's count over all its mailboxes when it is the higher one.
+  const bool campaign_streak = h.campaign_streak > h.streak;
+  const std::uint32_t streak = campaign_streak ? h.campaign_streak : h.streak;
+  if (streak >= 2) {
+    auto counted = std::min<std::int64_t>(streak, limits.unanswered_streak_cap);
+    symbols.push_back(
+        {"UNANSWERED_STREAK", w.unanswered_streak * static_cast<double>(counted - 1),
+         campaign_streak ? fmt::format("{} messages from {} addresses of one campaign, 0 replies, {} days", streak,
+                                       h.campaign_streak_senders, h.campaign_streak_days)
+                         : fmt::format("{} messages, 0 replies, {} days", h.streak, h.streak_days)});
+  }
+  const bool campaign_rate = h.campaign_pair_messages_short > h.pair_messages_short;
+  const std::uint32_t pair_messages = campaign_rate ? h.campaign_pair_messages_short : h.pair_messages_short;
+  if (pair_messages > limits.pair_rate_messages) {
     // Capped, so that a burst cannot outweigh everything else.
-    auto excess = std::min<std::int64_t>(h.pair_messages_short - limits.pair_rate_messages, 3);
+    auto excess = std::min<std::int64_t>(pair_messages - limits.pair_rate_messages, 3);
     symbols.push_back({"PAIR_RATE", w.pair_rate * static_cast<double>(excess),
-                       fmt::format("{} messages to this recipient in {}", h.pair_messages_short, h.short_window)});
+                       fmt::format("{} messages to this recipient in {}{}", pair_messages, h.short_window,
+                                   campaign_rate ? " from one campaign" : "")});
+  }
+  if (!h.campaign.empty() && (h.campaign_mailboxes >= limits.rotation_mailboxes ||
+                              h.campaign_domains >= limits.rotation_domains)) {
+    // Each sending domain beyond the limit is more infrastructure bought to
+    // send one sequence: half the weight more, up to twice the weight.
+    double strength = 1.0;
+    if (h.campaign_domains >= limits.rotation_domains) {
+      strength = std::min(1.0 + 0.5 * static_cast<double>(h.campaign_domains - limits.rotation_domains), 2.0);
+    }
+    symbols.push_back({"ROTATION", w.rotation * strength,
+                       fmt::format("campaign {} writes from {} mailboxes / {} domains", h.campaign,
+                                   h.campaign_mailboxes, h.campaign_domains)});
   }
   if (h.sender_recipients_short >= limits.sender_rate_recipients) {
     symbols.push_back({"SENDER_RATE", w.sender_rate,
@@ -121,7 +147,10 @@ void add_history_symbols(const HistoryFacts& h, const config::Config& config, bo
                        fmt::format("same text to {} recipients from {} sender(s) in {}", h.template_recipients_long,
                                    h.template_senders_long, h.long_window)});
   }
-  if (h.sequence_step) {
+  if (h.campaign_sequence_step && (!h.sequence_step || h.campaign_steps > h.steps)) {
+    symbols.push_back({"SEQUENCE_STEP", w.sequence_step,
+                       fmt::format("step {} to this recipient from campaign {}", h.campaign_steps, h.campaign)});
+  } else if (h.sequence_step) {
     symbols.push_back({"SEQUENCE_STEP", w.sequence_step, fmt::format("step {} to this recipient", h.steps)});
   }
 }
@@ -182,7 +211,7 @@ Verdict decide(const Message& message, const Analysis& analysis, const HistoryFa
   verdict.monitor = policy.mode == config::Mode::monitor;
   verdict.list_mail = is_list_mail(message);
   verdict.automated = !verdict.list_mail && is_automated_mail(message);
-  verdict.streak = history.streak;
+  verdict.streak = std::max(history.streak, history.campaign_streak);
   if (history.outbound) {
     verdict.forced = "outbound";
     return verdict;
@@ -196,7 +225,8 @@ Verdict decide(const Message& message, const Analysis& analysis, const HistoryFa
     // A reply that quotes other people (a thread our user was copied into
     // or sent on) is real even though none of our users wrote to the sender.
     bool looks_like_reply = analysis.reply.subject.replies > 0 || history.cites_ids;
-    if (looks_like_reply && !history.answers_our_message && !history.dialogue && !analysis.text.quotes_third_party) {
+    if (looks_like_reply && !history.answers_our_message && !history.dialogue && !history.campaign_dialogue &&
+        !analysis.text.quotes_third_party) {
       std::erase_if(verdict.symbols, [](const Symbol& s) { return s.name == "REPLY_WITHOUT_THREAD"; });
       verdict.symbols.push_back({"FAKE_REPLY", config.weights.fake_reply,
                                  history.cites_ids ? "replies to a message none of our users sent"
@@ -230,7 +260,7 @@ Verdict decide(const Message& message, const Analysis& analysis, const HistoryFa
       (verdict.symbols.front().name == "PAIR_RATE" || verdict.symbols.front().name == "SENDER_RATE")) {
     verdict.computed = Action::tempfail;
   }
-  if (verdict.computed == Action::reject) verdict.reply_text = fill(policy.reject_text, history.streak);
+  if (verdict.computed == Action::reject) verdict.reply_text = fill(policy.reject_text, verdict.streak);
   if (verdict.computed == Action::tempfail) verdict.reply_text = policy.tempfail_text;
   verdict.action = verdict.monitor ? Action::pass : verdict.computed;
   return verdict;

@@ -36,6 +36,20 @@ struct HistoryFacts {
   std::uint32_t days_since_reply = 0;
   bool cites_ids = false;             // In-Reply-To or References present
   bool answers_our_message = false;   // one of them is a Message-ID our users sent
+
+  // The campaign the sender belongs to (all its mailboxes and lookalike
+  // domains), for the recipient with the longest campaign streak. The
+  // symbols take these counts when they are higher than the address's own.
+  std::string campaign;                      // e.g. "acme (1a2b3c4d)"; empty when none
+  std::uint32_t campaign_mailboxes = 0;
+  std::uint32_t campaign_domains = 0;
+  std::uint32_t campaign_streak = 0;         // unanswered messages from any of its mailboxes
+  std::uint32_t campaign_streak_days = 0;
+  std::uint32_t campaign_streak_senders = 0; // distinct addresses those messages came from
+  std::uint32_t campaign_pair_messages_short = 0;
+  bool campaign_sequence_step = false;
+  std::uint32_t campaign_steps = 0;
+  bool campaign_dialogue = false;            // the recipient wrote to a mailbox or the organisation of the campaign
 };
 
 enum class Action { pass, tag, quarantine, reject, tempfail };

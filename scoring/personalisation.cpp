@@ -28,17 +28,6 @@ constexpr std::array webmail_labels{
     std::string_view("zoho"),    std::string_view("fastmail"), std::string_view("t-online"), std::string_view("orange"),
 };
 
-// Two-level public suffixes common in business mail.
-constexpr std::array two_level_suffixes{
-    std::string_view("co.uk"),  std::string_view("org.uk"), std::string_view("ac.uk"),  std::string_view("gov.uk"),
-    std::string_view("ltd.uk"), std::string_view("plc.uk"), std::string_view("com.au"), std::string_view("net.au"),
-    std::string_view("org.au"), std::string_view("co.nz"),  std::string_view("co.jp"),  std::string_view("ne.jp"),
-    std::string_view("or.jp"),  std::string_view("co.za"),  std::string_view("com.br"), std::string_view("com.mx"),
-    std::string_view("com.ar"), std::string_view("co.in"),  std::string_view("co.kr"),  std::string_view("com.cn"),
-    std::string_view("com.tw"), std::string_view("com.sg"), std::string_view("com.tr"), std::string_view("co.il"),
-    std::string_view("com.hk"), std::string_view("com.my"), std::string_view("co.id"),  std::string_view("com.es"),
-};
-
 constexpr std::array brand_prefixes{
     std::string_view("get"), std::string_view("try"), std::string_view("use"), std::string_view("join"),
     std::string_view("go"),  std::string_view("with"),
@@ -155,22 +144,6 @@ void add_mailbox(std::vector<std::string>& names, Personalisation* companies, st
 }
 
 }  // namespace
-
-std::string registrable_domain(std::string_view host) {
-  std::string lowered;
-  for (char c : host) lowered.push_back((c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c);
-  while (!lowered.empty() && lowered.back() == '.') lowered.pop_back();
-  auto last = lowered.rfind('.');
-  if (last == std::string::npos || last == 0) return lowered;
-  auto second = lowered.rfind('.', last - 1);
-  if (second == std::string::npos) return lowered;
-  if (in(std::string_view(lowered).substr(second + 1), two_level_suffixes)) {
-    if (second == 0) return lowered;
-    auto third = lowered.rfind('.', second - 1);
-    return third == std::string::npos ? lowered : lowered.substr(third + 1);
-  }
-  return lowered.substr(second + 1);
-}
 
 bool Personalisation::is_recipient_name(std::string_view word) const { return in(word, recipient_names); }
 bool is_company_designator(std::string_view word) { return in(word, designators); }

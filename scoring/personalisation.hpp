@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "scoring/mime_text.hpp"
+#include "scoring/organisation.hpp"  // registrable_domain()
 
 namespace pushback::scoring {
 
@@ -53,9 +54,5 @@ bool quotes_third_party(std::string_view author, const Personalisation& personal
 // notices come from "Acme Billing <noreply@...>" or a bare address.
 bool writes_as_person(const std::vector<Mailbox>& senders);
 
-// The registrable part of a host name, by a simple rule: the last two labels,
-// or the last three under a short list of common two-level public suffixes
-// (co.uk, com.au, co.jp, ...). Not the full Public Suffix List.
-std::string registrable_domain(std::string_view host);
 
 }  // namespace pushback::scoring

@@ -95,6 +95,10 @@ TextFeatures extract_text_features(const Message& message, const TextLimits& lim
   constexpr std::size_t personal_recipients = 2;
   features.names_recipient = fresh.names_recipient && mime.to.size() <= personal_recipients;
   features.from_person = writes_as_person(mime.from);
+  if (!mime.from.empty()) {
+    features.from_name = mime.from.front().name;
+    features.from_address = mime.from.front().address;
+  }
   features.quotes_third_party = quotes_third_party(split.quoted_author, personalisation, mime.to);
   features.written_text = std::move(split.new_text);
   features.new_text = std::move(fresh.text);

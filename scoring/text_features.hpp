@@ -20,6 +20,8 @@ struct TextFeatures {
   std::string new_text;       // normalised and masked new text: what is fingerprinted
   std::string quoted_text;    // normalised and masked quoted history
   std::string signature;      // as written
+  std::string from_name;      // the first From: mailbox's display name, RFC 2047 decoded
+  std::string from_address;   // and its address as written
   bool from_html = false;     // the text came from an HTML part
   bool charset_unknown = false;  // a charset could not be converted: decoded as best we could
   bool names_recipient = false;  // the new text names the recipient or their company: written to them

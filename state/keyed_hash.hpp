@@ -20,6 +20,7 @@ enum class HashKind : std::uint8_t {
   sender = 2,      // an external sender (pair keys), not secret but kept short
   message_id = 3,  // a Message-ID our users sent
   dedup = 4,       // sender + Message-ID (+ recipient) of a delivery
+  evidence = 5,    // a piece of campaign evidence: its kind and value
 };
 
 class KeyedHasher {

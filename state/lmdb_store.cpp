@@ -16,7 +16,9 @@
 #include <optional>
 #include <stdexcept>
 
+#include "scoring/organisation.hpp"
 #include "state/address.hpp"
+#include "state/campaign_link.hpp"
 #include "state/records.hpp"
 #include "state/windows.hpp"
 
@@ -28,7 +30,9 @@ using namespace detail;
 
 // The record layout (state/records.hpp). A store written with another one is
 // refused: its counts cannot be read, and the admin decides to start afresh.
-inline constexpr std::string_view format_version = "2";
+inline constexpr std::string_view format_version = "3";
+// Runtime allowlist entries that name a campaign.
+inline constexpr std::string_view campaign_entry_prefix = "campaign:";
 // Message tags a sender record keeps for dedup of split deliveries.
 inline constexpr std::size_t recent_tags_kept = 16;
 
@@ -191,20 +195,38 @@ class LmdbStore final : public Store {
     }
   }
 
-  PairSnapshot peek(std::string_view sender_address, std::string_view recipient_address) override {
+  PairSnapshot peek(std::string_view sender_address, std::string_view recipient_address,
+                    std::string_view sender_brand, std::string_view sender_organisation) override {
     PairSnapshot out;
     try {
       Txn txn(env_, dbi_, false);
       std::string sender = normalise_address(sender_address);
+      const std::uint64_t recipient_id = hasher_.hash(HashKind::recipient, normalise_address(recipient_address));
       out.allowlisted = is_allowed(txn, sender);
-      auto key = make_pair_key(domain_id(sender), hasher_.hash(HashKind::recipient, normalise_address(recipient_address)),
-                               hasher_.hash(HashKind::sender, sender));
+      auto key = make_pair_key(domain_id(sender), recipient_id, hasher_.hash(HashKind::sender, sender));
       PairRecord pair = load<PairRecord>(txn, key, windows_.bucket_seconds, &out.known);
       out.streak = pair.streak;
       out.dialogue = pair.dialogue;
       out.messages_total = pair.total;
       out.last_seen = from_seconds(pair.last_seen);
       out.last_reply = from_seconds(pair.last_reply);
+      // The campaign: the sender's own, or for a new mailbox the one its brand belongs to.
+      OwnerRecord owner = load<OwnerRecord>(txn, make_key(key_sender, sender), windows_.bucket_seconds);
+      out.campaign_dialogue = organisation_reply(txn, sender_organisation, recipient_id, to_seconds(clock_->now())) != 0;
+      std::uint32_t campaign = owner.campaign;
+      if (campaign == 0 && !sender_brand.empty()) campaign = evidence_campaign(txn, scoring::EvidenceKind::brand, sender_brand);
+      if (campaign != 0) {
+        bool found = false;
+        CampaignRecord record = load<CampaignRecord>(txn, make_campaign_key(campaign), windows_.bucket_seconds, &found);
+        if (found) {
+          CampaignPairRecord view = campaign_view(txn, campaign, record, recipient_id);
+          out.campaign_known = true;
+          out.allowlisted = out.allowlisted || is_campaign_allowed(txn, campaign);
+          out.campaign_streak = view.pair.streak;
+          out.campaign_dialogue = out.campaign_dialogue || view.pair.dialogue;
+          out.campaign_senders = static_cast<std::uint32_t>(view.senders.size());
+        }
+      }
       out.available = true;
     } catch (const std::exception& error) {
       note_failure(error.what());
@@ -249,6 +271,7 @@ class LmdbStore final : public Store {
         TemplateRecord record = load<TemplateRecord>(txn, make_template_key(id), windows_.bucket_seconds, &found);
         if (found) out.templates.push_back(template_report(id, record, now));
       }
+      if (sender.campaign != 0) out.campaign = campaign_report(txn, sender.campaign, now);
       out.available = true;
     } catch (const std::exception& error) {
       note_failure(error.what());
@@ -281,13 +304,33 @@ class LmdbStore final : public Store {
         auto name = names.find(id);
         if (name != names.end()) out.senders_by_streak.push_back({name->second, streak});
       }
+      std::map<std::uint32_t, std::uint32_t> campaign_streaks;
+      scan_prefix(txn, std::string(1, key_campaign_pair), [&](std::string_view key, std::string_view value) {
+        auto& best = campaign_streaks[static_cast<std::uint32_t>(read_big_endian(key.substr(1, 4)))];
+        best = std::max(best, CampaignPairRecord::decode(value, windows_.bucket_seconds).pair.streak);
+        return true;
+      });
+      scan_prefix(txn, std::string(1, key_campaign), [&](std::string_view key, std::string_view value) {
+        CampaignRecord record = CampaignRecord::decode(value, windows_.bucket_seconds);
+        auto id = static_cast<std::uint32_t>(read_big_endian(key.substr(1, 4)));
+        std::string name = fmt::format("{} ({:08x})", record.brand.empty() ? "-" : record.brand, id);
+        auto streak = campaign_streaks[id];
+        if (auto primary = streaks.find(short_sender(record.primary_sender)); primary != streaks.end()) {
+          streak = std::max(streak, primary->second);
+        }
+        out.campaigns_by_streak.push_back({name, streak});
+        out.campaigns_by_reach.push_back({name, record.members.sum(now, windows_.widths[longest])});
+        out.campaigns_by_mailboxes.push_back({name, record.mailboxes.size()});
+        return true;
+      });
       scan_prefix(txn, std::string(1, key_template), [&](std::string_view key, std::string_view value) {
         TemplateRecord record = TemplateRecord::decode(value, windows_.bucket_seconds);
         out.templates_by_reach.push_back(
             {to_hex(read_big_endian(key.substr(1))), record.recipients.sum(now, windows_.widths[longest])});
         return true;
       });
-      for (auto* list : {&out.senders_by_streak, &out.senders_by_reach, &out.senders_by_volume, &out.templates_by_reach}) {
+      for (auto* list : {&out.senders_by_streak, &out.senders_by_reach, &out.senders_by_volume, &out.templates_by_reach,
+                         &out.campaigns_by_streak, &out.campaigns_by_reach, &out.campaigns_by_mailboxes}) {
         std::stable_sort(list->begin(), list->end(), [](const TopEntry& a, const TopEntry& b) { return a.value > b.value; });
         std::erase_if(*list, [](const TopEntry& entry) { return entry.value == 0; });
         if (list->size() > n) list->resize(n);
@@ -316,6 +359,54 @@ class LmdbStore final : public Store {
     } catch (const std::exception& error) {
       note_failure(error.what());
       return false;
+    }
+  }
+
+  int forget_campaign(std::string_view address_or_brand) override {
+    try {
+      Txn txn(env_, dbi_, true);
+      std::uint32_t campaign = find_campaign(txn, address_or_brand);
+      if (campaign == 0) return 0;
+      std::vector<std::string> senders;
+      std::vector<std::string> keys;
+      scan_prefix(txn, std::string(1, key_sender), [&](std::string_view key, std::string_view value) {
+        if (OwnerRecord::decode(value, windows_.bucket_seconds).campaign == campaign) senders.emplace_back(key.substr(1));
+        return true;
+      });
+      for (const auto& sender : senders) {
+        keys.push_back(make_key(key_sender, sender));
+        const std::uint32_t short_id = short_sender(hasher_.hash(HashKind::sender, sender));
+        scan_prefix(txn, make_pair_prefix(domain_id(sender)), [&](std::string_view key, std::string_view) {
+          if (pair_key_sender(key) == short_id) keys.emplace_back(key);
+          return true;
+        });
+      }
+      std::string campaign_key = make_campaign_key(campaign);
+      keys.push_back(campaign_key);
+      scan_prefix(txn, make_key(key_campaign_pair, campaign_key.substr(1)), [&](std::string_view key, std::string_view) {
+        keys.emplace_back(key);
+        return true;
+      });
+      std::vector<std::pair<std::string, EvidenceRecord>> kept;
+      scan_prefix(txn, std::string(1, key_evidence), [&](std::string_view key, std::string_view value) {
+        EvidenceRecord record = EvidenceRecord::decode(value);
+        auto& ids = record.campaigns;
+        if (std::find(ids.begin(), ids.end(), campaign) == ids.end()) return true;
+        std::erase(ids, campaign);
+        if (ids.empty()) {
+          keys.emplace_back(key);
+        } else {
+          kept.emplace_back(std::string(key), std::move(record));
+        }
+        return true;
+      });
+      for (const auto& key : keys) txn.del(key);
+      for (const auto& [key, record] : kept) txn.put(key, record.encode());
+      txn.commit();
+      return static_cast<int>(senders.size());
+    } catch (const std::exception& error) {
+      note_failure(error.what());
+      return -1;
     }
   }
 
@@ -431,11 +522,29 @@ class LmdbStore final : public Store {
     return txn.get(make_key(key_allow, sender)).has_value() || txn.get(make_key(key_allow, domain_of(sender))).has_value();
   }
 
+  // The campaign named by one of its addresses or its brand; 0 when none.
+  std::uint32_t find_campaign(Txn& txn, std::string_view address_or_brand) {
+    std::uint32_t campaign = 0;
+    if (address_or_brand.find('@') != std::string_view::npos) {
+      campaign = load<OwnerRecord>(txn, make_key(key_sender, normalise_address(address_or_brand)), windows_.bucket_seconds).campaign;
+    } else {
+      campaign = evidence_campaign(txn, scoring::EvidenceKind::brand, address_or_brand);
+    }
+    return campaign != 0 && txn.get(make_campaign_key(campaign)) ? campaign : 0;
+  }
+
   bool write_allow(std::string_view raw_entry, bool add) {
     try {
-      std::string entry = raw_entry.find('@') == std::string_view::npos ? domain_of("@" + std::string(raw_entry))
-                                                                         : normalise_address(raw_entry);
       Txn txn(env_, dbi_, true);
+      std::string entry;
+      if (raw_entry.starts_with(campaign_entry_prefix)) {
+        std::uint32_t campaign = find_campaign(txn, raw_entry.substr(campaign_entry_prefix.size()));
+        if (campaign == 0) return false;
+        entry = campaign_allow_entry(campaign);
+      } else {
+        entry = raw_entry.find('@') == std::string_view::npos ? domain_of("@" + std::string(raw_entry))
+                                                               : normalise_address(raw_entry);
+      }
       if (add) {
         txn.put(make_key(key_allow, entry), encode_u32(to_seconds(clock_->now())));
       } else {
@@ -447,6 +556,38 @@ class LmdbStore final : public Store {
       note_failure(error.what());
       return false;
     }
+  }
+
+  CampaignReport campaign_report(Txn& txn, std::uint32_t campaign, Bucket now) {
+    CampaignReport out;
+    bool found = false;
+    CampaignRecord record = load<CampaignRecord>(txn, make_campaign_key(campaign), windows_.bucket_seconds, &found);
+    if (!found) return out;
+    out.known = true;
+    out.id = campaign;
+    out.brand = record.brand;
+    out.mailbox_count = static_cast<std::uint32_t>(record.mailboxes.size());
+    out.domain_count = static_cast<std::uint32_t>(record.domains.size());
+    out.counts = {windows_.sums(record.messages, now), windows_.sums(record.members, now)};
+    out.first_seen = from_seconds(record.first_seen);
+    out.last_seen = from_seconds(record.touched);
+    scan_prefix(txn, std::string(1, key_sender), [&](std::string_view key, std::string_view value) {
+      if (OwnerRecord::decode(value, windows_.bucket_seconds).campaign == campaign) out.mailboxes.emplace_back(key.substr(1));
+      return true;
+    });
+    std::string campaign_key = make_campaign_key(campaign);
+    scan_prefix(txn, make_key(key_campaign_pair, campaign_key.substr(1)), [&](std::string_view, std::string_view value) {
+      out.longest_streak = std::max(out.longest_streak, CampaignPairRecord::decode(value, windows_.bucket_seconds).pair.streak);
+      return true;
+    });
+    // Recipients only the first mailbox wrote to have no campaign pair.
+    scan_prefix(txn, make_pair_prefix(record.primary_domain), [&](std::string_view key, std::string_view value) {
+      if (pair_key_sender(key) == short_sender(record.primary_sender)) {
+        out.longest_streak = std::max(out.longest_streak, PairRecord::decode(value, windows_.bucket_seconds).streak);
+      }
+      return true;
+    });
+    return out;
   }
 
   TemplateReport template_report(std::uint32_t id, const TemplateRecord& record, Bucket now) const {
@@ -525,6 +666,235 @@ class LmdbStore final : public Store {
     return best;
   }
 
+  // ---- Campaigns -----------------------------------------------------------
+
+  std::string evidence_key(scoring::EvidenceKind kind, std::string_view value) const {
+    auto kind_char = static_cast<char>(kind);
+    return make_evidence_key(kind_char, hasher_.hash(HashKind::evidence, std::string_view(&kind_char, 1), value));
+  }
+
+  // Our user wrote to an address of this organisation (brand): a dialogue
+  // with every campaign of it, whichever colleague or mailbox writes.
+  std::string organisation_key(std::string_view brand, std::uint64_t recipient_id) const {
+    return make_organisation_key(hasher_.hash(HashKind::evidence, "o", brand), recipient_id);
+  }
+
+  std::uint32_t organisation_reply(Txn& txn, std::string_view brand, std::uint64_t recipient_id, std::uint32_t now) {
+    if (brand.empty()) return 0;
+    auto bytes = txn.get(organisation_key(brand, recipient_id));
+    if (!bytes) return 0;
+    std::uint32_t replied = decode_u32(*bytes);
+    return within(std::max(now, replied), replied, settings_.retention) ? replied : 0;
+  }
+
+  // The live campaigns a piece of evidence points at, most recent first;
+  // none when so many share it that it is infrastructure.
+  std::vector<std::uint32_t> evidence_campaigns(Txn& txn, scoring::EvidenceKind kind, std::string_view value) {
+    std::vector<std::uint32_t> live;
+    auto bytes = txn.get(evidence_key(kind, value));
+    if (!bytes) return live;
+    EvidenceRecord record = EvidenceRecord::decode(*bytes);
+    std::uint32_t now = to_seconds(clock_->now());
+    if (!within(std::max(now, record.touched), record.touched, settings_.retention)) return live;
+    for (auto id : record.campaigns) {
+      if (txn.get(make_campaign_key(id))) live.push_back(id);
+    }
+    if (live.size() >= shared_evidence_campaigns) live.clear();
+    return live;
+  }
+
+  std::uint32_t evidence_campaign(Txn& txn, scoring::EvidenceKind kind, std::string_view value) {
+    auto live = evidence_campaigns(txn, kind, value);
+    return live.empty() ? 0 : live.front();
+  }
+
+  bool is_campaign_allowed(Txn& txn, std::uint32_t campaign) {
+    return campaign != 0 && txn.get(make_key(key_allow, campaign_allow_entry(campaign))).has_value();
+  }
+
+  static std::string campaign_allow_entry(std::uint32_t campaign) { return fmt::format("campaign:{:08x}", campaign); }
+
+  // One recipient's view of a campaign: its campaign pair when there is one,
+  // else the first mailbox's pair (all there is while it writes alone, and
+  // where a second mailbox starts from).
+  CampaignPairRecord campaign_view(Txn& txn, std::uint32_t campaign, const CampaignRecord& record,
+                                   std::uint64_t recipient_id, bool* stored = nullptr) {
+    bool found = false;
+    CampaignPairRecord view = load<CampaignPairRecord>(txn, make_campaign_pair_key(campaign, recipient_id),
+                                                       windows_.bucket_seconds, &found);
+    if (stored) *stored = found;
+    if (found) return view;
+    view.pair = load<PairRecord>(txn, make_pair_key(record.primary_domain, recipient_id, record.primary_sender),
+                                 windows_.bucket_seconds);
+    if (view.pair.total > 0) view.senders.push_back(short_sender(record.primary_sender));
+    return view;
+  }
+
+  struct Campaign {
+    std::uint32_t id = 0;
+    CampaignRecord record;
+    bool created = false;
+    bool joined = false;
+    std::string linked_by;
+    bool multi() const { return record.mailboxes.size() >= 2; }
+  };
+
+  // The campaign of the sender: the one it was linked to before, or the one
+  // its evidence links it to now (campaign_link.hpp), or a new one.
+  Campaign resolve_campaign(Txn& txn, const Observation& observation, const OwnerRecord& sender_record,
+                            std::uint64_t sender_id, std::uint64_t domain_key, const Cluster& cluster,
+                            const std::vector<std::uint64_t>& recipient_ids, std::uint32_t now) {
+    Campaign campaign;
+    if (sender_record.campaign != 0) {
+      bool found = false;
+      campaign.record = load<CampaignRecord>(txn, make_campaign_key(sender_record.campaign), windows_.bucket_seconds, &found);
+      if (found) {
+        campaign.id = sender_record.campaign;
+        campaign.linked_by = "known mailbox";
+        return campaign;
+      }
+    }
+    std::vector<LinkCandidate> candidates;
+    for (const auto& item : observation.campaign.items) {
+      for (auto id : evidence_campaigns(txn, item.kind, item.value)) note_evidence(candidates, id, item.kind);
+    }
+    // A lookalike brand one edit away: the campaign's brand is one of this
+    // brand's variants, or they share one (brand_variants()).
+    // A shared variant is checked against the campaign's own brand: two
+    // letters moved also share one.
+    const std::string& brand = observation.campaign.sender.brand;
+    auto lookalike = [&](std::uint32_t id) {
+      if (id == 0) return;
+      CampaignRecord record = load<CampaignRecord>(txn, make_campaign_key(id), windows_.bucket_seconds);
+      if (record.brand != brand && scoring::lookalike_brands(record.brand, brand)) {
+        note_evidence(candidates, id, scoring::EvidenceKind::brand_variant);
+      }
+    };
+    std::vector<std::string> variants = brand_variants(brand);
+    for (const auto& variant : variants) {
+      for (auto id : evidence_campaigns(txn, scoring::EvidenceKind::brand, variant)) lookalike(id);
+      for (auto id : evidence_campaigns(txn, scoring::EvidenceKind::brand_variant, variant)) lookalike(id);
+    }
+    if (!variants.empty()) {
+      for (auto id : evidence_campaigns(txn, scoring::EvidenceKind::brand_variant, brand)) lookalike(id);
+    }
+    // Lineage: this recipient already got the text (or the quoted step) from the campaign.
+    auto check_lineage = [&](std::uint32_t cluster_id, std::uint32_t owner) {
+      if (owner == 0 || cluster_id == 0) return;
+      bool found = false;
+      CampaignRecord record = load<CampaignRecord>(txn, make_campaign_key(owner), windows_.bucket_seconds, &found);
+      if (!found) return;
+      for (auto recipient_id : recipient_ids) {
+        CampaignPairRecord view = campaign_view(txn, owner, record, recipient_id);
+        auto& sent = view.pair.templates;
+        if (std::any_of(sent.begin(), sent.end(), [&](const auto& entry) { return entry.first == cluster_id; })) {
+          note_lineage(candidates, owner);
+          return;
+        }
+      }
+    };
+    if (cluster.known && !cluster.created) check_lineage(cluster.id, cluster.record.campaign);
+    if (!observation.quoted_fingerprint.empty) {
+      Cluster quoted = find_cluster(txn, observation.quoted_fingerprint, now, false);
+      if (quoted.known) check_lineage(quoted.id, quoted.record.campaign);
+    }
+    LinkDecision decision = choose_campaign(candidates);
+    if (decision.campaign != 0) {
+      bool found = false;
+      campaign.record = load<CampaignRecord>(txn, make_campaign_key(decision.campaign), windows_.bucket_seconds, &found);
+      if (found) {
+        campaign.id = decision.campaign;
+        campaign.joined = true;
+        campaign.linked_by = decision.linked_by;
+        return campaign;
+      }
+    }
+    auto id = short_sender(sender_id);
+    while (id == 0 || txn.get(make_campaign_key(id))) ++id;  // ids stay unique
+    campaign.id = id;
+    campaign.created = true;
+    campaign.linked_by = "new";
+    campaign.record = CampaignRecord{};
+    campaign.record.first_seen = now;
+    campaign.record.primary_domain = domain_key;
+    campaign.record.primary_sender = sender_id;
+    campaign.record.brand = observation.campaign.sender.brand;
+    return campaign;
+  }
+
+  // The campaign claims the evidence nobody holds (or whose holder is gone);
+  // evidence another live campaign holds stays with it.
+  void register_evidence(Txn& txn, const Observation& observation, std::uint32_t campaign, std::uint32_t now,
+                         bool new_member) {
+    std::vector<scoring::EvidenceItem> items = observation.campaign.items;
+    if (new_member) {
+      // The brand's variants, for lookalikes to come: once per mailbox.
+      for (auto& variant : brand_variants(observation.campaign.sender.brand)) {
+        items.push_back({scoring::EvidenceKind::brand_variant, std::move(variant)});
+      }
+    }
+    for (const auto& item : items) {
+      std::string key = evidence_key(item.kind, item.value);
+      auto bytes = txn.get(key);
+      EvidenceRecord held;
+      if (bytes) held = EvidenceRecord::decode(*bytes);
+      const bool fresh = within(std::max(now, held.touched), held.touched, settings_.retention);
+      auto& ids = held.campaigns;
+      if (!fresh) ids.clear();
+      bool listed = std::find(ids.begin(), ids.end(), campaign) != ids.end();
+      // Touched at most daily: evidence is read at every message.
+      if (listed && now < held.touched + 86400) continue;
+      std::erase_if(ids, [&](std::uint32_t id) { return id == campaign || !txn.get(make_campaign_key(id)); });
+      ids.insert(ids.begin(), campaign);
+      if (ids.size() > evidence_campaigns_kept) ids.resize(evidence_campaigns_kept);
+      held.touched = now;
+      txn.put(key, held.encode());
+    }
+  }
+
+  CampaignFacts campaign_facts(const Campaign& campaign, Bucket now) const {
+    CampaignFacts facts;
+    facts.known = campaign.id != 0;
+    facts.id = campaign.id;
+    facts.brand = campaign.record.brand;
+    facts.joined = campaign.joined;
+    facts.linked_by = campaign.linked_by;
+    facts.mailboxes = static_cast<std::uint32_t>(campaign.record.mailboxes.size());
+    facts.domains = static_cast<std::uint32_t>(campaign.record.domains.size());
+    facts.counts = {windows_.sums(campaign.record.messages, now), windows_.sums(campaign.record.members, now)};
+    return facts;
+  }
+
+  // Counts one inbound message in a campaign's view of a recipient; returns
+  // whether an earlier, different template went to the recipient.
+  bool add_to_view(CampaignPairRecord& view, std::uint32_t sender, std::uint32_t now, Bucket bucket, std::uint16_t tag,
+                   const Cluster& cluster) {
+    PairRecord& p = view.pair;
+    if (p.first_seen == 0) p.first_seen = now;
+    p.last_seen = std::max(p.last_seen, now);
+    p.touched = std::max(p.touched, now);
+    ++p.total;
+    ++p.streak;
+    p.last_tag = tag;
+    p.messages.add(bucket, 1);
+    p.messages.prune(bucket, windows_.longest);
+    if (std::find(view.senders.begin(), view.senders.end(), sender) == view.senders.end() &&
+        view.senders.size() < campaign_pair_senders_kept) {
+      view.senders.push_back(sender);
+    }
+    if (!cluster.known) return false;
+    bool follows = std::any_of(p.templates.begin(), p.templates.end(), [&](const auto& sent) { return sent.first != cluster.id; });
+    auto entry = std::find_if(p.templates.begin(), p.templates.end(), [&](const auto& sent) { return sent.first == cluster.id; });
+    if (entry != p.templates.end()) {
+      entry->second = std::max(entry->second, now);
+    } else {
+      ++p.steps;
+      p.templates.emplace_back(cluster.id, now);
+      if (p.templates.size() > settings_.pair_templates) p.templates.erase(p.templates.begin());
+    }
+    return follows;
+  }
+
   // Adds one member to a capped distinct count: returns false when the member
   // is new and the cap is reached.
   bool count_member(Txn& txn, Series& members, char kind, std::uint32_t owner, std::uint64_t member,
@@ -588,6 +958,15 @@ class LmdbStore final : public Store {
     bool any_pair_counted = false;
     std::vector<std::string> seen_recipients;
 
+    std::vector<std::uint64_t> recipient_ids;
+    for (const auto& raw : observation.recipients) recipient_ids.push_back(hasher_.hash(HashKind::recipient, normalise_address(raw)));
+    Campaign campaign = resolve_campaign(txn, observation, sender_record, sender_id, domain_key, cluster, recipient_ids, now);
+    history.allowlisted = history.allowlisted || is_campaign_allowed(txn, campaign.id);
+    for (auto [list, member, cap] : {std::tuple{&campaign.record.mailboxes, short_sender(sender_id), campaign_mailboxes_kept},
+                                     std::tuple{&campaign.record.domains, short_sender(domain_key), campaign_domains_kept}}) {
+      if (std::find(list->begin(), list->end(), member) == list->end() && list->size() < cap) list->push_back(member);
+    }
+
     for (const auto& raw : observation.recipients) {
       std::string recipient = normalise_address(raw);
       if (auto earlier = std::find(seen_recipients.begin(), seen_recipients.end(), recipient);
@@ -603,6 +982,12 @@ class LmdbStore final : public Store {
       const std::uint64_t recipient_id = hasher_.hash(HashKind::recipient, recipient);
       const std::string key = make_pair_key(domain_key, recipient_id, sender_id);
       PairRecord pair = load<PairRecord>(txn, key, windows_.bucket_seconds);
+      // The campaign's view of the recipient, read before this message
+      // changes the pair: it is kept apart once a second mailbox writes.
+      bool view_stored = false;
+      CampaignPairRecord view = campaign_view(txn, campaign.id, campaign.record, recipient_id, &view_stored);
+      const bool use_view = view_stored || campaign.multi();
+      bool view_follows = false;
       PairFacts facts;
       facts.recipient = raw;
       facts.duplicate = pair_tag != 0 && pair.last_tag == pair_tag && !short_tag_is_another_message &&
@@ -618,6 +1003,11 @@ class LmdbStore final : public Store {
           return true;
         });
         move_member(domain_record.members, windows_, domain_previous, now);
+        move_member(campaign.record.members, windows_, use_view ? view.pair.last_seen : pair.last_seen, now);
+        if (use_view) {
+          view_follows = add_to_view(view, short_sender(sender_id), now, bucket, pair_tag, cluster);
+          txn.put(make_campaign_pair_key(campaign.id, recipient_id), view.encode(windows_.bucket_seconds));
+        }
         if (pair.first_seen == 0) pair.first_seen = now;
         pair.last_seen = std::max(pair.last_seen, now);
         pair.touched = std::max(pair.touched, now);
@@ -650,6 +1040,22 @@ class LmdbStore final : public Store {
         // Facts as the first copy saw them.
         facts.follows_template = std::any_of(pair.templates.begin(), pair.templates.end(),
                                              [&](const auto& sent) { return sent.first != cluster.id; });
+        view_follows = std::any_of(view.pair.templates.begin(), view.pair.templates.end(),
+                                   [&](const auto& sent) { return sent.first != cluster.id; });
+      }
+      const PairRecord& seen = use_view ? view.pair : pair;
+      facts.campaign_total = seen.total;
+      facts.campaign_messages = windows_.sums(seen.messages, bucket);
+      facts.campaign_streak = seen.streak;
+      facts.campaign_dialogue = seen.dialogue;
+      facts.campaign_first_seen = from_seconds(seen.first_seen);
+      facts.campaign_last_reply = from_seconds(seen.last_reply);
+      facts.campaign_steps = seen.steps;
+      facts.campaign_follows_template = use_view ? view_follows : facts.follows_template;
+      facts.campaign_senders = use_view ? static_cast<std::uint32_t>(view.senders.size()) : (pair.total > 0 ? 1u : 0u);
+      if (auto replied = organisation_reply(txn, observation.campaign.sender.name, recipient_id, now); replied != 0) {
+        facts.campaign_dialogue = true;
+        facts.campaign_last_reply = from_seconds(std::max(replied, seen.last_reply));
       }
       facts.messages_total = pair.total;
       facts.messages = windows_.sums(pair.messages, bucket);
@@ -680,8 +1086,21 @@ class LmdbStore final : public Store {
         tags.emplace_back(tag, now);
         if (tags.size() > recent_tags_kept) tags.erase(tags.begin());
       }
+      sender_record.campaign = campaign.id;
       txn.put(make_key(key_sender, sender), sender_record.encode(windows_.bucket_seconds));
       txn.put(make_key(key_domain, domain), domain_record.encode(windows_.bucket_seconds));
+      auto& campaign_record = campaign.record;
+      if (!message_duplicate) {
+        campaign_record.messages.add(bucket, 1);
+        ++campaign_record.total;
+        register_evidence(txn, observation, campaign.id, now, campaign.created || campaign.joined);
+      }
+      if (campaign_record.first_seen == 0) campaign_record.first_seen = now;
+      campaign_record.touched = std::max(campaign_record.touched, now);
+      campaign_record.messages.prune(bucket, windows_.longest);
+      campaign_record.members.prune(bucket, windows_.longest);
+      txn.put(make_campaign_key(campaign.id), campaign_record.encode(windows_.bucket_seconds));
+      if (cluster.created) cluster.record.campaign = campaign.id;
       if (cluster.known) {
         auto& record = cluster.record;
         if (!message_duplicate) {
@@ -698,6 +1117,7 @@ class LmdbStore final : public Store {
 
     history.sender = owner_counts(sender_record, windows_, bucket);
     history.domain = owner_counts(domain_record, windows_, bucket);
+    history.campaign = campaign_facts(campaign, bucket);
     if (cluster.known) {
       TemplateReport report = template_report(cluster.id, cluster.record, bucket);
       history.cluster.known = true;
@@ -737,6 +1157,36 @@ class LmdbStore final : public Store {
       pair.dialogue = true;
       txn.put(key, pair.encode(windows_.bucket_seconds));
       PairFacts facts;
+      // The campaign the address belongs to, or its organisation's: the reply
+      // ends that recipient's streak over all its mailboxes.
+      std::size_t index = history.pairs.size();
+      const std::string brand = index < observation.recipient_brands.size() ? observation.recipient_brands[index] : std::string();
+      const std::string organisation =
+          index < observation.recipient_organisations.size() ? observation.recipient_organisations[index] : std::string();
+      if (!organisation.empty()) txn.put(organisation_key(organisation, user_id), encode_u32(now));
+      OwnerRecord owner = load<OwnerRecord>(txn, make_key(key_sender, external), windows_.bucket_seconds);
+      std::uint32_t campaign_id = owner.campaign != 0 ? owner.campaign
+                                  : brand.empty() ? 0 : evidence_campaign(txn, scoring::EvidenceKind::brand, brand);
+      bool found = false;
+      CampaignRecord campaign;
+      if (campaign_id != 0) campaign = load<CampaignRecord>(txn, make_campaign_key(campaign_id), windows_.bucket_seconds, &found);
+      if (found) {
+        bool stored = false;
+        CampaignPairRecord view = campaign_view(txn, campaign_id, campaign, user_id, &stored);
+        const bool is_primary = campaign.primary_sender == hasher_.hash(HashKind::sender, external);
+        if (stored || campaign.mailboxes.size() >= 2 || !is_primary) {
+          PairRecord& p = view.pair;
+          if (p.first_seen == 0) p.first_seen = now;
+          p.touched = std::max(p.touched, now);
+          if (now >= p.last_seen) p.streak = 0;
+          p.last_reply = std::max(p.last_reply, now);
+          p.dialogue = true;
+          view.senders.clear();  // the addresses of the streak since this reply
+          txn.put(make_campaign_pair_key(campaign_id, user_id), view.encode(windows_.bucket_seconds));
+        }
+        facts.campaign_streak = view.pair.streak;
+        facts.campaign_dialogue = true;
+      }
       facts.recipient = raw;
       facts.messages_total = pair.total;
       facts.messages = windows_.sums(pair.messages, bucket);

@@ -86,6 +86,32 @@ std::string make_band_key(std::uint16_t algorithm, std::size_t band, std::uint64
   return key;
 }
 
+std::string make_campaign_key(std::uint32_t id) {
+  std::string key(1, key_campaign);
+  append_leading(key, std::uint64_t{id} << 32, 4);
+  return key;
+}
+
+std::string make_campaign_pair_key(std::uint32_t campaign, std::uint64_t recipient) {
+  std::string key(1, key_campaign_pair);
+  append_leading(key, std::uint64_t{campaign} << 32, 4);
+  append_leading(key, recipient, pair_recipient_bytes);
+  return key;
+}
+
+std::string make_organisation_key(std::uint64_t brand_hash, std::uint64_t recipient) {
+  std::string key(1, key_organisation);
+  append_big_endian(key, brand_hash);
+  append_leading(key, recipient, pair_recipient_bytes);
+  return key;
+}
+
+std::string make_evidence_key(char kind, std::uint64_t value_hash) {
+  std::string key{key_evidence, kind};
+  append_big_endian(key, value_hash);
+  return key;
+}
+
 std::string OwnerRecord::encode(std::uint32_t bucket_seconds) const {
   ByteWriter out;
   out.u32(touched);
@@ -98,6 +124,7 @@ std::string OwnerRecord::encode(std::uint32_t bucket_seconds) const {
     out.u32(tag);
     out.varint(touched - std::min(touched, time));
   }
+  out.u32(campaign);
   return std::move(out.str());
 }
 
@@ -114,6 +141,7 @@ OwnerRecord OwnerRecord::decode(std::string_view bytes, std::uint32_t bucket_sec
     auto tag = in.u32();
     record.recent_tags.emplace_back(tag, record.touched - static_cast<std::uint32_t>(in.varint()));
   }
+  record.campaign = in.u32();
   return in.ok() ? record : OwnerRecord{};
 }
 
@@ -210,6 +238,7 @@ std::string TemplateRecord::encode(std::uint32_t bucket_seconds) const {
     out.u8(static_cast<std::uint8_t>(value & 0xff));
     out.u8(static_cast<std::uint8_t>((value >> 8) & 0xff));
   }
+  out.u32(campaign);
   return std::move(out.str());
 }
 
@@ -228,7 +257,92 @@ TemplateRecord TemplateRecord::decode(std::string_view bytes, std::uint32_t buck
     value = in.u8();
     value |= static_cast<std::uint32_t>(in.u8()) << 8;
   }
+  record.campaign = in.u32();
   return in.ok() ? record : TemplateRecord{};
+}
+
+namespace {
+
+void write_ids(ByteWriter& out, const std::vector<std::uint32_t>& ids) {
+  out.varint(ids.size());
+  for (auto id : ids) out.u32(id);
+}
+
+std::vector<std::uint32_t> read_ids(ByteReader& in, std::size_t cap) {
+  std::vector<std::uint32_t> ids;
+  auto count = std::min<std::uint64_t>(in.varint(), cap);
+  for (std::uint64_t i = 0; i < count; ++i) ids.push_back(in.u32());
+  return ids;
+}
+
+}  // namespace
+
+std::string CampaignRecord::encode(std::uint32_t bucket_seconds) const {
+  ByteWriter out;
+  out.u32(touched);
+  out.varint(touched - std::min(touched, first_seen));
+  out.varint(total);
+  out.series(messages, touched / bucket_seconds);
+  out.series(members, touched / bucket_seconds);
+  out.u64(primary_domain);
+  out.u64(primary_sender);
+  write_ids(out, mailboxes);
+  write_ids(out, domains);
+  out.varint(brand.size());
+  out.bytes(brand);
+  return std::move(out.str());
+}
+
+CampaignRecord CampaignRecord::decode(std::string_view bytes, std::uint32_t bucket_seconds) {
+  ByteReader in(bytes);
+  CampaignRecord record;
+  record.touched = in.u32();
+  record.first_seen = record.touched - static_cast<std::uint32_t>(in.varint());
+  record.total = in.varint();
+  record.messages = in.series(record.touched / bucket_seconds);
+  record.members = in.series(record.touched / bucket_seconds);
+  record.primary_domain = in.u64();
+  record.primary_sender = in.u64();
+  record.mailboxes = read_ids(in, campaign_mailboxes_kept);
+  record.domains = read_ids(in, campaign_domains_kept);
+  auto brand_size = std::min<std::uint64_t>(in.varint(), 253);
+  record.brand = std::string(in.bytes(brand_size));
+  return in.ok() ? record : CampaignRecord{};
+}
+
+// Layout: u32 touched (so the sweep reads it like any record), the senders,
+// then the pair record.
+std::string CampaignPairRecord::encode(std::uint32_t bucket_seconds) const {
+  ByteWriter out;
+  out.u32(pair.touched);
+  write_ids(out, senders);
+  out.bytes(pair.encode(bucket_seconds));
+  return std::move(out.str());
+}
+
+CampaignPairRecord CampaignPairRecord::decode(std::string_view bytes, std::uint32_t bucket_seconds) {
+  ByteReader in(bytes);
+  CampaignPairRecord record;
+  in.u32();
+  record.senders = read_ids(in, campaign_pair_senders_kept);
+  if (!in.ok()) return {};
+  record.pair = PairRecord::decode(in.rest(), bucket_seconds);
+  return record;
+}
+
+std::string EvidenceRecord::encode() const {
+  ByteWriter out;
+  out.u32(touched);
+  write_ids(out, campaigns);
+  return std::move(out.str());
+}
+
+EvidenceRecord EvidenceRecord::decode(std::string_view bytes) {
+  ByteReader in(bytes);
+  EvidenceRecord record;
+  record.touched = in.u32();
+  record.campaigns = read_ids(in, evidence_campaigns_kept);
+  return in.ok() ? record : EvidenceRecord{};
 }
 
 std::string encode_u32(std::uint32_t value) {

@@ -31,6 +31,10 @@ inline constexpr char key_band = 'L';      // 'L' band, band key with algorithm 
 inline constexpr char key_sent_id = 'I';   // 'I' hash(message id we sent)     -> u32 touched
 inline constexpr char key_allow = 'A';     // 'A' address or domain            -> u32 added
 inline constexpr char key_meta = 'm';      // 'm' name                         -> value
+inline constexpr char key_campaign = 'C';  // 'C' campaign id (4)              -> CampaignRecord
+inline constexpr char key_campaign_pair = 'Q';  // 'Q' campaign id (4), recipient (5) -> CampaignPairRecord
+inline constexpr char key_organisation = 'O';  // 'O' keyed hash of a brand (8), recipient (5) -> u32 last reply
+inline constexpr char key_evidence = 'E';  // 'E' kind, keyed hash of the value (8) -> EvidenceRecord
 
 inline constexpr char member_template_sender = 's';
 
@@ -57,6 +61,10 @@ std::uint32_t short_sender(std::uint64_t sender);
 std::string make_template_key(std::uint32_t id);
 std::string make_member_key(char kind, std::uint32_t owner, std::uint64_t member);
 std::string make_band_key(std::uint16_t algorithm, std::size_t band, std::uint64_t band_key);
+std::string make_campaign_key(std::uint32_t id);
+std::string make_campaign_pair_key(std::uint32_t campaign, std::uint64_t recipient);
+std::string make_evidence_key(char kind, std::uint64_t value_hash);
+std::string make_organisation_key(std::uint64_t brand_hash, std::uint64_t recipient);
 
 // Records hold series relative to their own latest bucket; the width of a
 // bucket is a setting, so decoding needs it.
@@ -72,6 +80,7 @@ struct OwnerRecord {
   // Dedup tags and times of the sender's latest messages: a copy of a message
   // whose recipients were split over several deliveries is one message.
   std::vector<std::pair<std::uint32_t, std::uint32_t>> recent_tags;
+  std::uint32_t campaign = 0;  // senders only: the campaign the address belongs to (0: none yet)
 
   std::string encode(std::uint32_t bucket_seconds) const;
   static OwnerRecord decode(std::string_view bytes, std::uint32_t bucket_seconds);
@@ -113,9 +122,58 @@ struct TemplateRecord {
   std::uint16_t algorithm = 0;
   // The cluster's first member, the low `template_minhash_bits` of each value.
   std::array<std::uint32_t, scoring::minhash_size> minhash{};
+  std::uint32_t campaign = 0;  // the campaign of its first member: template lineage
 
   std::string encode(std::uint32_t bucket_seconds) const;
   static TemplateRecord decode(std::string_view bytes, std::uint32_t bucket_seconds);
+};
+
+// Mailboxes and domains a campaign record lists (short hashes); beyond these
+// a campaign still grows, its counts of mailboxes and domains stop.
+inline constexpr std::size_t campaign_mailboxes_kept = 32;
+inline constexpr std::size_t campaign_domains_kept = 16;
+inline constexpr std::size_t campaign_pair_senders_kept = 16;
+
+struct CampaignRecord {
+  std::uint32_t touched = 0;
+  std::uint32_t first_seen = 0;
+  std::uint64_t total = 0;
+  Series messages;
+  Series members;  // distinct recipients, each at the bucket of its latest message
+  // The first mailbox: while it is the only one, its pairs are the
+  // campaign's view of each recipient, and a second mailbox starts each
+  // recipient's campaign pair from them.
+  std::uint64_t primary_domain = 0;  // hashes as the pair keys take them
+  std::uint64_t primary_sender = 0;
+  std::vector<std::uint32_t> mailboxes;  // short sender hashes, capped
+  std::vector<std::uint32_t> domains;    // short domain hashes, capped
+  std::string brand;
+
+  std::string encode(std::uint32_t bucket_seconds) const;
+  static CampaignRecord decode(std::string_view bytes, std::uint32_t bucket_seconds);
+};
+
+// One recipient's view of a campaign over all its mailboxes: the pair
+// fields summed over them, and which mailboxes wrote.
+struct CampaignPairRecord {
+  PairRecord pair;
+  std::vector<std::uint32_t> senders;  // short sender hashes, capped
+
+  std::string encode(std::uint32_t bucket_seconds) const;
+  static CampaignPairRecord decode(std::string_view bytes, std::uint32_t bucket_seconds);
+};
+
+// Campaigns an evidence key names, most recent first: a brand or a host two
+// organisations share points at both, and one that many campaigns share is
+// shared infrastructure, not evidence (campaign_link.hpp).
+inline constexpr std::size_t evidence_campaigns_kept = 4;
+
+struct EvidenceRecord {
+  std::uint32_t touched = 0;
+  std::vector<std::uint32_t> campaigns;
+
+  std::string encode() const;
+  static EvidenceRecord decode(std::string_view bytes);
 };
 
 std::string encode_u32(std::uint32_t value);

@@ -42,6 +42,39 @@ for k = 1, 16 do bands[k] = ARGV[i + k - 1] end
 i = i + 16
 local rcpts = {}
 for k = 1, tonumber(ARGV[i]) do rcpts[k] = ARGV[i + k] end
+i = i + 1 + #rcpts
+-- Campaign identity (state/campaign_link.hpp has the rule in C++): the
+-- sender's brand, an id for a new campaign, the evidence as keyed hashes
+-- with their family and kind name, the quoted text's fingerprint, and for
+-- outbound mail the brand evidence of each recipient.
+local sender_brand = ARGV[i]
+local new_campaign = tonumber(ARGV[i + 1])
+local organisation = ARGV[i + 2]  -- keyed hash of the sender's organisation name; '' when none
+i = i + 1
+local evidence = {}
+for k = 1, tonumber(ARGV[i + 2]) do
+  evidence[k] = {ARGV[i + 2 + 3 * k - 2], ARGV[i + 2 + 3 * k - 1], ARGV[i + 2 + 3 * k]}
+end
+i = i + 3 + 3 * #evidence
+-- Lookalike brands: for each variant of the sender's brand (one letter left
+-- out), the hash of it as a brand and as a variant; then the brand itself as
+-- a variant.
+local variants = {}
+for k = 1, tonumber(ARGV[i]) do variants[k] = {ARGV[i + 2 * k - 1], ARGV[i + 2 * k]} end
+i = i + 1 + 2 * #variants
+local brand_as_variant = ARGV[i]
+i = i + 1
+local quoted_used = ARGV[i] == '1'
+local quoted_minhash = ARGV[i + 1]
+local quoted_bands = {}
+for k = 1, 16 do quoted_bands[k] = ARGV[i + 1 + k] end
+i = i + 18
+local rcpt_brands = {}
+local rcpt_organisations = {}
+for k = 1, tonumber(ARGV[i]) do
+  rcpt_brands[k] = ARGV[i + 2 * k - 1]
+  rcpt_organisations[k] = ARGV[i + 2 * k]
+end
 
 local bucket = math.floor(now / bsec)
 local oldest = bucket - longest + 1
@@ -127,6 +160,59 @@ local function max_streak(who)
   return tonumber(top[2])
 end
 
+-- The campaign pair of a recipient: its own hash when there is one, else
+-- the first mailbox's pair (all there is while it writes alone). Returns the
+-- loaded fields and whether the campaign pair exists.
+local function campaign_view(camp, rid)
+  local key = P .. 'q:' .. camp .. ':' .. rid
+  local q = load(key)
+  if next(q) ~= nil then return q, true end
+  local primary = redis.call('HGET', P .. 'c:' .. camp, 'psnd')
+  if not primary then return {}, false end
+  local p = load(P .. 'p:' .. primary .. ':' .. rid)
+  if num(p, 'total') > 0 then p.snd = primary end
+  return p, false
+end
+
+-- Writes a campaign pair's fields (those of a pair, plus its senders).
+local function store_view(camp, rid, q)
+  local key = P .. 'q:' .. camp .. ':' .. rid
+  local flat = {}
+  for field, value in pairs(q) do
+    if field ~= 'tag' then flat[#flat + 1] = field; flat[#flat + 1] = value end
+  end
+  redis.call('DEL', key)
+  if #flat > 0 then redis.call('HSET', key, unpack(flat)) end
+  redis.call('EXPIRE', key, retention)
+  redis.call('ZADD', P .. 'cps:' .. camp, num(q, 'streak'), rid)
+  redis.call('EXPIRE', P .. 'cps:' .. camp, retention)
+end
+
+local function campaign_exists(camp)
+  return camp and redis.call('EXISTS', P .. 'c:' .. camp) == 1
+end
+
+-- The live campaigns a piece of evidence names, most recent first; none when
+-- three or more share it (infrastructure, as shared_evidence_campaigns).
+local function live_evidence(hash)
+  local live = {}
+  for id in string.gmatch(redis.call('GET', P .. 'e:' .. hash) or '', '[^,]+') do
+    if campaign_exists(id) then live[#live + 1] = id end
+  end
+  if #live >= 3 then return {} end
+  return live
+end
+
+-- Puts the campaign first on an evidence key (at most four kept).
+local function claim_evidence(hash, camp)
+  local key = P .. 'e:' .. hash
+  local ids = {camp}
+  for id in string.gmatch(redis.call('GET', key) or '', '[^,]+') do
+    if id ~= camp and #ids < 4 and campaign_exists(id) then ids[#ids + 1] = id end
+  end
+  redis.call('SET', key, table.concat(ids, ','), 'EX', retention)
+end
+
 -- Rankings are sorted sets shared by all senders (or templates). Once per
 -- bucket (a marker key holds the bucket of the last run) idle members leave
 -- them and their TTLs are refreshed, so that they too expire when mail stops.
@@ -164,8 +250,32 @@ if direction == 'out' then
       redis.call('ZADD', P .. 'top:streak', max_streak(external), external)
     end
     facts[k] = {0, num(p, 'total'), sums(p, key, 0), streak, 1, first, last, reply, num(p, 'steps'), 0, 0}
+    -- The campaign of the address, or of its organisation: the reply ends
+    -- this user's streak over all its mailboxes.
+    if rcpt_organisations[k] and rcpt_organisations[k] ~= '' then
+      -- Our user wrote to this organisation: a dialogue with all of it.
+      redis.call('SET', P .. 'o:' .. rcpt_organisations[k] .. ':' .. user, now, 'EX', retention)
+    end
+    local camp = redis.call('HGET', P .. 's:' .. external, 'camp')
+    if not campaign_exists(camp) then camp = nil end
+    if not camp and rcpt_brands[k] and rcpt_brands[k] ~= '' then camp = live_evidence(rcpt_brands[k])[1] end
+    if camp then
+      local q, stored = campaign_view(camp, user)
+      local c = redis.call('HMGET', P .. 'c:' .. camp, 'psnd', 'mbx')
+      if stored or #split(c[2]) >= 2 or c[1] ~= external then
+        if num(q, 'first') == 0 then q.first = now end
+        q.touched = math.max(num(q, 'touched'), now)
+        if now >= num(q, 'last') then q.streak = 0 end
+        q.reply = math.max(num(q, 'reply'), now)
+        q.dialogue = 1
+        q.snd = ''  -- the addresses of the streak since this reply
+        store_view(camp, user, q)
+      end
+      local f = facts[k]
+      f[12] = num(q, 'total'); f[13] = {}; f[14] = num(q, 'streak'); f[15] = 1
+    end
   end
-  return {1, 0, 0, {}, {}, {}, {}, {0}, facts}
+  return {1, 0, 0, {}, {}, {}, {}, {0}, facts, {0}}
 end
 
 local allowlisted = 0
@@ -186,6 +296,18 @@ end
 local answers = 0
 for _, id in ipairs(ids) do
   if answers == 0 and within(tonumber(redis.call('GET', P .. 'i:' .. id) or '0'), sent_retention) then answers = 1 end
+end
+
+-- The estimated Jaccard similarity of a MinHash to cluster `id`'s first member.
+-- Also returns whether the cluster still exists.
+local function similarity_to(id, mh)
+  local rec = redis.call('HMGET', P .. 't:' .. id, 'alg', 'mh')
+  if rec[1] ~= algorithm or not rec[2] or #rec[2] ~= #mh then return 0, rec[1] ~= false end
+  local equal = 0
+  for j = 0, #mh / 4 - 1 do
+    if string.sub(rec[2], j * 4 + 1, j * 4 + 4) == string.sub(mh, j * 4 + 1, j * 4 + 4) then equal = equal + 1 end
+  end
+  return equal / (#mh / 4), true
 end
 
 -- The template cluster: candidates share an LSH band; the most similar first
@@ -210,16 +332,9 @@ if not fp_empty then
     local id = band_ids[b]
     if id and not tried[id] then
       tried[id] = true
-      local rec = redis.call('HMGET', P .. 't:' .. id, 'alg', 'mh')
-      live[id] = rec[1] ~= false
-      if rec[1] == algorithm and rec[2] and #rec[2] == #minhash then
-        local equal = 0
-        for j = 0, #minhash / 4 - 1 do
-          if string.sub(rec[2], j * 4 + 1, j * 4 + 4) == string.sub(minhash, j * 4 + 1, j * 4 + 4) then equal = equal + 1 end
-        end
-        local s = equal / (#minhash / 4)
-        if s >= threshold and s > similarity then similarity = s; cluster = id end
-      end
+      local s, exists = similarity_to(id, minhash)
+      live[id] = exists
+      if s >= threshold and s > similarity then similarity = s; cluster = id end
     end
   end
   if not cluster and not message_duplicate then
@@ -254,6 +369,105 @@ prune(sender_t, P .. 'sr:' .. sender)
 prune(domain_t, P .. 'dr:' .. domain)
 if cluster then prune(tpl, P .. 'tr:' .. cluster, P .. 'ts:' .. cluster) end
 
+-- The campaign: the sender's own, else the one its evidence links it to
+-- (template lineage alone, or two families), else a new one.
+local camp = sender_t.camp
+local camp_joined = 0
+local linked_by = 'known mailbox'
+if not campaign_exists(camp) then
+  camp = nil
+  local cands = {}
+  local order = {}
+  local function candidate(id)
+    if not cands[id] then cands[id] = {families = {}, count = 0, kinds = {}, lineage = false}; order[#order + 1] = id end
+    return cands[id]
+  end
+  for _, e in ipairs(evidence) do
+    for _, id in ipairs(live_evidence(e[1])) do
+      local c = candidate(id)
+      if not c.families[e[2]] then c.families[e[2]] = true; c.count = c.count + 1 end
+      if not contains(c.kinds, e[3]) then c.kinds[#c.kinds + 1] = e[3] end
+    end
+  end
+  -- One edit apart (Damerau), as scoring::lookalike_brands: a shared
+  -- variant is checked against the campaign's own brand.
+  local function one_edit(a, b)
+    if a == b or #a < 5 or #b < 5 or math.abs(#a - #b) > 1 then return false end
+    local i = 1
+    while i <= #a and i <= #b and string.sub(a, i, i) == string.sub(b, i, i) do i = i + 1 end
+    local ta, tb = string.sub(a, i), string.sub(b, i)
+    if #a == #b then
+      return string.sub(ta, 2) == string.sub(tb, 2) or
+             (string.sub(ta, 1, 1) == string.sub(tb, 2, 2) and string.sub(ta, 2, 2) == string.sub(tb, 1, 1) and
+              string.sub(ta, 3) == string.sub(tb, 3))
+    end
+    if #a > #b then return string.sub(ta, 2) == tb end
+    return ta == string.sub(tb, 2)
+  end
+  local function lookalike(hash)
+    for _, id in ipairs(live_evidence(hash)) do
+      if one_edit(redis.call('HGET', P .. 'c:' .. id, 'brand') or '', sender_brand) then
+        local c = candidate(id)
+        if not c.families['0'] then c.families['0'] = true; c.count = c.count + 1 end
+        if not contains(c.kinds, 'lookalike brand') then c.kinds[#c.kinds + 1] = 'lookalike brand' end
+      end
+    end
+  end
+  for _, v in ipairs(variants) do lookalike(v[1]); lookalike(v[2]) end
+  if brand_as_variant ~= '' then lookalike(brand_as_variant) end
+  local function check_lineage(cl)
+    if not cl then return end
+    local owner = redis.call('HGET', P .. 't:' .. cl, 'camp')
+    if not campaign_exists(owner) then return end
+    for _, rid in ipairs(rcpts) do
+      local q = campaign_view(owner, rid)
+      if contains(split(q.tpl), cl) then candidate(owner).lineage = true; return end
+    end
+  end
+  if cluster and created == 0 then check_lineage(cluster) end
+  if quoted_used then
+    local best, best_s = nil, 0
+    for b = 1, 16 do
+      local id = redis.call('GET', P .. 'l:' .. algorithm .. ':' .. (b - 1) .. ':' .. quoted_bands[b])
+      if id then
+        local s = similarity_to(id, quoted_minhash)
+        if s >= threshold and s > best_s then best_s = s; best = id end
+      end
+    end
+    check_lineage(best)
+  end
+  local chosen = nil
+  for _, id in ipairs(order) do
+    local c = cands[id]
+    if c.lineage then chosen = id; break end
+    if c.count >= 2 and (not chosen or c.count > cands[chosen].count) then chosen = id end
+  end
+  if chosen then
+    camp = chosen
+    camp_joined = 1
+    local why = {}
+    if cands[chosen].lineage then why[1] = 'template lineage' end
+    for _, kind in ipairs(cands[chosen].kinds) do why[#why + 1] = kind end
+    linked_by = table.concat(why, ', ')
+  else
+    local id = new_campaign
+    while id == 0 or redis.call('EXISTS', P .. 'c:' .. string.format('%d', id)) == 1 do id = (id + 1) % 4294967296 end
+    camp = string.format('%d', id)
+    linked_by = 'new'
+  end
+end
+local camp_key = P .. 'c:' .. camp
+local camp_t = load(camp_key)
+prune(camp_t, P .. 'cr:' .. camp)
+local mailboxes = split(camp_t.mbx)
+local domains = split(camp_t.dom)
+local camp_brand = camp_t.brand or sender_brand
+local primary = camp_t.psnd or sender
+if not contains(mailboxes, sender) and #mailboxes < 32 then mailboxes[#mailboxes + 1] = sender end
+if not contains(domains, domain) and #domains < 16 then domains[#domains + 1] = domain end
+local multi = #mailboxes >= 2
+if redis.call('HEXISTS', P .. 'a', string.format('campaign:%08x', tonumber(camp))) == 1 then allowlisted = 1 end
+
 local facts = {}
 local seen_rcpts = {}
 local any_pair_counted = false
@@ -267,6 +481,15 @@ for k, rid in ipairs(rcpts) do
     seen_rcpts[rid] = k
     local key = P .. 'p:' .. sender .. ':' .. rid
     local p = load(key)
+    -- The campaign's view of the recipient, read before this message
+    -- changes the pair: kept apart once a second mailbox writes.
+    local q, q_stored = campaign_view(camp, rid)
+    if not q_stored and primary == sender then q = load(key); if num(q, 'total') > 0 then q.snd = sender end end
+    local use_view = q_stored or multi
+    local q_follows = 0
+    if cluster then
+      for _, v in ipairs(split(q.tpl)) do if v ~= cluster then q_follows = 1 end end
+    end
     local last = num(p, 'last')
     local duplicate = tag ~= '0' and p.tag == tag and within(last, dedup)
     local templates = split(p.tpl)
@@ -285,6 +508,32 @@ for k, rid in ipairs(rcpts) do
       extra = 1
       count_member(P .. 'sr:' .. sender, rid, nil)
       count_member(P .. 'dr:' .. domain, rid, cap)
+      count_member(P .. 'cr:' .. camp, rid, cap)
+      if use_view then
+        if num(q, 'first') == 0 then q.first = now end
+        q.last = math.max(num(q, 'last'), now)
+        q.touched = math.max(num(q, 'touched'), now)
+        q.total = num(q, 'total') + 1
+        q.streak = num(q, 'streak') + 1
+        local senders = split(q.snd)
+        if not contains(senders, sender) and #senders < 16 then senders[#senders + 1] = sender end
+        q.snd = table.concat(senders, ',')
+        if cluster then
+          local tpl = split(q.tpl)
+          if not contains(tpl, cluster) then
+            q.steps = num(q, 'steps') + 1
+            tpl[#tpl + 1] = cluster
+            while #tpl > template_cap do table.remove(tpl, 1) end
+            q.tpl = table.concat(tpl, ',')
+          end
+        end
+        q['m' .. bucket] = num(q, 'm' .. bucket) + 1
+        for field, _ in pairs(q) do
+          local b = string.match(field, '^m(%d+)$')
+          if b and tonumber(b) < oldest then q[field] = nil end
+        end
+        store_view(camp, rid, q)
+      end
       if cluster then count_member(P .. 'tr:' .. cluster, rid, cap) end
       if first == 0 then first = now end
       total = total + 1
@@ -305,8 +554,40 @@ for k, rid in ipairs(rcpts) do
       redis.call('ZADD', P .. 'ps:' .. sender, streak, rid)
       redis.call('EXPIRE', P .. 'ps:' .. sender, retention)
     end
+    local view = p
+    local view_key = key
+    local view_extra = extra
+    local view_follows = follows
+    local senders = (total > 0 or extra > 0) and 1 or 0
+    local view_streak, view_total, view_steps, view_first = streak, total, steps, first
+    if use_view then
+      view = q
+      view_key = nil
+      view_extra = 0
+      view_follows = q_follows
+      senders = #split(q.snd)
+      view_streak, view_total, view_steps, view_first = num(q, 'streak'), num(q, 'total'), num(q, 'steps'), num(q, 'first')
+    end
+    local view_sums = {}
+    if view_key then view_sums = sums(p, key, extra) else
+      for j = 1, #widths do view_sums[j] = 0 end
+      for field, value in pairs(view) do
+        local b = string.match(field, '^m(%d+)$')
+        if b then
+          b = tonumber(b)
+          for j, w in ipairs(widths) do if b > bucket - w and b <= bucket then view_sums[j] = view_sums[j] + tonumber(value) end end
+        end
+      end
+    end
+    local view_dialogue, view_reply = num(view, 'dialogue'), num(view, 'reply')
+    if organisation ~= '' then
+      local replied = tonumber(redis.call('GET', P .. 'o:' .. organisation .. ':' .. rid) or '0')
+      if replied > 0 then view_dialogue = 1; view_reply = math.max(view_reply, replied) end
+    end
     facts[k] = {duplicate and 1 or 0, total, sums(p, key, extra), streak, num(p, 'dialogue'), first, last,
-                num(p, 'reply'), steps, repeated, follows}
+                num(p, 'reply'), steps, repeated, follows,
+                view_total, view_sums, view_streak, view_dialogue, view_first, view_reply, view_steps,
+                view_follows, senders}
   end
 end
 
@@ -332,10 +613,40 @@ local function update_owner(key, t, more)
   return sums(t, key, message_extra)
 end
 
-local sender_messages = update_owner(sender_key, sender_t)
+local sender_messages = update_owner(sender_key, sender_t, {'camp', camp})
 local sender_members = member_counts(P .. 'sr:' .. sender)
 local domain_messages = update_owner(domain_key, domain_t)
 local domain_members = member_counts(P .. 'dr:' .. domain)
+
+local camp_out = {0}
+do
+  local camp_messages = {}
+  if counted then
+    if message_extra == 1 then
+      -- The campaign's evidence names it first (and refreshes its TTL).
+      for _, e in ipairs(evidence) do claim_evidence(e[1], camp) end
+      if created == 1 then redis.call('HSET', P .. 't:' .. cluster, 'camp', camp) end
+      if linked_by ~= 'known mailbox' then
+        -- A new mailbox: its brand's variants, for lookalikes to come.
+        for _, v in ipairs(variants) do claim_evidence(v[2], camp) end
+      end
+    end
+  end
+  camp_messages = update_owner(camp_key, camp_t, {'brand', camp_brand, 'psnd', primary,
+                                                  'mbx', table.concat(mailboxes, ','), 'dom', table.concat(domains, ',')})
+  local camp_members = member_counts(P .. 'cr:' .. camp)
+  camp_out = {1, tonumber(camp), camp_joined, linked_by, camp_brand, #mailboxes, #domains, camp_messages, camp_members}
+  if counted then
+    local longest = max_streak(primary)
+    local top = redis.call('ZRANGE', P .. 'cps:' .. camp, -1, -1, 'WITHSCORES')
+    if #top > 0 and tonumber(top[2]) > longest then longest = tonumber(top[2]) end
+    redis.call('ZADD', P .. 'top:cstreak', longest, camp)
+    redis.call('ZADD', P .. 'top:creach', camp_members[#camp_members], camp)
+    redis.call('ZADD', P .. 'top:cmbx', #mailboxes, camp)
+    redis.call('ZADD', P .. 'top:cseen', now, camp)
+    tend_rankings('top:cseen', {'top:cstreak', 'top:creach', 'top:cmbx', 'top:cseen'})
+  end
+end
 
 local cluster_out = {0}
 if cluster then
@@ -366,7 +677,37 @@ if counted then
 end
 
 return {outcome, allowlisted, answers, sender_messages, sender_members, domain_messages, domain_members,
-        cluster_out, facts}
+        cluster_out, facts, camp_out}
+)lua";
+
+// ARGV: prefix, sender, recipient hash, sender domain, brand evidence hash,
+// organisation hash (each empty when none). Returns the pair's fields, the allowlist hits, and
+// {known, streak, dialogue, senders} of the campaign's view.
+const std::string_view redis_peek_script = R"lua(
+local P, sender, rid, domain, brand, organisation = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+local pair = redis.call('HMGET', P .. 'p:' .. sender .. ':' .. rid, 'streak', 'dialogue', 'total', 'last', 'reply', 'touched')
+local allowed = redis.call('HEXISTS', P .. 'a', sender) + redis.call('HEXISTS', P .. 'a', domain)
+local camp = redis.call('HGET', P .. 's:' .. sender, 'camp')
+if (not camp or redis.call('EXISTS', P .. 'c:' .. camp) == 0) and brand ~= '' then
+  camp = string.match(redis.call('GET', P .. 'e:' .. brand) or '', '^[^,]+')
+end
+local out = {0, 0, 0, 0}
+local organisation_dialogue = 0
+if organisation ~= '' and redis.call('EXISTS', P .. 'o:' .. organisation .. ':' .. rid) == 1 then organisation_dialogue = 1 end
+out[3] = organisation_dialogue
+if camp and redis.call('EXISTS', P .. 'c:' .. camp) == 1 then
+  local q = redis.call('HMGET', P .. 'q:' .. camp .. ':' .. rid, 'streak', 'dialogue', 'snd', 'total')
+  if not q[4] then
+    local primary = redis.call('HGET', P .. 'c:' .. camp, 'psnd') or ''
+    local p = redis.call('HMGET', P .. 'p:' .. primary .. ':' .. rid, 'streak', 'dialogue', 'total')
+    q = {p[1], p[2], (tonumber(p[3] or '0') or 0) > 0 and primary or '', p[3]}
+  end
+  local senders = 0
+  for _ in string.gmatch(q[3] or '', '[^,]+') do senders = senders + 1 end
+  allowed = allowed + redis.call('HEXISTS', P .. 'a', string.format('campaign:%08x', tonumber(camp)))
+  out = {1, tonumber(q[1] or '0') or 0, math.max(tonumber(q[2] or '0') or 0, organisation_dialogue), senders}
+end
+return {pair, allowed, out}
 )lua";
 
 }  // namespace pushback::state::detail

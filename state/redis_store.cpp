@@ -17,6 +17,7 @@
 #include <stdexcept>
 
 #include "state/address.hpp"
+#include "state/campaign_link.hpp"
 #include "state/redis_client.hpp"
 #include "state/redis_sentinel.hpp"
 #include "state/windows.hpp"
@@ -26,6 +27,15 @@ namespace pushback::state {
 namespace {
 
 using namespace detail;
+
+// A command runner for admin calls that throws on a failed command.
+auto checked(redisContext* context) {
+  return [context](const std::vector<std::string>& args) {
+    Reply reply = command(context, args);
+    if (!reply || context->err || reply->type == REDIS_REPLY_ERROR) throw std::runtime_error(error_text(context, reply));
+    return reply;
+  };
+}
 
 std::int64_t integer(const redisReply* reply) {
   if (!reply) return 0;
@@ -372,16 +382,17 @@ class RedisStore final : public Store {
     return history;
   }
 
-  PairSnapshot peek(std::string_view sender_address, std::string_view recipient_address) override {
+  PairSnapshot peek(std::string_view sender_address, std::string_view recipient_address,
+                    std::string_view sender_brand, std::string_view sender_organisation) override {
     PairSnapshot out;
     std::string sender = normalise_address(sender_address);
-    std::string pair_key = pair_key_of(sender, hasher_.hash(HashKind::recipient, normalise_address(recipient_address)));
+    std::string recipient = to_hex(hasher_.hash(HashKind::recipient, normalise_address(recipient_address)));
+    std::string brand = sender_brand.empty() ? std::string{} : evidence_hash(scoring::EvidenceKind::brand, sender_brand);
+    std::string organisation = sender_organisation.empty() ? std::string{} : organisation_hash(sender_organisation);
     Reply reply = run([&](redisContext* context) {
-      // One round trip: the pair and both allowlist entries.
-      return command(context, {"EVAL",
-                               "return {redis.call('HMGET', KEYS[1], 'streak', 'dialogue', 'total', 'last', 'reply', "
-                               "'touched'), redis.call('HEXISTS', KEYS[2], ARGV[1]) + redis.call('HEXISTS', KEYS[2], ARGV[2])}",
-                               "2", pair_key, prefix_ + "a", sender, domain_of(sender)});
+      // One round trip: the pair, the allowlist entries and the campaign's view.
+      return command(context, {"EVAL", std::string(redis_peek_script), "0", prefix_, sender, recipient,
+                               domain_of(sender), brand, organisation});
     });
     if (!reply || reply->type != REDIS_REPLY_ARRAY) return out;
     const redisReply* pair = element(reply.get(), 0);
@@ -393,6 +404,11 @@ class RedisStore final : public Store {
     out.last_reply = from_seconds(static_cast<std::uint32_t>(integer(element(pair, 4))));
     out.known = integer(element(pair, 5)) != 0;
     out.allowlisted = integer(element(reply.get(), 1)) != 0;
+    const redisReply* campaign = element(reply.get(), 2);
+    out.campaign_known = integer(element(campaign, 0)) != 0;
+    out.campaign_streak = static_cast<std::uint32_t>(integer(element(campaign, 1)));
+    out.campaign_dialogue = integer(element(campaign, 2)) != 0;
+    out.campaign_senders = static_cast<std::uint32_t>(integer(element(campaign, 3)));
     return out;
   }
 
@@ -449,6 +465,29 @@ class RedisStore final : public Store {
         }
         out.pairs.push_back(std::move(report));
       }
+      if (std::string campaign = field(sender, "camp"); !campaign.empty()) {
+        auto record = fields(get({"HGETALL", prefix_ + "c:" + campaign}).get());
+        if (!record.empty()) {
+          auto& c = out.campaign;
+          c.known = true;
+          c.id = static_cast<std::uint32_t>(std::strtoul(campaign.c_str(), nullptr, 10));
+          c.brand = field(record, "brand");
+          std::string list = field(record, "mbx");
+          for (std::size_t at = 0; at < list.size();) {
+            auto comma = list.find(',', at);
+            c.mailboxes.push_back(list.substr(at, comma == std::string::npos ? std::string::npos : comma - at));
+            at = comma == std::string::npos ? list.size() : comma + 1;
+          }
+          c.mailbox_count = static_cast<std::uint32_t>(c.mailboxes.size());
+          std::string domains = field(record, "dom");
+          c.domain_count = domains.empty() ? 0 : static_cast<std::uint32_t>(std::count(domains.begin(), domains.end(), ',') + 1);
+          c.counts = {windows_.sums(bucket_series(record), now), member_counts(get, prefix_ + "cr:" + campaign, now)};
+          c.first_seen = from_seconds(field_u32(record, "first"));
+          c.last_seen = from_seconds(field_u32(record, "touched"));
+          Reply longest = get({"ZSCORE", prefix_ + "top:cstreak", campaign});
+          c.longest_streak = static_cast<std::uint32_t>(integer(longest.get()));
+        }
+      }
       for (const auto& id : template_ids) {
         auto record = fields(get({"HGETALL", prefix_ + "t:" + id}).get());
         if (record.empty()) continue;
@@ -486,6 +525,16 @@ class RedisStore final : public Store {
       ranking("top:volume", out.senders_by_volume);
       ranking("top:treach", out.templates_by_reach);
       for (auto& entry : out.templates_by_reach) entry.name = to_hex(std::strtoull(entry.name.c_str(), nullptr, 10));
+      ranking("top:cstreak", out.campaigns_by_streak);
+      ranking("top:creach", out.campaigns_by_reach);
+      ranking("top:cmbx", out.campaigns_by_mailboxes);
+      for (auto* list : {&out.campaigns_by_streak, &out.campaigns_by_reach, &out.campaigns_by_mailboxes}) {
+        for (auto& entry : *list) {
+          Reply brand = command(context, {"HGET", prefix_ + "c:" + entry.name, "brand"});
+          std::string name = bulk(brand.get());
+          entry.name = fmt::format("{} ({:08x})", name.empty() ? "-" : name, std::strtoul(entry.name.c_str(), nullptr, 10));
+        }
+      }
     });
     return out;
   }
@@ -510,8 +559,80 @@ class RedisStore final : public Store {
     });
   }
 
+  int forget_campaign(std::string_view address_or_brand) override {
+    std::vector<std::string> mailboxes;
+    std::string campaign;
+    bool ok = with_context([&](redisContext* context) {
+      auto get = checked(context);
+      campaign = find_campaign(get, address_or_brand);
+      if (campaign.empty()) return;
+      std::string list = bulk(get({"HGET", prefix_ + "c:" + campaign, "mbx"}).get());
+      for (std::size_t at = 0; at < list.size();) {
+        auto comma = list.find(',', at);
+        mailboxes.push_back(list.substr(at, comma == std::string::npos ? std::string::npos : comma - at));
+        at = comma == std::string::npos ? list.size() : comma + 1;
+      }
+      std::vector<std::string> del{"DEL", prefix_ + "c:" + campaign, prefix_ + "cr:" + campaign, prefix_ + "cps:" + campaign};
+      for (const auto& pattern : {prefix_ + "q:" + campaign + ":*", prefix_ + "e:*"}) {
+        std::string cursor = "0";
+        do {
+          Reply page = get({"SCAN", cursor, "MATCH", pattern, "COUNT", "1000"});
+          cursor = bulk(element(page.get(), 0));
+          const redisReply* keys = element(page.get(), 1);
+          for (std::size_t i = 0; keys && i < keys->elements; ++i) {
+            std::string key = bulk(keys->element[i]);
+            if (key.rfind(prefix_ + "e:", 0) == 0) {
+              // Evidence keys list their campaigns: this one leaves the list.
+              std::string ids = bulk(get({"GET", key}).get());
+              std::string rest;
+              bool listed = false;
+              for (std::size_t at = 0; at < ids.size();) {
+                auto comma = ids.find(',', at);
+                std::string id = ids.substr(at, comma == std::string::npos ? std::string::npos : comma - at);
+                if (id == campaign) {
+                  listed = true;
+                } else {
+                  rest += (rest.empty() ? "" : ",") + id;
+                }
+                at = comma == std::string::npos ? ids.size() : comma + 1;
+              }
+              if (!listed) continue;
+              if (!rest.empty()) {
+                get({"SET", key, rest, "KEEPTTL"});
+                continue;
+              }
+            }
+            del.push_back(std::move(key));
+          }
+        } while (cursor != "0");
+      }
+      get(del);
+      for (const char* list_name : {"top:cstreak", "top:creach", "top:cmbx", "top:cseen"}) {
+        get({"ZREM", prefix_ + list_name, campaign});
+      }
+    });
+    if (!ok) return -1;
+    if (campaign.empty()) return 0;
+    for (const auto& mailbox : mailboxes) {
+      if (!forget(mailbox)) return -1;
+    }
+    return static_cast<int>(mailboxes.size());
+  }
+
   bool allow(std::string_view entry) override {
-    std::string key = allow_entry(entry);
+    std::string key;
+    if (entry.starts_with("campaign:")) {
+      std::string campaign;
+      if (!with_context([&](redisContext* context) {
+            auto get = checked(context);
+            campaign = find_campaign(get, entry.substr(9));
+          }) || campaign.empty()) {
+        return false;
+      }
+      key = fmt::format("campaign:{:08x}", std::strtoul(campaign.c_str(), nullptr, 10));
+    } else {
+      key = allow_entry(entry);
+    }
     return with_context([&](redisContext* context) {
       Reply reply = command(context, {"HSET", prefix_ + "a", key, std::to_string(to_seconds(clock_->now()))});
       if (!reply || context->err) throw std::runtime_error(error_text(context, reply));
@@ -520,6 +641,16 @@ class RedisStore final : public Store {
 
   bool disallow(std::string_view entry) override {
     std::string key = allow_entry(entry);
+    if (entry.starts_with("campaign:")) {
+      std::string campaign;
+      if (!with_context([&](redisContext* context) {
+            auto get = checked(context);
+            campaign = find_campaign(get, entry.substr(9));
+          }) || campaign.empty()) {
+        return false;
+      }
+      key = fmt::format("campaign:{:08x}", std::strtoul(campaign.c_str(), nullptr, 10));
+    }
     return with_context([&](redisContext* context) {
       Reply reply = command(context, {"HDEL", prefix_ + "a", key});
       if (!reply || context->err) throw std::runtime_error(error_text(context, reply));
@@ -547,9 +678,34 @@ class RedisStore final : public Store {
   ConnectFailure probe(std::string& error) { return pool_.probe(error); }
 
  private:
+  // The campaign (decimal id) named by one of its addresses or its brand; "" when none.
+  template <typename Get>
+  std::string find_campaign(Get& get, std::string_view address_or_brand) const {
+    std::string campaign;
+    if (address_or_brand.find('@') != std::string_view::npos) {
+      campaign = bulk(get({"HGET", prefix_ + "s:" + normalise_address(address_or_brand), "camp"}).get());
+    } else {
+      campaign = bulk(get({"GET", prefix_ + "e:" + evidence_hash(scoring::EvidenceKind::brand, address_or_brand)}).get());
+      campaign = campaign.substr(0, campaign.find(','));  // the most recent
+    }
+    if (campaign.empty() || integer(get({"EXISTS", prefix_ + "c:" + campaign}).get()) == 0) return {};
+    return campaign;
+  }
+
   static std::string allow_entry(std::string_view entry) {
     return entry.find('@') == std::string_view::npos ? domain_of("@" + std::string(entry)) : normalise_address(entry);
   }
+
+  static std::uint32_t short_sender_hash(std::uint64_t hash) { return static_cast<std::uint32_t>(hash >> 32); }
+
+  // A piece of campaign evidence as the store keys it: a keyed hash of its
+  // kind and value, so no message text reaches Redis.
+  std::string evidence_hash(scoring::EvidenceKind kind, std::string_view value) const {
+    auto kind_char = static_cast<char>(kind);
+    return to_hex(hasher_.hash(HashKind::evidence, std::string_view(&kind_char, 1), value));
+  }
+
+  std::string organisation_hash(std::string_view name) const { return to_hex(hasher_.hash(HashKind::evidence, "o", name)); }
 
   std::string pair_key_of(const std::string& sender, std::uint64_t recipient_id) const {
     return prefix_ + "p:" + sender + ":" + to_hex(recipient_id);
@@ -682,6 +838,39 @@ class RedisStore final : public Store {
     }
     args.push_back(std::to_string(recipients.size()));
     args.insert(args.end(), recipients.begin(), recipients.end());
+    // Campaign identity: the values are keyed hashes, never text.
+    args.push_back(inbound ? observation.campaign.sender.brand : std::string{});
+    args.push_back(std::to_string(short_sender_hash(hasher_.hash(HashKind::sender, sender))));
+    args.push_back(inbound && !observation.campaign.sender.name.empty() ? organisation_hash(observation.campaign.sender.name)
+                                                                        : std::string{});
+    const auto& items = inbound ? observation.campaign.items : std::vector<scoring::EvidenceItem>{};
+    args.push_back(std::to_string(items.size()));
+    for (const auto& item : items) {
+      args.push_back(evidence_hash(item.kind, item.value));
+      args.push_back(std::to_string(static_cast<int>(scoring::family_of(item.kind))));
+      args.emplace_back(scoring::to_string(item.kind));
+    }
+    std::vector<std::string> variants = inbound ? brand_variants(observation.campaign.sender.brand) : std::vector<std::string>{};
+    args.push_back(std::to_string(variants.size()));
+    for (const auto& variant : variants) {
+      args.push_back(evidence_hash(scoring::EvidenceKind::brand, variant));
+      args.push_back(evidence_hash(scoring::EvidenceKind::brand_variant, variant));
+    }
+    args.push_back(variants.empty() ? std::string{}
+                                    : evidence_hash(scoring::EvidenceKind::brand_variant, observation.campaign.sender.brand));
+    const auto& quoted = observation.quoted_fingerprint;
+    bool use_quoted = inbound && !quoted.empty && quoted.algorithm == fp.algorithm;
+    args.push_back(use_quoted ? "1" : "0");
+    args.push_back(use_quoted ? minhash_bytes(quoted) : std::string{});
+    for (std::size_t band = 0; band < scoring::lsh_bands; ++band) args.push_back(use_quoted ? to_hex(quoted.band_keys[band]) : "");
+    args.push_back(std::to_string(inbound ? 0 : observation.recipients.size()));
+    for (std::size_t k = 0; !inbound && k < observation.recipients.size(); ++k) {
+      const std::string brand = k < observation.recipient_brands.size() ? observation.recipient_brands[k] : std::string();
+      const std::string organisation =
+          k < observation.recipient_organisations.size() ? observation.recipient_organisations[k] : std::string();
+      args.push_back(brand.empty() ? std::string{} : evidence_hash(scoring::EvidenceKind::brand, brand));
+      args.push_back(organisation.empty() ? std::string{} : organisation_hash(organisation));
+    }
     return args;
   }
 
@@ -723,7 +912,28 @@ class RedisStore final : public Store {
       facts.steps = static_cast<std::uint32_t>(integer(element(p, 8)));
       facts.template_repeat = integer(element(p, 9)) != 0;
       facts.follows_template = integer(element(p, 10)) != 0;
+      facts.campaign_total = static_cast<std::uint32_t>(integer(element(p, 11)));
+      facts.campaign_messages = integers(element(p, 12));
+      facts.campaign_streak = static_cast<std::uint32_t>(integer(element(p, 13)));
+      facts.campaign_dialogue = integer(element(p, 14)) != 0;
+      facts.campaign_first_seen = from_seconds(static_cast<std::uint32_t>(integer(element(p, 15))));
+      facts.campaign_last_reply = from_seconds(static_cast<std::uint32_t>(integer(element(p, 16))));
+      facts.campaign_steps = static_cast<std::uint32_t>(integer(element(p, 17)));
+      facts.campaign_follows_template = integer(element(p, 18)) != 0;
+      facts.campaign_senders = static_cast<std::uint32_t>(integer(element(p, 19)));
       history.pairs.push_back(std::move(facts));
+    }
+    const redisReply* campaign = element(reply, 9);
+    if (integer(element(campaign, 0)) == 1) {
+      auto& out = history.campaign;
+      out.known = true;
+      out.id = static_cast<std::uint32_t>(integer(element(campaign, 1)));
+      out.joined = integer(element(campaign, 2)) != 0;
+      out.linked_by = bulk(element(campaign, 3));
+      out.brand = bulk(element(campaign, 4));
+      out.mailboxes = static_cast<std::uint32_t>(integer(element(campaign, 5)));
+      out.domains = static_cast<std::uint32_t>(integer(element(campaign, 6)));
+      out.counts = {integers(element(campaign, 7)), integers(element(campaign, 8))};
     }
   }
 

@@ -24,6 +24,8 @@ std::string check_redis(const RedisSettings& settings, bool& credentials_refused
 namespace detail {
 // The server-side script that does all the work of one observation.
 extern const std::string_view redis_observe_script;
+// The RCPT-time read: a pair, the allowlist and its campaign's view, in one call.
+extern const std::string_view redis_peek_script;
 }  // namespace detail
 
 }  // namespace pushback::state

@@ -59,6 +59,7 @@ class ByteReader {
   Series series(Bucket base);
   bool ok() const { return ok_; }
   bool at_end() const { return in_.empty(); }
+  std::string_view rest() const { return in_; }  // what is not read yet
 
  private:
   std::string_view in_;

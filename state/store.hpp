@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "scoring/campaign_evidence.hpp"
 #include "scoring/fingerprint.hpp"
 #include "state/clock.hpp"
 #include "state/settings.hpp"
@@ -31,6 +32,13 @@ struct Observation {
   std::vector<std::string> in_reply_to; // ids without angle brackets (message_ids())
   std::vector<std::string> references;
   scoring::Fingerprint fingerprint;     // of the new text; ignored for outbound mail
+  scoring::Fingerprint quoted_fingerprint;  // of the quoted history: links a follow-up to the step it quotes
+  scoring::CampaignEvidence campaign;   // inbound: who runs the sequence (state/campaign.hpp links it)
+  // Outbound: the brand and organisation name of each recipient's domain, in
+  // recipient order ("" for none): a reply to any address of a campaign's
+  // brand ends its streak, and to any of an organisation is a dialogue with it.
+  std::vector<std::string> recipient_brands;
+  std::vector<std::string> recipient_organisations;
   TimePoint time{};                     // when the message arrived; {} means the store's clock
 };
 
@@ -59,6 +67,31 @@ struct PairFacts {
   std::uint32_t steps = 0;    // distinct templates sent to this recipient, this one included
   bool template_repeat = false;   // this template was already sent to this recipient
   bool follows_template = false;  // an earlier, different template was sent: a sequence step
+
+  // The same recipient's view of the whole campaign, over all its mailboxes;
+  // the pair's own figures while the campaign writes from one mailbox.
+  std::uint32_t campaign_total = 0;
+  std::vector<std::uint32_t> campaign_messages;  // per window
+  std::uint32_t campaign_streak = 0;   // unanswered messages from any of its mailboxes
+  bool campaign_dialogue = false;      // the recipient wrote to one of its mailboxes or its organisation
+  TimePoint campaign_first_seen{};
+  TimePoint campaign_last_reply{};
+  std::uint32_t campaign_steps = 0;
+  bool campaign_follows_template = false;
+  std::uint32_t campaign_senders = 0;  // distinct mailboxes that wrote to this recipient (capped)
+};
+
+// The campaign a message was linked to: what one sales tool runs for one
+// organisation, followed across rotated mailboxes and lookalike domains.
+struct CampaignFacts {
+  bool known = false;
+  std::uint32_t id = 0;
+  std::string brand;       // the brand it was first seen with; may be empty (webmail)
+  bool joined = false;     // this message's sender joined it now
+  std::string linked_by;   // why the sender belongs to it: "template lineage", "brand, display name", "new"
+  std::uint32_t mailboxes = 0;  // distinct sending addresses seen (capped)
+  std::uint32_t domains = 0;    // distinct sending domains seen (capped)
+  WindowCounts counts;          // messages and distinct recipients
 };
 
 struct TemplateFacts {
@@ -80,6 +113,7 @@ struct History {
   std::vector<std::chrono::seconds> windows;  // the windows of every per-window vector
   WindowCounts sender;
   WindowCounts domain;
+  CampaignFacts campaign;
   TemplateFacts cluster;
   std::vector<PairFacts> pairs;  // one per recipient, in observation order
   bool cites_ids = false;        // In-Reply-To or References present
@@ -97,6 +131,12 @@ struct PairSnapshot {
   std::uint32_t messages_total = 0;
   TimePoint last_seen{};
   TimePoint last_reply{};
+  // The campaign's view: over all its mailboxes; for a new mailbox, the
+  // campaign its domain's brand belongs to.
+  bool campaign_known = false;
+  std::uint32_t campaign_streak = 0;
+  bool campaign_dialogue = false;
+  std::uint32_t campaign_senders = 0;
 };
 
 struct PairReport {
@@ -122,6 +162,19 @@ struct TemplateReport {
   TimePoint last_seen{};
 };
 
+struct CampaignReport {
+  bool known = false;
+  std::uint32_t id = 0;
+  std::string brand;
+  std::vector<std::string> mailboxes;  // sibling addresses still in the store, this one included
+  std::uint32_t mailbox_count = 0;     // as counted (capped), including expired ones
+  std::uint32_t domain_count = 0;
+  WindowCounts counts;
+  TimePoint first_seen{};
+  TimePoint last_seen{};
+  std::uint32_t longest_streak = 0;  // over its recipients
+};
+
 struct SenderReport {
   bool available = false;
   bool known = false;
@@ -135,6 +188,7 @@ struct SenderReport {
   TimePoint last_seen{};
   std::vector<PairReport> pairs;  // all pairs, or the one asked for
   std::vector<TemplateReport> templates;  // templates seen in those pairs that still exist
+  CampaignReport campaign;
 };
 
 struct TopEntry {
@@ -149,6 +203,11 @@ struct TopReport {
   std::vector<TopEntry> senders_by_reach;   // distinct recipients
   std::vector<TopEntry> senders_by_volume;  // messages
   std::vector<TopEntry> templates_by_reach; // distinct recipients
+  // Campaigns, named "brand (id)": by the longest unanswered streak of any
+  // recipient over all mailboxes, by distinct recipients, by mailboxes.
+  std::vector<TopEntry> campaigns_by_streak;
+  std::vector<TopEntry> campaigns_by_reach;
+  std::vector<TopEntry> campaigns_by_mailboxes;
 };
 
 struct AllowEntry {
@@ -166,15 +225,25 @@ class Store {
   // dialogue and remembers the Message-ID. Never throws.
   virtual History observe(const Observation& observation) = 0;
 
-  // At RCPT time: one read, no writes. Never throws.
-  virtual PairSnapshot peek(std::string_view sender, std::string_view recipient) = 0;
+  // At RCPT time: reads, no writes. `sender_brand` (scoring::organisation_of)
+  // finds the campaign of a mailbox never seen before; `sender_organisation`
+  // a dialogue with its organisation. Never throws.
+  virtual PairSnapshot peek(std::string_view sender, std::string_view recipient, std::string_view sender_brand = {},
+                            std::string_view sender_organisation = {}) = 0;
 
   // Admin. `recipient` empty: every pair of the sender.
   virtual SenderReport inspect(std::string_view sender, std::string_view recipient = {}) = 0;
   virtual TopReport top(std::size_t n) = 0;
   // Deletes the sender's own counts and pairs; returns false when unavailable.
   virtual bool forget(std::string_view sender) = 0;
-  // `entry` is an address or a domain; returns false when unavailable.
+  // Deletes a whole campaign, found by any of its addresses or its brand:
+  // every mailbox's counts and pairs, the campaign's own records and its
+  // evidence. Returns the number of mailboxes forgotten, -1 when unavailable
+  // and 0 when no campaign was found.
+  virtual int forget_campaign(std::string_view address_or_brand) = 0;
+  // `entry` is an address, a domain, or "campaign:" and an address or brand
+  // (the campaign it belongs to now, with every mailbox it adds later);
+  // returns false when unavailable or when no such campaign is known.
   virtual bool allow(std::string_view entry) = 0;
   virtual bool disallow(std::string_view entry) = 0;
   virtual std::vector<AllowEntry> allowlist() = 0;

@@ -103,8 +103,8 @@ TEST(LmdbStore, SweepRemovesBandsOfExpiredTemplates) {
   clock->advance(settings.retention + 48h);
   std::size_t deleted = 0;
   for (int step = 0; step < 3; ++step) deleted += store->maintain();
-  // Sender, domain, pair, template, member and its 16 bands.
-  EXPECT_EQ(deleted, 5u + 16u);
+  // Sender, domain, campaign, pair, template, member and its 16 bands.
+  EXPECT_EQ(deleted, 6u + 16u);
   EXPECT_EQ(store->maintain(), 0u);
   Observation again = message("b@sales.example", "bob@corp.example", "2");
   again.fingerprint = testing::fingerprint(7, 1, 4);

@@ -80,6 +80,67 @@ TEST(Decide, EachHistorySymbolFires) {
   EXPECT_EQ(verdict.reply_text, "this recipient has not replied to your last 7 messages");
 }
 
+// A rotated sequence: each address wrote once, the campaign five times.
+HistoryFacts rotated() {
+  HistoryFacts facts = sequence(1);
+  facts.campaign = "acme (0000002a)";
+  facts.campaign_mailboxes = 5;
+  facts.campaign_domains = 5;
+  facts.campaign_streak = 5;
+  facts.campaign_streak_days = 20;
+  facts.campaign_streak_senders = 5;
+  facts.campaign_sequence_step = true;
+  facts.campaign_steps = 5;
+  return facts;
+}
+
+std::string reason_of(const Verdict& verdict, const std::string& name) {
+  for (const auto& symbol : verdict.symbols) {
+    if (symbol.name == name) return symbol.reason;
+  }
+  return {};
+}
+
+TEST(Decide, CampaignCountsWinWhenHigher) {
+  auto config = config_from("");
+  auto verdict = decide(message_from("sam@tryacme.example", {"alice@corp.example"}), analysis_with({}), rotated(), config);
+  EXPECT_DOUBLE_EQ(score_of(verdict, "UNANSWERED_STREAK"), 2.0 * 4);
+  EXPECT_EQ(reason_of(verdict, "UNANSWERED_STREAK"), "5 messages from 5 addresses of one campaign, 0 replies, 20 days");
+  EXPECT_DOUBLE_EQ(score_of(verdict, "ROTATION"), 2.0 * 2) << "five domains: twice the weight";
+  EXPECT_EQ(reason_of(verdict, "ROTATION"), "campaign acme (0000002a) writes from 5 mailboxes / 5 domains");
+  HistoryFacts three = rotated();
+  three.campaign_domains = 3;
+  EXPECT_DOUBLE_EQ(score_of(decide(message_from("sam@tryacme.example", {"alice@corp.example"}), analysis_with({}),
+                                   three, config),
+                            "ROTATION"),
+                   2.0 * 1.5);
+  EXPECT_EQ(reason_of(verdict, "SEQUENCE_STEP"), "step 5 to this recipient from campaign acme (0000002a)");
+  EXPECT_EQ(verdict.streak, 5u);
+}
+
+TEST(Decide, AddressCountsStayWhenHigherAndOneMailboxIsNoRotation) {
+  auto config = config_from("");
+  HistoryFacts facts = sequence(6);
+  facts.campaign = "acme (0000002a)";
+  facts.campaign_mailboxes = 2;
+  facts.campaign_domains = 1;
+  facts.campaign_streak = 4;
+  auto verdict = decide(message_from("sam@acme.example", {"alice@corp.example"}), analysis_with({}), facts, config);
+  EXPECT_EQ(reason_of(verdict, "UNANSWERED_STREAK"), "6 messages, 0 replies, 21 days");
+  EXPECT_TRUE(std::isnan(score_of(verdict, "ROTATION")));
+}
+
+TEST(Decide, ReplyToAnotherMailboxOfTheCampaignIsADialogue) {
+  auto config = config_from("");
+  HistoryFacts facts = rotated();
+  facts.campaign_dialogue = true;
+  auto verdict = decide(message_from("sam@tryacme.example", {"alice@corp.example"}), analysis_with({}), facts, config);
+  EXPECT_EQ(verdict.computed, Action::pass);
+  EXPECT_EQ(reason_of(verdict, "DIALOGUE"), "the recipient wrote to another mailbox of campaign acme (0000002a)");
+  EXPECT_TRUE(std::isnan(score_of(verdict, "UNANSWERED_STREAK")));
+  EXPECT_TRUE(std::isnan(score_of(verdict, "ROTATION")));
+}
+
 TEST(Decide, StreakIsCappedAndSortedStrongestFirst) {
   auto config = config_from("[symbol_limits]\nunanswered_streak_cap = 5\n");
   auto verdict = decide(message_from("d@v.example", {"a@corp.example"}), analysis_with({}), sequence(50), config);

@@ -1,0 +1,287 @@
+// Campaigns across rotated mailboxes, against both backends with a fake
+// clock: a rotated sequence builds one streak, a reply to one mailbox ends
+// that recipient's streak only, unrelated senders on shared infrastructure
+// stay apart, template lineage links alone, a new mailbox is known by its
+// brand at RCPT time, and the admin calls take a whole campaign.
+#include <gtest/gtest.h>
+
+#include <memory>
+
+#include "state/store.hpp"
+#include "support.hpp"
+
+namespace pushback::state {
+namespace {
+
+using namespace std::chrono_literals;
+using scoring::EvidenceKind;
+using testing::fingerprint;
+
+constexpr const char* alice = "alice@corp.example";
+constexpr const char* bob = "bob@corp.example";
+constexpr const char* carol = "carol@corp.example";
+
+// Five mailboxes over five lookalike domains, one persona: as the tools rotate.
+const std::vector<std::string> acme_mailboxes = {"sam@acme-mail.example", "sam@getacme.example", "s.porter@acmehq.example",
+                                                 "sam@tryacme.example", "sam.porter@meetacme.example"};
+
+scoring::CampaignEvidence acme_evidence() {
+  scoring::CampaignEvidence evidence;
+  evidence.sender.brand = "acme";
+  evidence.items = {{EvidenceKind::brand, "acme"}, {EvidenceKind::display_name, "sam porter"}};
+  return evidence;
+}
+
+struct LmdbBackend {
+  static constexpr BackendKind kind = BackendKind::lmdb;
+};
+struct RedisBackend {
+  static constexpr BackendKind kind = BackendKind::redis;
+};
+struct BackendName {
+  template <typename T>
+  static std::string GetName(int) {
+    return T::kind == BackendKind::lmdb ? "lmdb" : "redis";
+  }
+};
+
+template <typename Backend>
+class Campaigns : public ::testing::Test {
+ protected:
+  Campaigns() {
+    settings_.backend = Backend::kind;
+    settings_.state_dir = dir_.path();
+    if constexpr (Backend::kind == BackendKind::redis) {
+      redis_ = std::make_unique<testing::RedisServer>();
+      settings_.redis.port = redis_->port();
+    }
+    store_ = open_store(settings_, clock_);
+  }
+
+  History send(const std::string& sender, std::vector<std::string> recipients, std::uint32_t step,
+               scoring::CampaignEvidence evidence = acme_evidence(), scoring::Fingerprint quoted = {}) {
+    clock_->advance(3 * 24h);
+    Observation observation;
+    observation.sender = sender;
+    observation.recipients = std::move(recipients);
+    observation.message_id = std::to_string(++messages_) + "@" + sender;
+    observation.fingerprint = fingerprint(100 + step, messages_, 4);
+    observation.quoted_fingerprint = quoted;
+    observation.campaign = std::move(evidence);
+    return store_->observe(observation);
+  }
+
+  void reply(const std::string& user, const std::string& external, const std::string& brand = "") {
+    clock_->advance(1h);
+    Observation observation;
+    observation.direction = Direction::outbound;
+    observation.sender = user;
+    observation.recipients = {external};
+    observation.recipient_brands = {brand};
+    observation.recipient_organisations = {brand};
+    observation.message_id = std::to_string(++messages_) + "@corp.example";
+    store_->observe(observation);
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<testing::RedisServer> redis_;
+  std::shared_ptr<FakeClock> clock_ = std::make_shared<FakeClock>();
+  StoreSettings settings_;
+  std::unique_ptr<Store> store_;
+  std::uint32_t messages_ = 0;
+};
+
+using Backends = ::testing::Types<LmdbBackend, RedisBackend>;
+TYPED_TEST_SUITE(Campaigns, Backends, BackendName);
+
+TYPED_TEST(Campaigns, RotatedSequenceBuildsOneStreak) {
+  History first = this->send(acme_mailboxes[0], {alice}, 1);
+  ASSERT_EQ(first.outcome, Outcome::counted);
+  EXPECT_EQ(first.campaign.linked_by, "new");
+  History last;
+  for (std::uint32_t step = 2; step <= 5; ++step) last = this->send(acme_mailboxes[step - 1], {alice}, step);
+  ASSERT_TRUE(last.campaign.known);
+  EXPECT_EQ(last.campaign.id, first.campaign.id);
+  EXPECT_TRUE(last.campaign.joined);
+  EXPECT_EQ(last.campaign.linked_by, "brand, display name");
+  EXPECT_EQ(last.campaign.mailboxes, 5u);
+  EXPECT_EQ(last.campaign.domains, 5u);
+  ASSERT_EQ(last.pairs.size(), 1u);
+  const auto& pair = last.pairs[0];
+  EXPECT_EQ(pair.streak, 1u) << "each address wrote once";
+  EXPECT_EQ(pair.campaign_streak, 5u);
+  EXPECT_EQ(pair.campaign_total, 5u);
+  EXPECT_EQ(pair.campaign_senders, 5u);
+  EXPECT_EQ(pair.campaign_steps, 5u);
+  EXPECT_TRUE(pair.campaign_follows_template);
+  EXPECT_FALSE(pair.campaign_dialogue);
+  EXPECT_EQ(last.campaign.counts.messages.back(), 5u);
+  EXPECT_EQ(last.campaign.counts.recipients.back(), 1u);
+}
+
+TYPED_TEST(Campaigns, ReplyToOneMailboxEndsThatRecipientsStreakOnly) {
+  for (std::uint32_t step = 1; step <= 3; ++step) this->send(acme_mailboxes[step - 1], {alice, bob}, step);
+  this->reply(alice, acme_mailboxes[1]);
+  History next = this->send(acme_mailboxes[3], {alice, bob}, 4);
+  ASSERT_EQ(next.pairs.size(), 2u);
+  EXPECT_EQ(next.pairs[0].campaign_streak, 1u) << "alice answered one mailbox";
+  EXPECT_TRUE(next.pairs[0].campaign_dialogue);
+  EXPECT_EQ(next.pairs[1].campaign_streak, 4u) << "bob did not";
+  EXPECT_FALSE(next.pairs[1].campaign_dialogue);
+}
+
+TYPED_TEST(Campaigns, ReplyToTheOrganisationEndsTheStreak) {
+  for (std::uint32_t step = 1; step <= 3; ++step) this->send(acme_mailboxes[0], {alice}, step);
+  this->reply(alice, "sales@acme.example", "acme");
+  PairSnapshot snap = this->store_->peek(acme_mailboxes[0], alice, "acme");
+  EXPECT_TRUE(snap.campaign_dialogue) << "peek after the reply";
+  History next = this->send(acme_mailboxes[0], {alice}, 4);
+  EXPECT_TRUE(next.pairs[0].campaign_dialogue);
+  EXPECT_EQ(next.pairs[0].campaign_streak, 1u);
+}
+
+TYPED_TEST(Campaigns, ReplyToOneColleagueIsADialogueWithTheirOrganisation) {
+  auto colleague = [](const std::string& name) {
+    scoring::CampaignEvidence evidence;
+    evidence.sender.brand = "partner";
+    evidence.sender.name = "partner";
+    evidence.items = {{EvidenceKind::brand, "partner"}, {EvidenceKind::display_name, name}};
+    return evidence;
+  };
+  History kate = this->send("kate@partner.example", {alice, bob}, 1, colleague("kate moss"));
+  History joe = this->send("joe@partner.example", {alice, bob}, 2, colleague("joe bloggs"));
+  EXPECT_NE(joe.campaign.id, kate.campaign.id) << "colleagues share only their organisation: two campaigns";
+  this->reply(alice, "kate@partner.example", "partner");
+  History again = this->send("joe@partner.example", {alice, bob}, 3, colleague("joe bloggs"));
+  EXPECT_TRUE(again.pairs[0].campaign_dialogue) << "alice writes with the partner";
+  EXPECT_FALSE(again.pairs[1].campaign_dialogue) << "bob does not";
+  EXPECT_TRUE(this->store_->peek("joe@partner.example", alice, "partner", "partner").campaign_dialogue);
+  EXPECT_FALSE(this->store_->peek("joe@partner.example", bob, "partner", "partner").campaign_dialogue);
+}
+
+TYPED_TEST(Campaigns, UnrelatedSendersSharingOnePieceStayApart) {
+  // Same display name (a common name) on two webmail addresses, and a third
+  // vendor with another brand: one family each, no link.
+  scoring::CampaignEvidence john_a;
+  john_a.items = {{EvidenceKind::display_name, "john smith"}};
+  scoring::CampaignEvidence john_b = john_a;
+  scoring::CampaignEvidence beta;
+  beta.sender.brand = "beta";
+  beta.items = {{EvidenceKind::brand, "beta"}, {EvidenceKind::booking, "calendly.com/beta-sales"}};
+  scoring::CampaignEvidence gamma;
+  gamma.sender.brand = "gamma";
+  gamma.items = {{EvidenceKind::brand, "gamma"}, {EvidenceKind::booking, "calendly.com/gamma-team"}};
+  History a = this->send("john.smith@gmail.example", {alice}, 1, john_a);
+  History b = this->send("jsmith@gmail.example", {alice}, 2, john_b);
+  History c = this->send("kim@beta.example", {alice}, 3, beta);
+  History d = this->send("lee@gamma.example", {alice}, 4, gamma);
+  EXPECT_NE(a.campaign.id, b.campaign.id);
+  EXPECT_NE(c.campaign.id, d.campaign.id);
+  EXPECT_EQ(b.pairs[0].campaign_streak, 1u);
+  EXPECT_EQ(d.pairs[0].campaign_streak, 1u);
+  EXPECT_EQ(d.campaign.mailboxes, 1u);
+}
+
+TYPED_TEST(Campaigns, LookalikeBrandOneEditAwayLinksWithAPersona) {
+  auto persona = [](const std::string& brand) {
+    scoring::CampaignEvidence evidence;
+    evidence.sender.brand = brand;
+    evidence.items = {{EvidenceKind::brand, brand}, {EvidenceKind::display_name, "kim lee"}};
+    return evidence;
+  };
+  History first = this->send("kim@northwind.example", {alice}, 1, persona("northwind"));
+  History typo = this->send("kim@northwnd.example", {alice}, 2, persona("northwnd"));
+  EXPECT_EQ(typo.campaign.id, first.campaign.id);
+  EXPECT_EQ(typo.campaign.linked_by, "display name, lookalike brand");
+  History swapped = this->send("kim@nortwhind.example", {alice}, 3, persona("nortwhind"));
+  EXPECT_EQ(swapped.campaign.id, first.campaign.id);
+  EXPECT_EQ(swapped.pairs[0].campaign_streak, 3u);
+  // Two letters apart is another organisation, and so are short brands one apart.
+  History other = this->send("kim@southwind.example", {alice}, 4, persona("southwind"));
+  EXPECT_NE(other.campaign.id, first.campaign.id);
+  History acme = this->send("kim@acme.example", {bob}, 1, persona("acme"));
+  History acne = this->send("kim@acne.example", {bob}, 2, persona("acne"));
+  EXPECT_NE(acne.campaign.id, acme.campaign.id);
+}
+
+TYPED_TEST(Campaigns, ABrandTwoFirmsShareStillLinksEachByItsOwnPersona) {
+  auto firm = [](const std::string& name) {
+    scoring::CampaignEvidence evidence;
+    evidence.sender.brand = "silver";
+    evidence.items = {{EvidenceKind::brand, "silver"}, {EvidenceKind::display_name, name}};
+    return evidence;
+  };
+  History ann = this->send("ann@silver-one.example", {alice}, 1, firm("ann lee"));
+  History other = this->send("bob@silver-two.example", {alice}, 2, firm("bob ray"));
+  EXPECT_NE(other.campaign.id, ann.campaign.id);
+  History ann2 = this->send("ann@getsilver.example", {alice}, 3, firm("ann lee"));
+  EXPECT_EQ(ann2.campaign.id, ann.campaign.id) << "the brand names both firms, the persona only one";
+}
+
+TYPED_TEST(Campaigns, AHostManyCampaignsShareIsNoEvidence) {
+  auto vendor = [](const std::string& brand) {
+    scoring::CampaignEvidence evidence;
+    evidence.sender.brand = brand;
+    evidence.items = {{EvidenceKind::brand, brand}, {EvidenceKind::host, "tracker.example"}};
+    return evidence;
+  };
+  History first = this->send("a@alpha.example", {alice}, 1, vendor("alpha"));
+  this->send("b@beta.example", {alice}, 2, vendor("beta"));
+  this->send("c@gamma.example", {alice}, 3, vendor("gamma"));
+  History again = this->send("a@getalpha.example", {alice}, 4, vendor("alpha"));
+  EXPECT_NE(again.campaign.id, first.campaign.id) << "brand and a host three campaigns use: one piece";
+}
+
+TYPED_TEST(Campaigns, TemplateLineageLinksAlone) {
+  History first = this->send("rep@vendor-one.example", {alice}, 1, {});
+  // A new address with no other evidence quotes step 1 to the same recipient.
+  History step2 = this->send("other@unrelated.example", {alice}, 2, {}, fingerprint(101, 1, 4));
+  EXPECT_EQ(step2.campaign.id, first.campaign.id);
+  EXPECT_EQ(step2.campaign.linked_by, "template lineage");
+  EXPECT_EQ(step2.pairs[0].campaign_streak, 2u);
+  // The same quote to someone who never got step 1 is no lineage.
+  History elsewhere = this->send("third@elsewhere.example", {carol}, 2, {}, fingerprint(101, 2, 4));
+  EXPECT_NE(elsewhere.campaign.id, first.campaign.id);
+}
+
+TYPED_TEST(Campaigns, NewMailboxIsKnownByItsBrandAtRcpt) {
+  for (std::uint32_t step = 1; step <= 4; ++step) this->send(acme_mailboxes[step - 1], {alice}, step);
+  PairSnapshot fresh = this->store_->peek("hello@useacme.example", alice, "acme");
+  ASSERT_TRUE(fresh.available);
+  EXPECT_FALSE(fresh.known);
+  EXPECT_TRUE(fresh.campaign_known);
+  EXPECT_EQ(fresh.campaign_streak, 4u);
+  PairSnapshot stranger = this->store_->peek("hello@other.example", alice, "other");
+  EXPECT_FALSE(stranger.campaign_known);
+  EXPECT_EQ(stranger.campaign_streak, 0u);
+  PairSnapshot bob_view = this->store_->peek(acme_mailboxes[0], bob, "acme");
+  EXPECT_EQ(bob_view.campaign_streak, 0u);
+}
+
+TYPED_TEST(Campaigns, AdminCallsTakeTheWholeCampaign) {
+  for (std::uint32_t step = 1; step <= 3; ++step) this->send(acme_mailboxes[step - 1], {alice}, step);
+  SenderReport report = this->store_->inspect(acme_mailboxes[2]);
+  ASSERT_TRUE(report.campaign.known);
+  EXPECT_EQ(report.campaign.brand, "acme");
+  EXPECT_EQ(report.campaign.mailbox_count, 3u);
+  EXPECT_EQ(report.campaign.mailboxes.size(), 3u);
+  EXPECT_EQ(report.campaign.longest_streak, 3u);
+  TopReport top = this->store_->top(5);
+  ASSERT_FALSE(top.campaigns_by_streak.empty());
+  EXPECT_EQ(top.campaigns_by_streak.front().value, 3u);
+  EXPECT_EQ(top.campaigns_by_streak.front().name.rfind("acme (", 0), 0u) << top.campaigns_by_streak.front().name;
+
+  EXPECT_TRUE(this->store_->allow("campaign:acme"));
+  EXPECT_TRUE(this->store_->peek("new@acme-team.example", alice, "acme").allowlisted);
+  History allowed = this->send(acme_mailboxes[3], {alice}, 4);
+  EXPECT_TRUE(allowed.allowlisted);
+  EXPECT_FALSE(this->store_->allow("campaign:nobody@nowhere.example"));
+
+  EXPECT_EQ(this->store_->forget_campaign(acme_mailboxes[0]), 4);
+  EXPECT_FALSE(this->store_->inspect(acme_mailboxes[2]).known);
+  EXPECT_FALSE(this->store_->peek(acme_mailboxes[1], alice, "acme").campaign_known);
+  EXPECT_EQ(this->store_->forget_campaign("acme"), 0);
+}
+
+}  // namespace
+}  // namespace pushback::state
