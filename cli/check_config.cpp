@@ -5,6 +5,8 @@
 #include "cli/commands.hpp"
 #include "config/load.hpp"
 #include "config/schema.hpp"
+#include "milter/state_bridge.hpp"
+#include "state/redis_store.hpp"
 
 namespace pushback::cli {
 
@@ -21,6 +23,18 @@ int check_config(const std::vector<std::string>& files, const std::string& schem
   for (const auto& file : files) {
     auto result = config::load_config_file(file);
     for (const auto& error : result.errors) std::fprintf(stderr, "%s\n", error.to_string().c_str());
+    if (result.ok() && result.config->state.backend == "redis") {
+      // The credentials are checked by connecting: a refused password is an
+      // error, an unreachable server only a warning (mail passes until it is back).
+      bool refused = false;
+      std::string problem = state::check_redis(milter::store_settings(result.config->state).redis, refused);
+      if (refused) {
+        std::fprintf(stderr, "%s: state.redis: %s\n", file.c_str(), problem.c_str());
+        status = 1;
+        continue;
+      }
+      if (!problem.empty()) std::fprintf(stderr, "%s: warning: %s\n", file.c_str(), problem.c_str());
+    }
     if (result.ok()) {
       std::printf("%s: OK\n", file.c_str());
     } else {

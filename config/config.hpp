@@ -103,7 +103,14 @@ struct StateSettings {
   std::string redis_host;
   std::int64_t redis_port = 0;
   std::int64_t redis_db = 0;
-  std::string redis_password;
+  std::string redis_password;  // from redis_password_file when that is set
+  std::vector<std::string> redis_sentinels;  // "host:port"; not empty: ask them for the primary
+  std::string redis_master_name;
+  std::string redis_username;
+  std::string redis_password_file;
+  std::string redis_sentinel_username;
+  std::string redis_sentinel_password_file;
+  std::string redis_sentinel_password;  // read from redis_sentinel_password_file
   std::string redis_key_prefix;
   std::int64_t redis_connect_timeout_ms = 0;
   std::int64_t redis_command_timeout_ms = 0;

@@ -4,12 +4,16 @@
 #include <fmt/format.h>
 
 #include <arpa/inet.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <map>
+#include <cerrno>
 #include <charconv>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <toml++/toml.h>
 
@@ -204,8 +208,65 @@ class Loader {
     }
   }
 
+  // The Redis passwords: read from their files, which only the owner may
+  // read; the text never goes into an error message.
+  void load_secret_files() {
+    auto& state = config_.state;
+    if (!state.redis_password_file.empty()) {
+      if (!state.redis_password.empty()) {
+        error(lines_["state.redis.password_file"], "state.redis.password_file",
+              "set either password_file or password, not both");
+      }
+      state.redis_password_file = relative_to_source(state.redis_password_file);
+      read_secret(state.redis_password_file, "state.redis.password_file", state.redis_password);
+    }
+    if (!state.redis_sentinel_password_file.empty()) {
+      state.redis_sentinel_password_file = relative_to_source(state.redis_sentinel_password_file);
+      read_secret(state.redis_sentinel_password_file, "state.redis.sentinel_password_file", state.redis_sentinel_password);
+    }
+  }
+
+  void read_secret(const std::string& path, const std::string& key, std::string& into) {
+    struct stat info {};
+    if (::stat(path.c_str(), &info) != 0) {
+      error(lines_[key], key, fmt::format("cannot read {}: {}", path, std::strerror(errno)));
+      return;
+    }
+    if (!S_ISREG(info.st_mode)) {
+      error(lines_[key], key, fmt::format("{} is not a regular file", path));
+      return;
+    }
+    if ((info.st_mode & 077) != 0) {
+      error(lines_[key], key,
+            fmt::format("{} may be read by others (mode {:04o}); it must be mode 0600", path, info.st_mode & 07777));
+      return;
+    }
+    std::ifstream in(path, std::ios::binary);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (!in && !in.eof()) {
+      error(lines_[key], key, fmt::format("cannot read {}", path));
+      return;
+    }
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+    if (text.empty() || text.find_first_of("\r\n") != std::string::npos) {
+      error(lines_[key], key, fmt::format("{} must hold the password on one line", path));
+      return;
+    }
+    into = std::move(text);
+  }
+
+  std::string relative_to_source(const std::string& configured) const {
+    std::filesystem::path path(configured);
+    if (path.is_relative()) path = std::filesystem::path(source_).parent_path() / path;
+    return path.string();
+  }
+
   // Checks that involve more than one key, reported at the first key's line.
   void check_across_keys() {
+    const auto& state = config_.state;
+    if (!state.redis_sentinels.empty() && state.redis_master_name.empty()) {
+      error(lines_["state.redis.sentinels"], "state.redis.sentinels", "state.redis.master_name is needed with Sentinels");
+    }
     const auto& policy = config_.policy;
     if (!(policy.tag_threshold < policy.quarantine_threshold && policy.quarantine_threshold < policy.reject_threshold)) {
       std::string key = lines_.count("policy.quarantine_threshold") ? "policy.quarantine_threshold"
@@ -293,6 +354,7 @@ LoadResult load_config_text(std::string_view text, const std::string& source_nam
     loader.walk(table, "");
     loader.check_across_keys();
     if (loader.errors().empty()) loader.load_data_files();
+    if (loader.errors().empty()) loader.load_secret_files();
   } catch (const toml::parse_error& e) {
     loader.error(e.source().begin.line, "", std::string(e.description()));
   }

@@ -31,6 +31,18 @@ std::string validate_windows(const Value& value) {
   return {};
 }
 
+// "host:port" or "[v6]:port".
+std::string validate_endpoints(const Value& value) {
+  for (const auto& item : as<std::vector<std::string>>(value)) {
+    auto colon = item.rfind(':');
+    bool ok = colon != std::string::npos && colon > 0 && colon + 1 < item.size() &&
+              item.find_first_not_of("0123456789", colon + 1) == std::string::npos &&
+              std::stol(item.substr(colon + 1).substr(0, 6)) > 0 && std::stol(item.substr(colon + 1).substr(0, 6)) <= 65535;
+    if (!ok) return "\"" + item + "\" is not host:port";
+  }
+  return {};
+}
+
 }  // namespace
 
 std::string validate_networks(const Value& value) {
@@ -106,9 +118,29 @@ void add_state_keys(std::vector<KeyInfo>& keys) {
        .min = 1, .max = 65535, .apply = [](Config& c, const Value& v) { c.state.redis_port = as<std::int64_t>(v); }});
   add({.path = "state.redis.db", .kind = ValueKind::integer, .default_toml = "0", .doc = "Redis database number.",
        .min = 0, .max = 1000, .apply = [](Config& c, const Value& v) { c.state.redis_db = as<std::int64_t>(v); }});
+  add({.path = "state.redis.sentinels", .kind = ValueKind::string_list, .default_toml = "[]",
+       .doc = "Redis Sentinels as \"host:port\"; when set, the primary is the one they name for master_name "
+              "(host and port are then not used) and a failover is followed.",
+       .validate = validate_endpoints,
+       .apply = [](Config& c, const Value& v) { c.state.redis_sentinels = as<std::vector<std::string>>(v); }});
+  add({.path = "state.redis.master_name", .kind = ValueKind::string, .default_toml = R"("")",
+       .doc = "The master name the Sentinels monitor (needed with state.redis.sentinels).",
+       .apply = [](Config& c, const Value& v) { c.state.redis_master_name = as<std::string>(v); }});
+  add({.path = "state.redis.username", .kind = ValueKind::string, .default_toml = R"("")",
+       .doc = "Redis ACL user; empty authenticates with the password alone (the default user).",
+       .apply = [](Config& c, const Value& v) { c.state.redis_username = as<std::string>(v); }});
+  add({.path = "state.redis.password_file", .kind = ValueKind::string, .default_toml = R"("")",
+       .doc = "File holding the Redis password (mode 0600, one line); empty sends no AUTH.",
+       .apply = [](Config& c, const Value& v) { c.state.redis_password_file = as<std::string>(v); }});
   add({.path = "state.redis.password", .kind = ValueKind::string, .default_toml = R"("")",
-       .doc = "Redis AUTH password; empty sends none.",
+       .doc = "Redis password written in the configuration itself; prefer password_file.",
        .apply = [](Config& c, const Value& v) { c.state.redis_password = as<std::string>(v); }});
+  add({.path = "state.redis.sentinel_username", .kind = ValueKind::string, .default_toml = R"("")",
+       .doc = "ACL user for the Sentinels; empty authenticates with the password alone.",
+       .apply = [](Config& c, const Value& v) { c.state.redis_sentinel_username = as<std::string>(v); }});
+  add({.path = "state.redis.sentinel_password_file", .kind = ValueKind::string, .default_toml = R"("")",
+       .doc = "File holding the Sentinels' password (mode 0600, one line); empty: the Sentinels need no AUTH.",
+       .apply = [](Config& c, const Value& v) { c.state.redis_sentinel_password_file = as<std::string>(v); }});
   add({.path = "state.redis.key_prefix", .kind = ValueKind::string, .default_toml = R"("pb:")",
        .doc = "Prefix of every Redis key, so that one Redis can serve several installations.",
        .apply = [](Config& c, const Value& v) { c.state.redis_key_prefix = as<std::string>(v); }});

@@ -17,6 +17,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <optional>
 #include <thread>
@@ -82,6 +83,47 @@ bool drop_privileges(const config::MilterSettings& settings) {
     return false;
   }
   spdlog::info("running as user {}", settings.user);
+  return true;
+}
+
+// A missing state directory is created as the package creates it: mode
+// 0750, owned by milter.user (and milter.group or the user's group) when
+// started as root, so that a hand-started daemon needs no package. Its
+// parents are created root-owned with the usual 0755. An existing directory
+// is left as it is.
+bool ensure_state_dir(const std::string& dir, const config::MilterSettings& settings) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(dir, ec)) return true;
+  std::filesystem::path path(dir);
+  if (path.has_parent_path() && !std::filesystem::is_directory(path.parent_path(), ec)) {
+    std::filesystem::create_directories(path.parent_path(), ec);
+    if (ec) {
+      spdlog::critical("cannot create {} (for state.dir): {}", path.parent_path().string(), ec.message());
+      return false;
+    }
+  }
+  if (::mkdir(dir.c_str(), 0750) != 0 && errno != EEXIST) {
+    spdlog::critical("cannot create the state directory {}: {}", dir, std::strerror(errno));
+    return false;
+  }
+  ::chmod(dir.c_str(), 0750);  // whatever the umask
+  if (geteuid() == 0 && !settings.user.empty()) {
+    const passwd* user = getpwnam(settings.user.c_str());
+    if (!user) {
+      spdlog::critical("user '{}' (milter.user) does not exist", settings.user);
+      return false;
+    }
+    gid_t gid = user->pw_gid;
+    if (!settings.group.empty()) {
+      if (const group* grp = getgrnam(settings.group.c_str())) gid = grp->gr_gid;
+    }
+    if (::chown(dir.c_str(), user->pw_uid, gid) != 0) {
+      spdlog::critical("cannot hand the state directory {} to {}: {}", dir, settings.user, std::strerror(errno));
+      return false;
+    }
+  }
+  spdlog::info("created the state directory {} (mode 0750{})", dir,
+               geteuid() == 0 && !settings.user.empty() ? ", owner " + settings.user : std::string{});
   return true;
 }
 
@@ -206,7 +248,8 @@ int run_daemon(const DaemonOptions& options) {
   Services services{metrics};  // the store joins below; sessions start only in smfi_main()
   services.unix_socket = config->milter.socket.kind == config::SocketSpec::Kind::unix_path;
   CallbackGate gate;
-  if (!register_callbacks(holder, services, gate) || !open_socket(config->milter) || !drop_privileges(config->milter)) {
+  if (!register_callbacks(holder, services, gate) || !open_socket(config->milter) ||
+      !ensure_state_dir(config->state.dir, config->milter) || !drop_privileges(config->milter)) {
     return exit_os;
   }
 
@@ -231,8 +274,11 @@ int run_daemon(const DaemonOptions& options) {
     spdlog::critical("cannot read the seal key: {}", e.what());
     return exit_os;
   }
-  spdlog::info("state: {} in {}", config->state.backend == "redis" ? "redis at " + config->state.redis_host + ":" +
-               std::to_string(config->state.redis_port) : std::string("lmdb"), config->state.dir);
+  std::string redis_where = config->state.redis_sentinels.empty()
+                                ? "redis at " + config->state.redis_host + ":" + std::to_string(config->state.redis_port)
+                                : "redis primary " + config->state.redis_master_name + " via " +
+                                      std::to_string(config->state.redis_sentinels.size()) + " Sentinels";
+  spdlog::info("state: {} in {}", config->state.backend == "redis" ? redis_where : std::string("lmdb"), config->state.dir);
   std::unique_ptr<metrics::HttpServer> metrics_server;
   if (config->metrics.enabled) {
     try {

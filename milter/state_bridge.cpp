@@ -46,6 +46,16 @@ state::StoreSettings store_settings(const config::StateSettings& s) {
   out.redis.port = static_cast<std::uint16_t>(s.redis_port);
   out.redis.db = static_cast<int>(s.redis_db);
   out.redis.password = s.redis_password;
+  out.redis.username = s.redis_username;
+  out.redis.master_name = s.redis_master_name;
+  out.redis.sentinel_username = s.redis_sentinel_username;
+  out.redis.sentinel_password = s.redis_sentinel_password;
+  for (const auto& endpoint : s.redis_sentinels) {
+    auto colon = endpoint.rfind(':');  // checked by the schema
+    std::string host = endpoint.substr(0, colon);
+    if (host.size() > 1 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    out.redis.sentinels.push_back({host, static_cast<std::uint16_t>(std::stoul(endpoint.substr(colon + 1)))});
+  }
   out.redis.key_prefix = s.redis_key_prefix;
   out.redis.connect_timeout = std::chrono::milliseconds(s.redis_connect_timeout_ms);
   out.redis.command_timeout = std::chrono::milliseconds(s.redis_command_timeout_ms);

@@ -7,17 +7,19 @@
 
 #include <hiredis/hiredis.h>
 #include <spdlog/spdlog.h>
-#include <sys/time.h>
 
 #include <algorithm>
 #include <cctype>
 #include <condition_variable>
 #include <cstring>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 
 #include "state/address.hpp"
 #include "state/campaign_link.hpp"
+#include "state/redis_client.hpp"
+#include "state/redis_sentinel.hpp"
 #include "state/windows.hpp"
 
 namespace pushback::state {
@@ -25,38 +27,6 @@ namespace pushback::state {
 namespace {
 
 using namespace detail;
-
-struct ReplyFree {
-  void operator()(redisReply* reply) const { freeReplyObject(reply); }
-};
-using Reply = std::unique_ptr<redisReply, ReplyFree>;
-
-struct ContextFree {
-  void operator()(redisContext* context) const { redisFree(context); }
-};
-using Context = std::unique_ptr<redisContext, ContextFree>;
-
-timeval to_timeval(std::chrono::milliseconds ms) {
-  return {static_cast<time_t>(ms.count() / 1000), static_cast<suseconds_t>((ms.count() % 1000) * 1000)};
-}
-
-Reply command(redisContext* context, const std::vector<std::string>& args) {
-  std::vector<const char*> argv;
-  std::vector<std::size_t> lengths;
-  for (const auto& arg : args) {
-    argv.push_back(arg.data());
-    lengths.push_back(arg.size());
-  }
-  return Reply(static_cast<redisReply*>(
-      redisCommandArgv(context, static_cast<int>(argv.size()), argv.data(), lengths.data())));
-}
-
-bool is_error(const Reply& reply) { return !reply || reply->type == REDIS_REPLY_ERROR; }
-
-std::string error_text(redisContext* context, const Reply& reply) {
-  if (reply && reply->type == REDIS_REPLY_ERROR) return std::string(reply->str, reply->len);
-  return context && context->err ? context->errstr : "no reply";
-}
 
 // A command runner for admin calls that throws on a failed command.
 auto checked(redisContext* context) {
@@ -83,10 +53,6 @@ std::vector<std::uint32_t> integers(const redisReply* reply) {
   if (!reply || reply->type != REDIS_REPLY_ARRAY) return out;
   for (std::size_t i = 0; i < reply->elements; ++i) out.push_back(static_cast<std::uint32_t>(integer(reply->element[i])));
   return out;
-}
-
-std::string bulk(const redisReply* reply) {
-  return reply && reply->type == REDIS_REPLY_STRING ? std::string(reply->str, reply->len) : std::string{};
 }
 
 // Field -> value of an HGETALL reply.
@@ -128,56 +94,108 @@ std::string minhash_bytes(const scoring::Fingerprint& fp) {
   return out;
 }
 
-// A bounded set of connections; connects lazily and tracks outages.
+bool closed_by_server(const redisContext* context) {
+  if (context->err == REDIS_ERR_EOF) return true;
+  std::string_view text = context->errstr;
+  return context->err == REDIS_ERR_IO &&
+         (text.find("reset by peer") != std::string_view::npos || text.find("Broken pipe") != std::string_view::npos);
+}
+
+// Names the user and where, never the password.
+std::string credentials_message(const RedisSettings& settings, const std::string& error) {
+  if (!settings.sentinels.empty() && error.rfind("Sentinel ", 0) == 0) {
+    // SentinelClient prefixes each Sentinel's answer with its address.
+    std::string who = settings.sentinel_username.empty() ? "the password" : "user " + settings.sentinel_username + " and its password";
+    return "the Sentinels of " + settings.master_name + " refused " + who + ": " + error;
+  }
+  std::string who = settings.username.empty() ? "the password" : "user " + settings.username + " and its password";
+  std::string where = settings.sentinels.empty() ? "Redis " + to_string(RedisAddress{settings.host, settings.port})
+                                                 : "Redis (primary " + settings.master_name + " or its Sentinels)";
+  return where + " refused " + who + ": " + error;
+}
+
+// A connection and the pool generation it belongs to: after a failover (or
+// a failed connection) older generations are closed instead of reused.
+struct Lease {
+  Context context;
+  std::uint64_t generation = 0;
+  bool reused = false;  // idle before: may have gone stale (a Redis restart)
+  explicit operator bool() const { return static_cast<bool>(context); }
+  redisContext* get() const { return context.get(); }
+};
+
+// A bounded set of connections to the primary; connects lazily and tracks
+// outages. With Sentinels the primary's address is asked of them when a
+// connection is needed after a failure, and a watcher thread moves the pool
+// to a new primary as soon as a Sentinel announces +switch-master.
 class Pool {
  public:
-  explicit Pool(const RedisSettings& settings) : settings_(settings) {}
+  explicit Pool(const RedisSettings& settings) : settings_(settings), sentinel_(settings_) {
+    if (!settings_.sentinels.empty()) {
+      watcher_ = std::make_unique<SwitchWatcher>(settings_, [this](const RedisAddress& address) { switched(address); });
+    } else {
+      primary_ = RedisAddress{settings_.host, settings_.port};
+    }
+  }
 
-  // A connected context, or nullptr when Redis is unavailable now.
-  Context acquire() {
+  // One connection attempt now, for the start-up check: what went wrong.
+  ConnectFailure probe(std::string& error) {
+    ConnectFailure failure = ConnectFailure::none;
+    Lease lease = open_connection(failure, error);
+    if (lease) release(std::move(lease));
+    return failure;
+  }
+
+  // A connected context, or an empty lease when Redis is unavailable now.
+  Lease acquire() {
     std::unique_lock lock(mutex_);
     auto deadline = std::chrono::steady_clock::now() + settings_.command_timeout;
     while (true) {
       if (!idle_.empty()) {
-        Context context = std::move(idle_.back());
+        Lease lease = std::move(idle_.back());
         idle_.pop_back();
-        return context;
+        lease.reused = true;
+        return lease;
       }
       if (open_ < settings_.pool_size) {
-        if (down_ && std::chrono::steady_clock::now() < next_retry_) return nullptr;
-        ++open_;
+        if (down_ && std::chrono::steady_clock::now() < next_retry_) return {};
         lock.unlock();
+        ConnectFailure failure = ConnectFailure::none;
         std::string error;
-        Context context = connect(error);
+        Lease lease = open_connection(failure, error);
         lock.lock();
-        if (context) {
-          if (down_) {
-            down_ = false;
-            spdlog::info("Redis {}:{} is reachable again; counting resumes", settings_.host, settings_.port);
-          }
-          return context;
-        }
-        --open_;
+        if (lease) return lease;
         mark_down_locked(error);
-        return nullptr;
+        return {};
       }
-      if (cv_.wait_until(lock, deadline) == std::cv_status::timeout) return nullptr;
+      if (cv_.wait_until(lock, deadline) == std::cv_status::timeout) return {};
     }
   }
 
-  void release(Context context) {
+  void release(Lease lease) {
     std::lock_guard lock(mutex_);
-    idle_.push_back(std::move(context));
+    if (lease.generation != generation_) {
+      --open_;  // opened before a failure or a failover: closed, not reused
+    } else {
+      idle_.push_back(std::move(lease));
+    }
     cv_.notify_one();
   }
 
-  // The connection failed: drop it and every idle one (they share its fate).
-  void discard(Context context, const std::string& error) {
+  // The connection failed, or the server is no longer the primary: drop it
+  // and every other one (they share its fate) and ask the Sentinels again.
+  void discard(Lease lease, const std::string& error) {
     std::lock_guard lock(mutex_);
-    context.reset();
-    open_ -= 1 + idle_.size();
-    idle_.clear();
+    drop_locked(std::move(lease));
     mark_down_locked(error);
+    cv_.notify_all();
+  }
+
+  // An idle connection failed on its first use: close it and the other idle
+  // ones, without declaring an outage yet; the caller tries a new one.
+  void drop_stale(Lease lease) {
+    std::lock_guard lock(mutex_);
+    drop_locked(std::move(lease));
     cv_.notify_all();
   }
 
@@ -195,50 +213,134 @@ class Pool {
     }
   }
 
- private:
-  Context connect(std::string& error) {
-    timeval connect_timeout = to_timeval(settings_.connect_timeout);
-    Context context(redisConnectWithTimeout(settings_.host.c_str(), settings_.port, connect_timeout));
-    if (!context || context->err) {
-      error = context ? context->errstr : "cannot allocate a connection";
-      return nullptr;
-    }
-    timeval command_timeout = to_timeval(settings_.command_timeout);
-    redisSetTimeout(context.get(), command_timeout);
-    auto setup = [&](const std::vector<std::string>& args) {
-      Reply reply = command(context.get(), args);
-      if (is_error(reply)) error = error_text(context.get(), reply);
-      return !is_error(reply);
-    };
-    if (!settings_.password.empty() && !setup({"AUTH", settings_.password})) return nullptr;
-    if (settings_.db != 0 && !setup({"SELECT", std::to_string(settings_.db)})) return nullptr;
-    Reply reply = command(context.get(), {"SCRIPT", "LOAD", std::string(redis_observe_script)});
-    if (is_error(reply) || reply->type != REDIS_REPLY_STRING) {
-      error = error_text(context.get(), reply);
-      return nullptr;
-    }
+  std::string describe() const {
     std::lock_guard lock(mutex_);
-    sha_ = bulk(reply.get());
-    return context;
+    return describe_locked();
+  }
+
+ private:
+  void drop_locked(Lease lease) {
+    lease.context.reset();
+    --open_;
+    if (lease.generation == generation_) {
+      ++generation_;
+      open_ -= idle_.size();
+      idle_.clear();
+      if (!settings_.sentinels.empty()) primary_.reset();
+    }
+  }
+
+  std::string describe_locked() const {
+    if (settings_.sentinels.empty()) return to_string(RedisAddress{settings_.host, settings_.port});
+    return "primary " + settings_.master_name + (primary_ ? " at " + to_string(*primary_) : std::string{});
+  }
+
+  // Counts itself in open_ before connecting, out again when it fails.
+  Lease open_connection(ConnectFailure& failure, std::string& error) {
+    std::optional<RedisAddress> address;
+    std::uint64_t generation = 0;
+    {
+      std::lock_guard lock(mutex_);
+      ++open_;
+      address = primary_;
+      generation = generation_;
+    }
+    Lease lease;
+    auto fail = [&](ConnectFailure why, std::string text) {
+      failure = why;
+      error = std::move(text);
+      std::lock_guard lock(mutex_);
+      --open_;
+      return Lease{};
+    };
+    if (!address) {
+      address = sentinel_.primary(failure, error);
+      if (!address) return fail(failure, error);
+    }
+    Context context = connect_to(*address, {settings_.username, settings_.password}, settings_.connect_timeout,
+                                 settings_.command_timeout, failure, error);
+    if (!context) return fail(failure, error);
+    auto setup = [&](const std::vector<std::string>& args) -> Reply {
+      Reply reply = command(context.get(), args);
+      if (is_error(reply)) {
+        error = error_text(context.get(), reply);
+        failure = reply && is_credentials_error(error) ? ConnectFailure::credentials : ConnectFailure::unreachable;
+        return nullptr;
+      }
+      return reply;
+    };
+    if (!settings_.sentinels.empty()) {
+      // A Sentinel's answer can be stale for a moment: only a primary will do.
+      Reply role = setup({"ROLE"});
+      if (!role) return fail(failure, error);
+      std::string name = role->type == REDIS_REPLY_ARRAY && role->elements > 0 ? bulk(role->element[0]) : "";
+      if (name != "master") return fail(ConnectFailure::unreachable, to_string(*address) + " is a " + name + ", not the primary");
+    }
+    if (settings_.db != 0 && !setup({"SELECT", std::to_string(settings_.db)})) return fail(failure, error);
+    Reply script = setup({"SCRIPT", "LOAD", std::string(redis_observe_script)});
+    if (!script || script->type != REDIS_REPLY_STRING) return fail(failure, error.empty() ? "SCRIPT LOAD failed" : error);
+    failure = ConnectFailure::none;
+    std::lock_guard lock(mutex_);
+    sha_ = bulk(script.get());
+    adopt_locked(*address);
+    if (generation != generation_) {
+      // A failover was announced while connecting: this one may be stale.
+      --open_;
+      error = "the primary changed while connecting";
+      failure = ConnectFailure::unreachable;
+      return {};
+    }
+    if (down_) {
+      down_ = false;
+      spdlog::info("Redis {} is reachable again; counting resumes", describe_locked());
+    }
+    return Lease{std::move(context), generation};
+  }
+
+  // From the watcher: a Sentinel announced a new primary.
+  void switched(const RedisAddress& address) {
+    std::lock_guard lock(mutex_);
+    if (primary_ && *primary_ == address) return;
+    adopt_locked(address);
+    ++generation_;
+    open_ -= idle_.size();
+    idle_.clear();
+    next_retry_ = {};  // connect to the new primary at once
+    cv_.notify_all();
+  }
+
+  // The one place a change of primary is logged, so it is logged once.
+  void adopt_locked(const RedisAddress& address) {
+    if (settings_.sentinels.empty()) return;
+    if (known_ && !(*known_ == address)) {
+      spdlog::warn("Redis primary {} switched from {} to {}; counting continues there", settings_.master_name,
+                   to_string(*known_), to_string(address));
+    }
+    known_ = address;
+    primary_ = address;
   }
 
   void mark_down_locked(const std::string& error) {
     next_retry_ = std::chrono::steady_clock::now() + settings_.retry_interval;
     if (!down_) {
       down_ = true;
-      spdlog::error("Redis {}:{} is unavailable ({}); mail passes uncounted until it returns", settings_.host,
-                    settings_.port, error);
+      spdlog::error("Redis {} is unavailable ({}); mail passes uncounted until it returns", describe_locked(), error);
     }
   }
 
   RedisSettings settings_;
+  SentinelClient sentinel_;
   mutable std::mutex mutex_;
   std::condition_variable cv_;
-  std::vector<Context> idle_;
-  std::size_t open_ = 0;  // connections in use or idle
+  std::vector<Lease> idle_;
+  std::size_t open_ = 0;  // connections in use, idle or being opened
+  std::uint64_t generation_ = 0;
+  std::optional<RedisAddress> primary_;  // where to connect; empty: ask the Sentinels
+  std::optional<RedisAddress> known_;    // the last primary connected to
   bool down_ = false;
   std::chrono::steady_clock::time_point next_retry_{};
   std::string sha_;
+  std::unique_ptr<SwitchWatcher> watcher_;  // last: stopped before the rest goes
 };
 
 class RedisStore final : public Store {
@@ -606,6 +708,8 @@ class RedisStore final : public Store {
 
   const StoreSettings& settings() const override { return settings_; }
 
+  ConnectFailure probe(std::string& error) { return pool_.probe(error); }
+
  private:
   // The campaign (decimal id) named by one of its addresses or its brand; "" when none.
   template <typename Get>
@@ -669,40 +773,55 @@ class RedisStore final : public Store {
   // Runs `call` on a pooled connection; nullptr when Redis is unavailable.
   template <typename Call>
   Reply run(Call call) {
-    Context context = pool_.acquire();
-    if (!context) return nullptr;
-    Reply reply = call(context.get());
-    if (!reply || context->err) {
-      pool_.discard(std::move(context), error_text(context.get(), reply));
+    Lease lease = pool_.acquire();
+    if (!lease) return nullptr;
+    Reply reply = call(lease.get());
+    if (!reply && lease.reused && closed_by_server(lease.get())) {
+      // Closed by a restart or failover while idle, so the command never ran
+      // (a timeout is not retried: the script may have run): one new connection.
+      pool_.drop_stale(std::move(lease));
+      lease = pool_.acquire();
+      if (!lease) return nullptr;
+      reply = call(lease.get());
+    }
+    if (!reply || lease.get()->err) {
+      std::string error = error_text(lease.get(), reply);
+      pool_.discard(std::move(lease), error);
       return nullptr;
     }
     if (reply->type == REDIS_REPLY_ERROR) {
+      std::string error(reply->str, reply->len);
+      if (error.rfind("READONLY", 0) == 0) {
+        // A former primary that came back as a replica: find the new one.
+        pool_.discard(std::move(lease), error);
+        return nullptr;
+      }
       // The server answered: the connection is fine, the command was not.
-      spdlog::error("Redis: {}", std::string(reply->str, reply->len));
-      pool_.release(std::move(context));
+      spdlog::error("Redis: {}", error);
+      pool_.release(std::move(lease));
       return nullptr;
     }
-    pool_.release(std::move(context));
+    pool_.release(std::move(lease));
     return reply;
   }
 
   // For admin calls with several commands; `body` throws on a failed command.
   template <typename Body>
   bool with_context(Body body) {
-    Context context = pool_.acquire();
-    if (!context) return false;
+    Lease lease = pool_.acquire();
+    if (!lease) return false;
     try {
-      body(context.get());
+      body(lease.get());
     } catch (const std::exception& error) {
-      if (context->err) {
-        pool_.discard(std::move(context), error.what());
+      if (lease.get()->err || std::string_view(error.what()).rfind("READONLY", 0) == 0) {
+        pool_.discard(std::move(lease), error.what());
       } else {
         spdlog::error("Redis: {}", error.what());
-        pool_.release(std::move(context));
+        pool_.release(std::move(lease));
       }
       return false;
     }
-    pool_.release(std::move(context));
+    pool_.release(std::move(lease));
     return true;
   }
 
@@ -878,7 +997,23 @@ class RedisStore final : public Store {
 
 std::unique_ptr<Store> open_redis_store(const StoreSettings& settings, std::shared_ptr<const Clock> clock,
                                         KeyedHasher hasher) {
-  return std::make_unique<RedisStore>(settings, std::move(clock), std::move(hasher));
+  auto store = std::make_unique<RedisStore>(settings, std::move(clock), std::move(hasher));
+  // An unreachable Redis may come back; refused credentials will not.
+  std::string error;
+  if (store->probe(error) == ConnectFailure::credentials) throw std::runtime_error(credentials_message(settings.redis, error));
+  return store;
+}
+
+std::string check_redis(const RedisSettings& settings, bool& credentials_refused) {
+  StoreSettings store;
+  store.redis = settings;
+  store.redis.pool_size = 1;
+  Pool pool(store.redis);
+  std::string error;
+  ConnectFailure failure = pool.probe(error);
+  credentials_refused = failure == ConnectFailure::credentials;
+  if (failure == ConnectFailure::none) return {};
+  return credentials_refused ? credentials_message(settings, error) : "Redis " + pool.describe() + " is unreachable: " + error;
 }
 
 }  // namespace pushback::state

@@ -1,6 +1,7 @@
 // The shared backend: Redis, for several mail servers with one view. Each
 // observed message is one EVALSHA round trip; an unreachable Redis makes
-// observe() report "unavailable" at once until a reconnect succeeds.
+// observe() report "unavailable" at once until a reconnect succeeds. With
+// Sentinels it follows the primary through a failover.
 #pragma once
 
 #include <memory>
@@ -14,6 +15,11 @@ namespace pushback::state {
 // Never throws for an unreachable server: it connects lazily.
 std::unique_ptr<Store> open_redis_store(const StoreSettings& settings, std::shared_ptr<const Clock> clock,
                                         KeyedHasher hasher);
+
+// One connection attempt with `settings` (through the Sentinels if any), for
+// check-config: empty when it works, else what went wrong;
+// `credentials_refused` tells a refused password from an unreachable server.
+std::string check_redis(const RedisSettings& settings, bool& credentials_refused);
 
 namespace detail {
 // The server-side script that does all the work of one observation.

@@ -19,11 +19,24 @@ enum class StoreFailureAction { accept, tempfail };
 // power loss at most the last sync interval. `commit` fsyncs every commit.
 enum class Durability { periodic, commit };
 
+struct RedisAddress {
+  std::string host;
+  std::uint16_t port = 0;
+  bool operator==(const RedisAddress&) const = default;
+};
+
 struct RedisSettings {
   std::string host = "127.0.0.1";
   std::uint16_t port = 6379;
+  // When not empty, the primary is whatever these Sentinels name for
+  // master_name, and host/port are not used.
+  std::vector<RedisAddress> sentinels;
+  std::string master_name;
   int db = 0;
+  std::string username;  // ACL user; empty: AUTH with the password alone
   std::string password;  // empty: no AUTH
+  std::string sentinel_username;
+  std::string sentinel_password;  // empty: the Sentinels need no AUTH
   std::string key_prefix = "pb:";
   std::chrono::milliseconds connect_timeout{200};
   std::chrono::milliseconds command_timeout{200};

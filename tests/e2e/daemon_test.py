@@ -94,6 +94,30 @@ class Process(unittest.TestCase):
         self.assertIn("pushback stopped", daemon.log())
         self.assertFalse((sockets / "p.sock").exists())
 
+    def test_missing_state_directory_is_created_for_the_user(self):
+        # As the example configuration started by hand on a host without the package.
+        work = make_world_readable_tempdir("pb-statedir-")
+        account = pwd.getpwnam("pushback")  # created by scripts/setup
+        sockets = work / "run"
+        sockets.mkdir()
+        os.chown(sockets, account.pw_uid, account.pw_gid)
+        state_dir = work / "lib" / "pushback"
+        daemon = Pushback(BINARY, work, f"[milter]\nuser = \"pushback\"\n[state]\ndir = \"{state_dir}\"\n",
+                          socket_spec=f"unix:{sockets}/p.sock")
+        self.assertFalse(state_dir.exists())
+        daemon.start()
+        try:
+            info = state_dir.stat()
+            self.assertEqual(info.st_mode & 0o7777, 0o750)
+            self.assertEqual((info.st_uid, info.st_gid), (account.pw_uid, account.pw_gid))
+            self.assertIn(f"created the state directory {state_dir}", daemon.log())
+            # The daemon, now unprivileged, wrote its key file there.
+            wait_until(lambda: (state_dir / "secret.key").exists(), 5, "the key file")
+            self.assertEqual((state_dir / "secret.key").stat().st_uid, account.pw_uid)
+        finally:
+            self.assertEqual(daemon.stop(), 0)
+        self.assertNotIn("cannot create", daemon.log())
+
     def test_sighup_stops_like_libmilter_says(self):
         work = make_world_readable_tempdir("pb-hup-")
         daemon = Pushback(BINARY, work).start()

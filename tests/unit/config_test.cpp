@@ -120,6 +120,14 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"bad_network", "[direction]\ntrusted_networks = [\"10.0.0.0/33\"]\n",
                 "/etc/pushback/pushback.toml:2: direction.trusted_networks: \"10.0.0.0/33\" is not an IP address or "
                 "CIDR network"},
+        BadCase{"sentinel_not_host_port", "[state.redis]\nsentinels = [\"127.0.0.1\"]\nmaster_name = \"m\"\n",
+                "/etc/pushback/pushback.toml:2: state.redis.sentinels: \"127.0.0.1\" is not host:port"},
+        BadCase{"sentinels_without_master_name", "[state.redis]\nsentinels = [\"127.0.0.1:26379\"]\n",
+                "/etc/pushback/pushback.toml:2: state.redis.sentinels: state.redis.master_name is needed with "
+                "Sentinels"},
+        BadCase{"missing_password_file", "[state.redis]\npassword_file = \"/nonexistent/redis.pass\"\n",
+                "/etc/pushback/pushback.toml:2: state.redis.password_file: cannot read /nonexistent/redis.pass: No "
+                "such file or directory"},
         BadCase{"bad_window", "[state]\nwindows = [\"7d\", \"1d\"]\n",
                 "/etc/pushback/pushback.toml:2: state.windows: windows must be listed shortest first"},
         BadCase{"reply_text_with_newline", "[policy]\nreject_text = \"go away\\r\\nBcc: x\"\n",
