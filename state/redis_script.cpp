@@ -374,7 +374,9 @@ if cluster then prune(tpl, P .. 'tr:' .. cluster, P .. 'ts:' .. cluster) end
 local camp = sender_t.camp
 local camp_joined = 0
 local linked_by = 'known mailbox'
-if not campaign_exists(camp) then
+local camp_t = {}
+if camp then camp_t = load(P .. 'c:' .. camp) end
+if next(camp_t) == nil then
   camp = nil
   local cands = {}
   local order = {}
@@ -462,7 +464,7 @@ if not campaign_exists(camp) then
   end
 end
 local camp_key = P .. 'c:' .. camp
-local camp_t = load(camp_key)
+if linked_by ~= 'known mailbox' then camp_t = load(camp_key) end
 prune(camp_t, P .. 'cr:' .. camp)
 local mailboxes = split(camp_t.mbx)
 local domains = split(camp_t.dom)
@@ -488,8 +490,19 @@ for k, rid in ipairs(rcpts) do
     local p = load(key)
     -- The campaign's view of the recipient, read before this message
     -- changes the pair: kept apart once a second mailbox writes.
-    local q, q_stored = campaign_view(camp, rid)
-    if not q_stored and primary == sender then q = load(key); if num(q, 'total') > 0 then q.snd = sender end end
+    -- While the sender is the first mailbox, its own pair is the view.
+    local q, q_stored
+    if primary == sender then
+      q = load(P .. 'q:' .. camp .. ':' .. rid)
+      q_stored = next(q) ~= nil
+      if not q_stored then
+        q = {}
+        for field, value in pairs(p) do q[field] = value end
+        if num(q, 'total') > 0 then q.snd = sender end
+      end
+    else
+      q, q_stored = campaign_view(camp, rid)
+    end
     local use_view = q_stored or multi
     local q_follows = 0
     if cluster then
@@ -624,12 +637,17 @@ local domain_messages = update_owner(domain_key, domain_t)
 local domain_members = member_counts(P .. 'dr:' .. domain)
 
 local camp_out = {0}
+local evidence_claimed = false
 do
   local camp_messages = {}
   if counted then
     if message_extra == 1 then
-      -- The campaign's evidence names it first (and refreshes its TTL).
-      for _, e in ipairs(evidence) do claim_evidence(e[1], camp) end
+      -- The campaign's evidence names it first: for a new member, and once
+      -- per bucket for TTLs (the campaign's "eb").
+      if linked_by ~= 'known mailbox' or num(camp_t, 'eb') ~= bucket then
+        for _, e in ipairs(evidence) do claim_evidence(e[1], camp) end
+        evidence_claimed = true
+      end
       if created == 1 then redis.call('HSET', P .. 't:' .. cluster, 'camp', camp) end
       if linked_by == 'new' then
         -- A new campaign: its brand's variants, for lookalikes to come.
@@ -637,8 +655,9 @@ do
       end
     end
   end
-  camp_messages = update_owner(camp_key, camp_t, {'brand', camp_brand, 'psnd', primary,
-                                                  'mbx', table.concat(mailboxes, ','), 'dom', table.concat(domains, ',')})
+  local more = {'brand', camp_brand, 'psnd', primary, 'mbx', table.concat(mailboxes, ','), 'dom', table.concat(domains, ',')}
+  if evidence_claimed then more[#more + 1] = 'eb'; more[#more + 1] = bucket end
+  camp_messages = update_owner(camp_key, camp_t, more)
   local camp_members = member_counts(P .. 'cr:' .. camp)
   camp_out = {1, tonumber(camp), camp_joined, linked_by, camp_brand, #mailboxes, #domains, camp_messages, camp_members}
   if counted then
