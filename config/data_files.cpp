@@ -481,7 +481,7 @@ CampaignIdentityResult load_campaign_identity_text(std::string_view text, const 
     for (const auto& [name, node] : *root) {
       std::string key(name.str());
       const auto* table = node.as_table();
-      if (key != "brand" && key != "shared") {
+      if (key != "brand" && key != "shared" && key != "platform") {
         reader.error(line_of(node), key, "unknown key");
         continue;
       }
@@ -499,6 +499,8 @@ CampaignIdentityResult load_campaign_identity_text(std::string_view text, const 
           data.designators = read_word_list(reader, value, where, valid_affix, affix_rule);
         } else if (key == "shared" && field.str() == "domains") {
           data.shared_domains = read_word_list(reader, value, where, valid_host, domain_rule);
+        } else if (key == "platform" && field.str() == "account_headers") {
+          data.account_headers = read_word_list(reader, value, where, valid_header_name, "a header name");
         } else {
           reader.error(line_of(value), where, "unknown key");
         }

@@ -106,6 +106,7 @@ struct CampaignIdentityData {
   std::vector<std::string> brand_suffixes;  // longest first
   std::vector<std::string> designators;     // words after a company's name: "kestrelinsurance" is kestrel's; longest first
   std::vector<std::string> shared_domains;  // registrable domains, sorted
+  std::vector<std::string> account_headers; // headers whose value is the sending account at a platform
   bool is_shared(std::string_view registrable_domain) const;
 };
 

@@ -115,6 +115,7 @@ EvidenceFamily family_of(EvidenceKind kind) {
     case EvidenceKind::unsubscribe: return EvidenceFamily::unsubscribe;
     case EvidenceKind::host:
     case EvidenceKind::booking: return EvidenceFamily::infrastructure;
+    case EvidenceKind::platform_account: return EvidenceFamily::platform;
   }
   return EvidenceFamily::organisation;
 }
@@ -130,6 +131,7 @@ std::string_view to_string(EvidenceKind kind) {
     case EvidenceKind::host: return "link host";
     case EvidenceKind::booking: return "booking page";
     case EvidenceKind::brand_variant: return "lookalike brand";
+    case EvidenceKind::platform_account: return "platform account";
   }
   return "evidence";
 }
@@ -155,6 +157,16 @@ CampaignEvidence campaign_evidence_of(const Message& message, const TextFeatures
     std::string address = address_in(reply_to->value);
     if (address.find('@') != std::string::npos && address != sender && address.size() <= 254) {
       evidence.add(EvidenceKind::reply_to, address);
+    }
+  }
+
+  // The account a platform sends for: its own id, whoever the mailbox.
+  for (const auto& account_header : data.account_headers) {
+    if (const Header* header = message.find_header(account_header)) {
+      std::string value = to_lower(header->value);
+      value.erase(0, value.find_first_not_of(" \t"));
+      while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.pop_back();
+      if (!value.empty() && value.size() <= 128) evidence.add(EvidenceKind::platform_account, to_lower(account_header) + ":" + value);
     }
   }
 

@@ -34,6 +34,7 @@ enum class EvidenceKind : std::uint8_t {
   unsubscribe = 'u',   // the registrable domain of a List-Unsubscribe target (not shared)
   host = 'h',          // a link or image host of the sender's own (not shared, not a marker host)
   booking = 'k',       // a booking page on a shared booking service: host and first path segment
+  platform_account = 'a',  // the sending account at a platform, from a header that carries it (X-MC-User)
   // Not read from messages: the store keys a campaign's brand with one letter
   // left out, so a lookalike one edit away finds it (state/campaign_link.hpp).
   brand_variant = 'v',
@@ -44,7 +45,7 @@ enum class EvidenceKind : std::uint8_t {
 // display name (a header the tool sets) and the signature block (name,
 // title, company and phone in the text) are apart: two people who share a
 // common name do not share a signature.
-enum class EvidenceFamily : std::uint8_t { organisation, persona, signature, reply_to, unsubscribe, infrastructure };
+enum class EvidenceFamily : std::uint8_t { organisation, persona, signature, reply_to, unsubscribe, infrastructure, platform };
 
 EvidenceFamily family_of(EvidenceKind kind);
 std::string_view to_string(EvidenceKind kind);

@@ -186,6 +186,14 @@ TEST_F(Evidence, PersonaBrandHostsAndBookingPage) {
   EXPECT_EQ(got.sender.registrable, "getacme.com");
 }
 
+TEST_F(Evidence, PlatformHeaderNamesTheSendingAccount) {
+  auto got = of("news@list.example", "From: news@list.example\nX-MC-User: B00ccdbb39a8456492b99ae9e\nSubject: hi",
+                "Hello\r\n");
+  ASSERT_FALSE(got.items.empty());
+  EXPECT_EQ(described(got).back(), "platform account=x-mc-user:b00ccdbb39a8456492b99ae9e");
+  EXPECT_EQ(family_of(got.items.back().kind), EvidenceFamily::platform);
+}
+
 TEST_F(Evidence, WebmailSenderHasNoBrandAndSharedHostsAreNoEvidence) {
   auto got = of("sam.porter@gmail.com", "From: sam.porter@gmail.com\nSubject: hi",
                 "See https://docs.google.com/x and https://t.yesware.com/t/1 and https://bit.ly/abc\r\n");
