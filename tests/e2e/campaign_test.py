@@ -201,6 +201,33 @@ class RotatedCampaign(unittest.TestCase):
         print("after alice's reply, to bob:", to_bob)
         self.assertIn(to_bob["fate"], ("held", "refused"), to_bob)
 
+        # The admin tools, on the daemon's own store while it runs.
+        def admin(*args):
+            done = subprocess.run([BINARY, *args, "--config", str(w.pushback.config_path)], capture_output=True,
+                                  text=True, timeout=60)
+            print("pushback", " ".join(args), "->", done.returncode, done.stdout, done.stderr)
+            return done
+        inspected = admin("inspect", MAILBOXES[2])
+        self.assertEqual(inspected.returncode, 0)
+        self.assertRegex(inspected.stdout, r"campaign acme \([0-9a-f]{8}\): [4-9] mailboxes, [4-9] domains")
+        for sibling in (MAILBOXES[0], MAILBOXES[1], MAILBOXES[3]):
+            self.assertIn(f"sibling {sibling}", inspected.stdout)
+        top = admin("top")
+        self.assertRegex(top.stdout, r"campaigns by unanswered streak \(all mailboxes\)\n\s+[4-9]\s+acme \(")
+        # Allowlisting the campaign by one of its domains lets its next new mailbox through to Bob.
+        self.assertEqual(admin("allow", "--campaign", "tryacme.co").returncode, 0)
+        self.assertRegex(admin("allow", "--list").stdout, r"campaign:[0-9a-f]{8}")
+        allowed = w.send_step("sam@acmemail-team.com", "bob@corp.example", NEXT_STEP)
+        print("after allow --campaign, to bob:", allowed)
+        self.assertEqual(allowed["fate"], "delivered", allowed)
+        self.assertIn("allowlisted", allowed["verdict"], allowed)
+        # Forgetting it by an address forgets every mailbox.
+        forgotten = admin("forget", "--campaign", MAILBOXES[0])
+        self.assertEqual(forgotten.returncode, 0)
+        self.assertRegex(forgotten.stdout, r"forgot the campaign of .*: [4-9] mailboxes")
+        self.assertIn("not seen", admin("inspect", MAILBOXES[2]).stdout)
+        self.assertEqual(admin("forget", "--campaign", "getacme.com").returncode, 1)
+
 
 class Controls(unittest.TestCase):
     """What must stay as it was: one mailbox is caught; unrelated senders on webmail are not merged."""
