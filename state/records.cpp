@@ -112,13 +112,33 @@ std::string make_evidence_key(char kind, std::uint64_t value_hash) {
   return key;
 }
 
+namespace {
+
+// The head that owner and campaign records share: when touched and first
+// seen, the total, and the message and member series.
+template <typename Record>
+void write_counts(ByteWriter& out, const Record& record, std::uint32_t bucket_seconds) {
+  out.u32(record.touched);
+  out.varint(record.touched - std::min(record.touched, record.first_seen));
+  out.varint(record.total);
+  out.series(record.messages, record.touched / bucket_seconds);
+  out.series(record.members, record.touched / bucket_seconds);
+}
+
+template <typename Record>
+void read_counts(ByteReader& in, Record& record, std::uint32_t bucket_seconds) {
+  record.touched = in.u32();
+  record.first_seen = record.touched - static_cast<std::uint32_t>(in.varint());
+  record.total = in.varint();
+  record.messages = in.series(record.touched / bucket_seconds);
+  record.members = in.series(record.touched / bucket_seconds);
+}
+
+}  // namespace
+
 std::string OwnerRecord::encode(std::uint32_t bucket_seconds) const {
   ByteWriter out;
-  out.u32(touched);
-  out.varint(touched - std::min(touched, first_seen));
-  out.varint(total);
-  out.series(messages, touched / bucket_seconds);
-  out.series(members, touched / bucket_seconds);
+  write_counts(out, *this, bucket_seconds);
   out.varint(recent_tags.size());
   for (const auto& [tag, time] : recent_tags) {
     out.u32(tag);
@@ -131,11 +151,7 @@ std::string OwnerRecord::encode(std::uint32_t bucket_seconds) const {
 OwnerRecord OwnerRecord::decode(std::string_view bytes, std::uint32_t bucket_seconds) {
   ByteReader in(bytes);
   OwnerRecord record;
-  record.touched = in.u32();
-  record.first_seen = record.touched - static_cast<std::uint32_t>(in.varint());
-  record.total = in.varint();
-  record.messages = in.series(record.touched / bucket_seconds);
-  record.members = in.series(record.touched / bucket_seconds);
+  read_counts(in, record, bucket_seconds);
   auto tags = std::min<std::uint64_t>(in.varint(), 256);
   for (std::uint64_t i = 0; i < tags; ++i) {
     auto tag = in.u32();
@@ -279,11 +295,7 @@ std::vector<std::uint32_t> read_ids(ByteReader& in, std::size_t cap) {
 
 std::string CampaignRecord::encode(std::uint32_t bucket_seconds) const {
   ByteWriter out;
-  out.u32(touched);
-  out.varint(touched - std::min(touched, first_seen));
-  out.varint(total);
-  out.series(messages, touched / bucket_seconds);
-  out.series(members, touched / bucket_seconds);
+  write_counts(out, *this, bucket_seconds);
   out.u64(primary_domain);
   out.u64(primary_sender);
   write_ids(out, mailboxes);
@@ -296,11 +308,7 @@ std::string CampaignRecord::encode(std::uint32_t bucket_seconds) const {
 CampaignRecord CampaignRecord::decode(std::string_view bytes, std::uint32_t bucket_seconds) {
   ByteReader in(bytes);
   CampaignRecord record;
-  record.touched = in.u32();
-  record.first_seen = record.touched - static_cast<std::uint32_t>(in.varint());
-  record.total = in.varint();
-  record.messages = in.series(record.touched / bucket_seconds);
-  record.members = in.series(record.touched / bucket_seconds);
+  read_counts(in, record, bucket_seconds);
   record.primary_domain = in.u64();
   record.primary_sender = in.u64();
   record.mailboxes = read_ids(in, campaign_mailboxes_kept);
