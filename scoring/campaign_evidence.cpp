@@ -116,6 +116,7 @@ EvidenceFamily family_of(EvidenceKind kind) {
     case EvidenceKind::host:
     case EvidenceKind::booking: return EvidenceFamily::infrastructure;
     case EvidenceKind::platform_account: return EvidenceFamily::platform;
+    case EvidenceKind::same_template: return EvidenceFamily::lineage;
   }
   return EvidenceFamily::organisation;
 }
@@ -132,6 +133,7 @@ std::string_view to_string(EvidenceKind kind) {
     case EvidenceKind::booking: return "booking page";
     case EvidenceKind::brand_variant: return "lookalike brand";
     case EvidenceKind::platform_account: return "platform account";
+    case EvidenceKind::same_template: return "same template";
   }
   return "evidence";
 }

@@ -38,6 +38,10 @@ enum class EvidenceKind : std::uint8_t {
   // Not read from messages: the store keys a campaign's brand with one letter
   // left out, so a lookalike one edit away finds it (state/campaign_link.hpp).
   brand_variant = 'v',
+  // Not read from messages either: the same template as one the recipient
+  // already got from the campaign (a resend from another mailbox). Weaker
+  // than quoting that step: notices of one platform share templates too.
+  same_template = 't',
 };
 
 // Independent families: pieces of one family say the same thing twice (a
@@ -45,7 +49,9 @@ enum class EvidenceKind : std::uint8_t {
 // display name (a header the tool sets) and the signature block (name,
 // title, company and phone in the text) are apart: two people who share a
 // common name do not share a signature.
-enum class EvidenceFamily : std::uint8_t { organisation, persona, signature, reply_to, unsubscribe, infrastructure, platform };
+enum class EvidenceFamily : std::uint8_t {
+  organisation, persona, signature, reply_to, unsubscribe, infrastructure, platform, lineage
+};
 
 EvidenceFamily family_of(EvidenceKind kind);
 std::string_view to_string(EvidenceKind kind);

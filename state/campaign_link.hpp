@@ -1,8 +1,9 @@
 // Which campaign a sender belongs to, from the evidence its first message
-// shares with the campaigns already known: template lineage links alone;
-// otherwise two independent families of evidence must point at the same
-// campaign (a brand alone, a display name alone or a shared host never
-// links). Both backends gather the candidates; this decides, and says why.
+// shares with the campaigns already known: template lineage (quoting a step
+// the recipient got from the campaign) links alone; otherwise two
+// independent families of evidence must point at the same campaign (a brand
+// alone, a display name alone, the same template alone or a shared host
+// never links). Both backends gather the candidates; this decides, and says why.
 #pragma once
 
 #include <cstdint>
@@ -15,7 +16,7 @@ namespace pushback::state {
 
 struct LinkCandidate {
   std::uint32_t campaign = 0;
-  bool lineage = false;                          // the recipient already got this text from the campaign
+  bool lineage = false;  // the message quotes a step the recipient already got from the campaign
   std::vector<scoring::EvidenceKind> kinds;      // evidence pointing at it, each kind once
 };
 

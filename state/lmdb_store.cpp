@@ -860,8 +860,9 @@ class LmdbStore final : public Store {
     if (!variants.empty()) {
       for (auto id : evidence_campaigns(txn, scoring::EvidenceKind::brand_variant, brand)) lookalike(id);
     }
-    // Lineage: this recipient already got the text (or the quoted step) from the campaign.
-    auto check_lineage = [&](std::uint32_t cluster_id, std::uint32_t owner) {
+    // Lineage: this recipient already got the quoted step (which links
+    // alone) or this very template (one family) from the campaign.
+    auto check_lineage = [&](std::uint32_t cluster_id, std::uint32_t owner, bool quoted) {
       if (owner == 0 || cluster_id == 0) return;
       bool found = false;
       CampaignRecord record = load<CampaignRecord>(txn, make_campaign_key(owner), windows_.bucket_seconds, &found);
@@ -870,15 +871,19 @@ class LmdbStore final : public Store {
         CampaignPairRecord view = campaign_view(txn, owner, record, recipient_id);
         auto& sent = view.pair.templates;
         if (std::any_of(sent.begin(), sent.end(), [&](const auto& entry) { return entry.first == cluster_id; })) {
-          note_lineage(candidates, owner);
+          if (quoted) {
+            note_lineage(candidates, owner);
+          } else {
+            note_evidence(candidates, owner, scoring::EvidenceKind::same_template);
+          }
           return;
         }
       }
     };
-    if (cluster.known && !cluster.created) check_lineage(cluster.id, cluster.record.campaign);
+    if (cluster.known && !cluster.created) check_lineage(cluster.id, cluster.record.campaign, false);
     if (!observation.quoted_fingerprint.empty) {
       Cluster quoted = find_cluster(txn, observation.quoted_fingerprint, now, false);
-      if (quoted.known) check_lineage(quoted.id, quoted.record.campaign);
+      if (quoted.known) check_lineage(quoted.id, quoted.record.campaign, true);
     }
     LinkDecision decision = choose_campaign(candidates);
     if (decision.campaign != 0) {

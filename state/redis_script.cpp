@@ -422,16 +422,27 @@ if next(camp_t) == nil then
     for _, v in ipairs(variants) do lookalike(v[1]); lookalike(v[2]) end
     if brand_as_variant ~= '' then lookalike(brand_as_variant) end
   end
-  local function check_lineage(cl)
+  -- Quoting a step the recipient got from a campaign links alone; the very
+  -- same template is one family ('L').
+  local function check_lineage(cl, quoted)
     if not cl then return end
     local owner = redis.call('HGET', P .. 't:' .. cl, 'camp')
     if not campaign_exists(owner) then return end
     for _, rid in ipairs(rcpts) do
       local q = campaign_view(owner, rid)
-      if contains(split(q.tpl), cl) then candidate(owner).lineage = true; return end
+      if contains(split(q.tpl), cl) then
+        local c = candidate(owner)
+        if quoted then
+          c.lineage = true
+        else
+          if not c.families['L'] then c.families['L'] = true; c.count = c.count + 1 end
+          if not contains(c.kinds, 'same template') then c.kinds[#c.kinds + 1] = 'same template' end
+        end
+        return
+      end
     end
   end
-  if cluster and created == 0 then check_lineage(cluster) end
+  if cluster and created == 0 then check_lineage(cluster, false) end
   if quoted_used then
     local best, best_s = nil, 0
     for b = 1, 16 do
@@ -441,7 +452,7 @@ if next(camp_t) == nil then
         if s >= threshold and s > best_s then best_s = s; best = id end
       end
     end
-    check_lineage(best)
+    check_lineage(best, true)
   end
   local chosen = nil
   for _, id in ipairs(order) do

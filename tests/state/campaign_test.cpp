@@ -235,6 +235,29 @@ TYPED_TEST(Campaigns, TemplateLineageLinksAlone) {
   EXPECT_NE(elsewhere.campaign.id, first.campaign.id);
 }
 
+TYPED_TEST(Campaigns, TheSameTemplateAloneIsOneFamily) {
+  // A platform's notice that many unrelated senders send to one recipient.
+  auto notice = [&](const std::string& sender, scoring::CampaignEvidence evidence, std::uint32_t text = 500) {
+    this->clock_->advance(24h);
+    Observation observation;
+    observation.sender = sender;
+    observation.recipients = {alice};
+    observation.message_id = sender + "@notice";
+    observation.fingerprint = fingerprint(text, 0, 0);
+    observation.campaign = std::move(evidence);
+    return this->store_->observe(observation);
+  };
+  History shop = notice("orders@shop-one.example", {});
+  History other = notice("orders@shop-two.example", {});
+  EXPECT_NE(other.campaign.id, shop.campaign.id) << "the same template and nothing else";
+  scoring::CampaignEvidence persona;
+  persona.items = {{EvidenceKind::display_name, "kim lee"}};
+  History kim = notice("kim@one.example", persona, 501);
+  History kim_again = notice("kim.lee@two.example", persona, 501);
+  EXPECT_EQ(kim_again.campaign.id, kim.campaign.id);
+  EXPECT_EQ(kim_again.campaign.linked_by, "display name, same template");
+}
+
 TYPED_TEST(Campaigns, NewMailboxIsKnownByItsBrandAtRcpt) {
   for (std::uint32_t step = 1; step <= 4; ++step) this->send(acme_mailboxes[step - 1], {alice}, step);
   PairSnapshot fresh = this->store_->peek("hello@useacme.example", alice, "acme");
