@@ -356,3 +356,28 @@ maximal_queue_lifetime = 1h
             message = message.encode()
         with self.smtp() as client:
             return client.sendmail(sender, recipients, message)
+
+
+# Each sender writes its own words: the same text from several addresses to
+# one recipient is one campaign (template lineage), and tests that judge each
+# sender on its own give each its own sentence.
+OWN_WORDS = [
+    "Our warehouse in Leeds ships the spare pumps on Thursday morning.",
+    "Marta asked whether the audit findings could wait until after the holidays.",
+    "Please sign the lease renewal for the Dublin office before Friday noon.",
+    "The cricket club dinner moved to the old boathouse this year.",
+    "Invoices from the catering firm still show last quarter's prices.",
+    "Granite samples for the lobby floor arrive with tomorrow's freight.",
+    "Somebody left a blue umbrella in the third floor meeting room.",
+    "The pension trustees meet again on the second Tuesday of March.",
+    "Our translators finished the Portuguese manual two days early.",
+    "Parking permits for contractors expire at the end of this month.",
+]
+_words_of: dict[str, str] = {}
+
+
+def own_words(sender: str) -> str:
+    """A sentence of this sender's own, the same at every call."""
+    if sender not in _words_of:
+        _words_of[sender] = OWN_WORDS[len(_words_of) % len(OWN_WORDS)]
+    return _words_of[sender]

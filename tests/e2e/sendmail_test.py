@@ -10,34 +10,10 @@ import time
 import unittest
 from pathlib import Path
 
-from harness import Pushback, SmtpSink, make_world_readable_tempdir
+from harness import own_words, Pushback, SmtpSink, make_world_readable_tempdir
 from sendmail_mta import Sendmail, available, milter_line
 
 BINARY = os.environ["PUSHBACK_BIN"]
-
-
-# Each sender writes its own words: the same text from several addresses to
-# one recipient would be one campaign (template lineage), and these tests
-# judge each sender on its own.
-OWN_WORDS = [
-    "Our warehouse in Leeds ships the spare pumps on Thursday morning.",
-    "Marta asked whether the audit findings could wait until after the holidays.",
-    "Please sign the lease renewal for the Dublin office before Friday noon.",
-    "The cricket club dinner moved to the old boathouse this year.",
-    "Invoices from the catering firm still show last quarter's prices.",
-    "Granite samples for the lobby floor arrive with tomorrow's freight.",
-    "Somebody left a blue umbrella in the third floor meeting room.",
-    "The pension trustees meet again on the second Tuesday of March.",
-    "Our translators finished the Portuguese manual two days early.",
-    "Parking permits for contractors expire at the end of this month.",
-]
-_words_of: dict[str, str] = {}
-
-
-def own_words(sender: str) -> str:
-    if sender not in _words_of:
-        _words_of[sender] = OWN_WORDS[len(_words_of) % len(OWN_WORDS)]
-    return _words_of[sender]
 
 
 def message(subject: str, body: str | None = None, extra: str = "", sender: str = "vendor@sales.example") -> str:
