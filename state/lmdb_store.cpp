@@ -794,16 +794,19 @@ class LmdbStore final : public Store {
 
   // One recipient's view of a campaign: its campaign pair when there is one,
   // else the first mailbox's pair (all there is while it writes alone, and
-  // where a second mailbox starts from).
+  // where a second mailbox starts from). `primary_pair`: that pair when the
+  // caller has it loaded already.
   CampaignPairRecord campaign_view(Txn& txn, std::uint32_t campaign, const CampaignRecord& record,
-                                   std::uint64_t recipient_id, bool* stored = nullptr) {
+                                   std::uint64_t recipient_id, bool* stored = nullptr,
+                                   const PairRecord* primary_pair = nullptr) {
     bool found = false;
     CampaignPairRecord view = load<CampaignPairRecord>(txn, make_campaign_pair_key(campaign, recipient_id),
                                                        windows_.bucket_seconds, &found);
     if (stored) *stored = found;
     if (found) return view;
-    view.pair = load<PairRecord>(txn, make_pair_key(record.primary_domain, recipient_id, record.primary_sender),
-                                 windows_.bucket_seconds);
+    view.pair = primary_pair ? *primary_pair
+                             : load<PairRecord>(txn, make_pair_key(record.primary_domain, recipient_id, record.primary_sender),
+                                                windows_.bucket_seconds);
     if (view.pair.total > 0) view.senders.push_back(short_sender(record.primary_sender));
     return view;
   }
@@ -1059,7 +1062,9 @@ class LmdbStore final : public Store {
       if (std::find(list->begin(), list->end(), member) == list->end() && list->size() < cap) list->push_back(member);
     }
 
-    for (const auto& raw : observation.recipients) {
+    const bool sender_is_primary = campaign.record.primary_sender == sender_id && campaign.record.primary_domain == domain_key;
+    for (std::size_t index = 0; index < observation.recipients.size(); ++index) {
+      const std::string& raw = observation.recipients[index];
       std::string recipient = normalise_address(raw);
       if (auto earlier = std::find(seen_recipients.begin(), seen_recipients.end(), recipient);
           earlier != seen_recipients.end()) {
@@ -1071,13 +1076,14 @@ class LmdbStore final : public Store {
         continue;
       }
       seen_recipients.push_back(recipient);
-      const std::uint64_t recipient_id = hasher_.hash(HashKind::recipient, recipient);
+      const std::uint64_t recipient_id = recipient_ids[index];
       const std::string key = make_pair_key(domain_key, recipient_id, sender_id);
       PairRecord pair = load<PairRecord>(txn, key, windows_.bucket_seconds);
       // The campaign's view of the recipient, read before this message
       // changes the pair: it is kept apart once a second mailbox writes.
       bool view_stored = false;
-      CampaignPairRecord view = campaign_view(txn, campaign.id, campaign.record, recipient_id, &view_stored);
+      CampaignPairRecord view =
+          campaign_view(txn, campaign.id, campaign.record, recipient_id, &view_stored, sender_is_primary ? &pair : nullptr);
       const bool use_view = view_stored || campaign.multi();
       bool view_follows = false;
       PairFacts facts;
