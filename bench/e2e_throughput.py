@@ -116,9 +116,11 @@ class Milter:
                 redis_dir.mkdir()
                 self.processes.append(Process(
                     [self.args.redis_server, "--bind", "127.0.0.1", "--port", str(redis_port), "--dir",
-                     str(redis_dir), "--save", "", "--appendonly", "no", "--daemonize", "no"],
+                     str(redis_dir), "--save", "", "--appendonly", "no", "--daemonize", "no",
+                     "--slowlog-log-slower-than", "1000", "--slowlog-max-len", "10000"],
                     self.workdir / "redis.log"))
                 wait_until(lambda: port_open(redis_port), 10, "redis-server to listen")
+                self.redis_port = redis_port
             # Pushback's harness picks its own TCP port; a unix socket goes in the temp dir.
             spec = f"unix:{self.workdir / 'pushback.sock'}" if self.transport == "unix" else None
             pb = Pushback(self.pushback_binary, self.workdir, socket_spec=spec)
@@ -237,6 +239,35 @@ class Setup:
         self.milter.stop()
 
 
+def redis_figures(port: int) -> dict[str, float]:
+    """Calls and server microseconds per command (INFO commandstats) and the
+    commands that took the server over a millisecond (SLOWLOG)."""
+    def ask(*words):
+        return subprocess.run(["redis-cli", "-h", "127.0.0.1", "-p", str(port), *words],
+                              capture_output=True, text=True, timeout=30).stdout
+    out: dict[str, float] = {"slow": float(ask("SLOWLOG", "LEN").strip() or 0)}
+    if os.environ.get("PUSHBACK_BENCH_SLOWLOG"):
+        print(ask("SLOWLOG", "GET", "10000"), file=open(os.environ["PUSHBACK_BENCH_SLOWLOG"], "a"))
+    for match in re.finditer(r"cmdstat_(\w+):calls=(\d+),usec=(\d+)", ask("INFO", "commandstats")):
+        out[f"{match.group(1)}_calls"] = float(match.group(2))
+        out[f"{match.group(1)}_usec"] = float(match.group(3))
+    return out
+
+
+def redis_summary(before: dict[str, float], after: dict[str, float], messages: int) -> str:
+    def per_call(name):
+        calls = after.get(f"{name}_calls", 0) - before.get(f"{name}_calls", 0)
+        usec = after.get(f"{name}_usec", 0) - before.get(f"{name}_usec", 0)
+        return calls / messages, (usec / calls if calls else 0)
+    parts = []
+    for name in ("evalsha", "eval"):
+        calls, usec = per_call(name)
+        if calls:
+            parts.append(f"{name} {calls:.2f}/message {usec:.0f} µs")
+    parts.append(f"over 1 ms in the server: {after['slow'] - before['slow']:.0f}")
+    return "redis: " + ", ".join(parts)
+
+
 def histogram_quantiles(samples: dict[str, float], name: str, quantiles=(0.5, 0.99)) -> dict[float, float]:
     """Quantiles of a Prometheus histogram, linear inside a bucket."""
     buckets = []
@@ -301,6 +332,8 @@ def throughput(args):
             try:
                 setup.send(args.warmup, args.sessions, args.size)
                 before = setup.milter.pushback.metrics() if setup.milter.pushback else None
+                redis_port = getattr(setup.milter, "redis_port", None)
+                redis_before = redis_figures(redis_port) if redis_port else None
                 _, elapsed = setup.send(args.messages, args.sessions, args.size)
                 rate = args.messages / elapsed
                 rows[key].append(rate)
@@ -308,12 +341,16 @@ def throughput(args):
                 if setup.milter.pushback:
                     after = setup.milter.pushback.metrics()
                     q = histogram_quantiles(after, "pushback_analysis_seconds")
+                    sq = histogram_quantiles(after, "pushback_store_operation_seconds")
                     verdicts = {s.split("verdict=")[1].strip('"}'): int(v - (before or {}).get(s, 0))
                                 for s, v in after.items() if s.startswith("pushback_messages_total")}
                     lq = log_quantiles(setup.milter.pushback.log())
                     extras[key].append(
                         f"histogram p50 {q[0.5] * 1000:.2f} ms p99 {q[0.99] * 1000:.2f} ms; "
-                        f"log p50 {lq.get(0.5, 0):.2f} ms p99 {lq.get(0.99, 0):.2f} ms; verdicts {verdicts}")
+                        f"store calls (RCPT and end of message) p50 {sq[0.5] * 1000:.2f} ms p99 {sq[0.99] * 1000:.2f} ms; "
+                        f"log p50 {lq.get(0.5, 0):.2f} ms p99 {lq.get(0.99, 0):.2f} ms; verdicts {verdicts}"
+                        + (f"; {redis_summary(redis_before, redis_figures(redis_port), args.messages)}"
+                           if redis_port else ""))
                 print(f"round {round_number} {key} {NAMES[key]:<20} {rate:8.1f} msgs/s  ({elapsed:.2f} s)"
                       + (f"  [{seen[:90]}]" if seen else ""), flush=True)
             finally:

@@ -129,22 +129,39 @@ BENCHMARK(BM_ObserveRedisOneSender)->Unit(benchmark::kMicrosecond)->UseRealTime(
 BENCHMARK(BM_PeekLmdb)->Unit(benchmark::kMicrosecond)->UseRealTime();
 BENCHMARK(BM_PeekRedis)->Unit(benchmark::kMicrosecond)->UseRealTime();
 
-// Commands the Redis server receives from the client per message, by MONITOR.
-void BM_RedisRoundTrips(benchmark::State& state) {
+// Commands the Redis server receives from the client per message, by MONITOR,
+// and (with PUSHBACK_BENCH_COMMANDS set) which commands the script runs.
+void round_trips(benchmark::State& state, Observation (*make)(std::uint64_t)) {
   Backend backend(BackendKind::redis);
-  backend.store->observe(message(0));
+  backend.clock->advance(1s);
+  backend.store->observe(make(0));
   for (auto _ : state) {
     testing::Monitor monitor(backend.redis->port());
     constexpr int messages = 200;
-    for (int n = 1; n <= messages; ++n) backend.store->observe(message(static_cast<std::uint64_t>(n)));
+    for (int n = 1; n <= messages; ++n) {
+      backend.clock->advance(1s);
+      backend.store->observe(make(static_cast<std::uint64_t>(n)));
+    }
     double client = 0;
     double script = 0;
-    for (const auto& line : monitor.drain()) (line.find(" lua]") != std::string::npos ? script : client) += 1;
+    std::map<std::string, int> by_name;
+    for (const auto& line : monitor.drain()) {
+      const bool in_script = line.find(" lua]") != std::string::npos;
+      (in_script ? script : client) += 1;
+      const auto open = line.find("] \"");
+      if (in_script && open != std::string::npos) by_name[line.substr(open + 3, line.find('"', open + 3) - open - 3)] += 1;
+    }
     state.counters["round_trips_per_message"] = client / messages;
     state.counters["script_commands_per_message"] = script / messages;
+    if (std::getenv("PUSHBACK_BENCH_COMMANDS") != nullptr) {
+      for (const auto& [name, count] : by_name) std::fprintf(stderr, "  %-18s %6.2f\n", name.c_str(), count / double(messages));
+    }
   }
 }
+void BM_RedisRoundTrips(benchmark::State& state) { round_trips(state, message); }
+void BM_RedisRoundTripsOneSender(benchmark::State& state) { round_trips(state, one_sender_message); }
 BENCHMARK(BM_RedisRoundTrips)->Iterations(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_RedisRoundTripsOneSender)->Iterations(1)->Unit(benchmark::kMillisecond);
 
 // Where the bytes go: entries, key and value bytes per key kind (the first
 // byte of the key), and the leaf bytes they take (LMDB node header of 8 bytes,

@@ -89,9 +89,9 @@ end
 
 local function num(t, field) return tonumber(t[field] or '0') or 0 end
 
--- Per-window sums of the "m<bucket>" fields of a loaded hash, plus `extra`
--- in the current bucket; fields older than the longest window are deleted
--- in one HDEL.
+-- Per-window sums of the "m<bucket>" fields of a loaded pair hash, plus
+-- `extra` in the current bucket; fields older than the longest window are
+-- deleted in one HDEL.
 local function sums(t, key, extra)
   local out = {}
   for k = 1, #widths do out[k] = extra end
@@ -114,27 +114,98 @@ local function sums(t, key, extra)
   return out
 end
 
--- Distinct members per window: each member scored by its latest message.
-local function member_counts(zkey)
+-- Owners (sender, domain, campaign, template) keep per-bucket series in their
+-- hash: "m<bucket>" messages and, for each member set, a histogram of its
+-- members by the bucket of their latest message ("r<bucket>" recipients,
+-- "u<bucket>" a template's senders): distinct members per window are sums,
+-- not ZCOUNTs. Once per bucket (the hash's "pb" is older) an owner drops what
+-- left the longest window and refreshes the TTLs of its hash and sets when it
+-- is written; in between a set needs an EXPIRE only when it is new.
+local bucket_ttl = retention + bsec
+local function series_of(field)
+  local letter = string.byte(field, 1)
+  if letter ~= 109 and letter ~= 114 and letter ~= 117 then return nil end  -- m r u
+  return tonumber(string.sub(field, 2))
+end
+
+local function series_sums(t, letter, extra)
   local out = {}
-  for k, w in ipairs(widths) do
-    out[k] = redis.call('ZCOUNT', zkey, (bucket - w + 1) * bsec, (bucket + 1) * bsec - 1)
+  for k = 1, #widths do out[k] = extra end
+  for field, value in pairs(t) do
+    if string.sub(field, 1, 1) == letter then
+      local b = tonumber(string.sub(field, 2))
+      if b then
+        for k, w in ipairs(widths) do
+          if b > bucket - w and b <= bucket then out[k] = out[k] + tonumber(value) end
+        end
+      end
+    end
   end
   return out
 end
 
--- Members older than the longest window leave a member set once per bucket:
--- the set's owner hash remembers the bucket of its last pruning ("pb").
-local function prune(owner, ...)
-  if num(owner, 'pb') == bucket then return end
-  for _, zkey in ipairs({...}) do redis.call('ZREMRANGEBYSCORE', zkey, '-inf', '(' .. tostring(oldest * bsec)) end
+-- hists: {letter = member set key}; ttl_sets: other keys that live as long
+-- as the owner. `t`: the hash when already loaded.
+local function owner(key, hists, ttl_sets, t)
+  local o = {key = key, t = t or load(key), hists = hists or {}, ttl_sets = ttl_sets or {}, dirty = {}, cards = {}}
+  o.fresh = num(o.t, 'pb') ~= bucket
+  if o.fresh then
+    local stale = {}
+    for field in pairs(o.t) do
+      local b = series_of(field)
+      if b and b < oldest then stale[#stale + 1] = field end
+    end
+    if #stale > 0 then
+      redis.call('HDEL', key, unpack(stale))
+      for _, field in ipairs(stale) do o.t[field] = nil end
+    end
+    for _, zkey in pairs(o.hists) do redis.call('ZREMRANGEBYSCORE', zkey, '-inf', '(' .. tostring(oldest * bsec)) end
+  end
+  if o.t.first and o.t.hv ~= '1' then
+    -- Written before the histograms existed: built once from the sets.
+    for letter, zkey in pairs(o.hists) do
+      local members = redis.call('ZRANGEBYSCORE', zkey, oldest * bsec, '+inf', 'WITHSCORES')
+      for j = 2, #members, 2 do
+        local field = letter .. math.floor(tonumber(members[j]) / bsec)
+        o.t[field] = tostring(num(o.t, field) + 1)
+        o.dirty[field] = o.t[field]
+      end
+    end
+  end
+  return o
 end
 
--- `limit` nil: no cap (and no cap check).
-local function count_member(zkey, member, limit)
-  if limit and not redis.call('ZSCORE', zkey, member) and redis.call('ZCARD', zkey) >= limit then return end
+local function bump(o, field, delta)
+  o.t[field] = tostring(num(o.t, field) + delta)
+  o.dirty[field] = o.t[field]
+end
+
+-- Members in a set: its histogram's total.
+local function card_of(o, letter)
+  if not o.cards[letter] then
+    local n = 0
+    for field, value in pairs(o.t) do
+      if string.sub(field, 1, 1) == letter and tonumber(string.sub(field, 2)) then n = n + tonumber(value) end
+    end
+    o.cards[letter] = n
+  end
+  return o.cards[letter]
+end
+
+-- Counts `member` in the owner's set `letter` (`limit` nil: no cap): its
+-- latest message moves to this bucket.
+local function count_member(o, letter, member, limit)
+  local zkey = o.hists[letter]
+  local old = redis.call('ZSCORE', zkey, member)
+  local card = card_of(o, letter)
+  local ob = old and math.floor(tonumber(old) / bsec)
+  local known = ob and ob >= oldest
+  if not known and limit and card >= limit then return end
   redis.call('ZADD', zkey, 'GT', now, member)
-  redis.call('EXPIRE', zkey, retention)
+  if card == 0 then redis.call('EXPIRE', zkey, bucket_ttl) end  -- a new set
+  if known and ob >= bucket then return end
+  if known then bump(o, letter .. ob, -1) else o.cards[letter] = card + 1 end
+  bump(o, letter .. bucket, 1)
 end
 
 local function within(then_, limit)
@@ -271,6 +342,13 @@ if direction == 'out' then
         q.snd = ''  -- the addresses of the streak since this reply
         store_view(camp, user, q)
       end
+      -- A reply lowers streaks: the campaign's longest is counted again.
+      if redis.call('ZSCORE', P .. 'top:cseen', camp) then
+        local longest = max_streak(c[1] or external)
+        local top = redis.call('ZRANGE', P .. 'cps:' .. camp, -1, -1, 'WITHSCORES')
+        if #top > 0 and tonumber(top[2]) > longest then longest = tonumber(top[2]) end
+        redis.call('ZADD', P .. 'top:cstreak', longest, camp)
+      end
       local f = facts[k]
       f[12] = num(q, 'total'); f[13] = {}; f[14] = num(q, 'streak'); f[15] = 1
     end
@@ -343,8 +421,9 @@ if not fp_empty then
     cluster = string.format('%d', id)
     created = 1
     similarity = 1
-    tpl = {alg = algorithm, mh = minhash, first = tostring(now), touched = tostring(now), total = '0'}
-    redis.call('HSET', P .. 't:' .. cluster, 'alg', algorithm, 'mh', minhash, 'first', now, 'touched', now, 'total', 0)
+    tpl = {alg = algorithm, mh = minhash, first = tostring(now), touched = tostring(now), total = '0', hv = '1'}
+    redis.call('HSET', P .. 't:' .. cluster, 'alg', algorithm, 'mh', minhash, 'first', now, 'touched', now, 'total', 0,
+               'hv', 1)
   end
   if cluster and not tpl then tpl = load(P .. 't:' .. cluster) end
   if cluster and not message_duplicate then
@@ -363,11 +442,14 @@ end
 -- hash, loaded once here and written once below.
 local sender_key = P .. 's:' .. sender
 local domain_key = P .. 'd:' .. domain
-local sender_t = load(sender_key)
-local domain_t = load(domain_key)
-prune(sender_t, P .. 'sr:' .. sender)
-prune(domain_t, P .. 'dr:' .. domain)
-if cluster then prune(tpl, P .. 'tr:' .. cluster, P .. 'ts:' .. cluster) end
+local sender_o = owner(sender_key, {r = P .. 'sr:' .. sender}, {P .. 'ps:' .. sender})
+local sender_t = sender_o.t
+local domain_o = owner(domain_key, {r = P .. 'dr:' .. domain})
+local tpl_o = nil
+if cluster then
+  tpl_o = owner(P .. 't:' .. cluster, {r = P .. 'tr:' .. cluster, u = P .. 'ts:' .. cluster}, nil, tpl)
+  tpl = tpl_o.t
+end
 
 -- The campaign: the sender's own, else the one its evidence links it to
 -- (template lineage alone, or two families), else a new one.
@@ -476,7 +558,9 @@ if next(camp_t) == nil then
 end
 local camp_key = P .. 'c:' .. camp
 if linked_by ~= 'known mailbox' then camp_t = load(camp_key) end
-prune(camp_t, P .. 'cr:' .. camp)
+local camp_o = owner(camp_key, {r = P .. 'cr:' .. camp}, nil, camp_t)
+camp_t = camp_o.t
+local mailboxes_before = #split(camp_t.mbx)
 local mailboxes = split(camp_t.mbx)
 local domains = split(camp_t.dom)
 local camp_brand = camp_t.brand or sender_brand
@@ -489,6 +573,9 @@ if redis.call('HEXISTS', P .. 'a', string.format('campaign:%08x', tonumber(camp)
 local facts = {}
 local seen_rcpts = {}
 local any_pair_counted = false
+-- The sender's recipients by streak live as long as its recipient set.
+local streaks_new = card_of(sender_o, 'r') == 0
+local streak_top, camp_streak_top = 0, 0  -- for the rankings: streaks only grow here
 for k, rid in ipairs(rcpts) do
   if seen_rcpts[rid] then
     local copy = {}
@@ -535,9 +622,9 @@ for k, rid in ipairs(rcpts) do
     if not duplicate then
       any_pair_counted = true
       extra = 1
-      count_member(P .. 'sr:' .. sender, rid, nil)
-      count_member(P .. 'dr:' .. domain, rid, cap)
-      count_member(P .. 'cr:' .. camp, rid, cap)
+      count_member(sender_o, 'r', rid, nil)
+      count_member(domain_o, 'r', rid, cap)
+      count_member(camp_o, 'r', rid, cap)
       if use_view then
         if num(q, 'first') == 0 then q.first = now end
         q.last = math.max(num(q, 'last'), now)
@@ -563,7 +650,7 @@ for k, rid in ipairs(rcpts) do
         end
         store_view(camp, rid, q)
       end
-      if cluster then count_member(P .. 'tr:' .. cluster, rid, cap) end
+      if cluster then count_member(tpl_o, 'r', rid, cap) end
       if first == 0 then first = now end
       total = total + 1
       streak = streak + 1
@@ -581,7 +668,10 @@ for k, rid in ipairs(rcpts) do
                  bucket_field, num(p, bucket_field) + 1)
       redis.call('EXPIRE', key, retention)
       redis.call('ZADD', P .. 'ps:' .. sender, streak, rid)
-      redis.call('EXPIRE', P .. 'ps:' .. sender, retention)
+      if streaks_new then redis.call('EXPIRE', P .. 'ps:' .. sender, bucket_ttl) end
+      streak_top = math.max(streak_top, streak)
+      if primary == sender then camp_streak_top = math.max(camp_streak_top, streak) end
+      if use_view then camp_streak_top = math.max(camp_streak_top, num(q, 'streak')) end
     end
     local view = p
     local view_key = key
@@ -626,26 +716,34 @@ if counted then outcome = 1 end
 local message_extra = 0
 if counted and not message_duplicate then message_extra = 1 end
 
--- One HSET and one EXPIRE per owner; `more` adds owner-specific fields.
-local function update_owner(key, t, more)
+-- One HSET per owner (its series, histograms and `more`); its TTLs once
+-- per bucket.
+local function update_owner(o, more)
+  local t = o.t
   if counted then
     local fields = {'touched', math.max(num(t, 'touched'), now), 'pb', bucket}
     if not t.first then fields[#fields + 1] = 'first'; fields[#fields + 1] = now end
+    if t.hv ~= '1' then fields[#fields + 1] = 'hv'; fields[#fields + 1] = 1 end
     if message_extra == 1 then
       fields[#fields + 1] = bucket_field; fields[#fields + 1] = num(t, bucket_field) + 1
       fields[#fields + 1] = 'total'; fields[#fields + 1] = num(t, 'total') + 1
     end
+    for field, value in pairs(o.dirty) do fields[#fields + 1] = field; fields[#fields + 1] = value end
     for _, v in ipairs(more or {}) do fields[#fields + 1] = v end
-    redis.call('HSET', key, unpack(fields))
-    redis.call('EXPIRE', key, retention)
+    redis.call('HSET', o.key, unpack(fields))
+    if o.fresh then
+      redis.call('EXPIRE', o.key, bucket_ttl)
+      for _, zkey in pairs(o.hists) do redis.call('EXPIRE', zkey, bucket_ttl) end
+      for _, zkey in ipairs(o.ttl_sets) do redis.call('EXPIRE', zkey, bucket_ttl) end
+    end
   end
-  return sums(t, key, message_extra)
+  return series_sums(t, 'm', message_extra)
 end
 
-local sender_messages = update_owner(sender_key, sender_t, {'camp', camp})
-local sender_members = member_counts(P .. 'sr:' .. sender)
-local domain_messages = update_owner(domain_key, domain_t)
-local domain_members = member_counts(P .. 'dr:' .. domain)
+local sender_messages = update_owner(sender_o, {'camp', camp})
+local sender_members = series_sums(sender_o.t, 'r', 0)
+local domain_messages = update_owner(domain_o)
+local domain_members = series_sums(domain_o.t, 'r', 0)
 
 local camp_out = {0}
 local evidence_claimed = false
@@ -668,47 +766,50 @@ do
   end
   local more = {'brand', camp_brand, 'psnd', primary, 'mbx', table.concat(mailboxes, ','), 'dom', table.concat(domains, ',')}
   if evidence_claimed then more[#more + 1] = 'eb'; more[#more + 1] = bucket end
-  camp_messages = update_owner(camp_key, camp_t, more)
-  local camp_members = member_counts(P .. 'cr:' .. camp)
+  camp_messages = update_owner(camp_o, more)
+  local camp_members = series_sums(camp_t, 'r', 0)
   camp_out = {1, tonumber(camp), camp_joined, linked_by, camp_brand, #mailboxes, #domains, camp_messages, camp_members}
   if counted then
-    local longest = max_streak(primary)
-    local top = redis.call('ZRANGE', P .. 'cps:' .. camp, -1, -1, 'WITHSCORES')
-    if #top > 0 and tonumber(top[2]) > longest then longest = tonumber(top[2]) end
-    redis.call('ZADD', P .. 'top:cstreak', longest, camp)
+    redis.call('ZADD', P .. 'top:cstreak', 'GT', camp_streak_top, camp)
     redis.call('ZADD', P .. 'top:creach', camp_members[#camp_members], camp)
-    redis.call('ZADD', P .. 'top:cmbx', #mailboxes, camp)
-    redis.call('ZADD', P .. 'top:cseen', now, camp)
-    tend_rankings('top:cseen', {'top:cstreak', 'top:creach', 'top:cmbx', 'top:cseen'})
+    if camp_o.fresh or #mailboxes ~= mailboxes_before then redis.call('ZADD', P .. 'top:cmbx', #mailboxes, camp) end
+    if camp_o.fresh then
+      redis.call('ZADD', P .. 'top:cseen', now, camp)
+      tend_rankings('top:cseen', {'top:cstreak', 'top:creach', 'top:cmbx', 'top:cseen'})
+    end
   end
 end
 
 local cluster_out = {0}
 if cluster then
   local tkey = P .. 't:' .. cluster
-  if counted and message_extra == 1 then count_member(P .. 'ts:' .. cluster, sender_hash, cap) end
-  local messages = update_owner(tkey, tpl, bands_refreshed and {'bt', bucket} or nil)
-  local recipients = member_counts(P .. 'tr:' .. cluster)
-  local senders = member_counts(P .. 'ts:' .. cluster)
+  if counted and message_extra == 1 then count_member(tpl_o, 'u', sender_hash, cap) end
+  local messages = update_owner(tpl_o, bands_refreshed and {'bt', bucket} or nil)
+  local recipients = series_sums(tpl, 'r', 0)
+  local senders = series_sums(tpl, 'u', 0)
   local saturated = 0
-  if redis.call('ZCARD', P .. 'tr:' .. cluster) >= cap or redis.call('ZCARD', P .. 'ts:' .. cluster) >= cap then saturated = 1 end
+  if card_of(tpl_o, 'r') >= cap or card_of(tpl_o, 'u') >= cap then saturated = 1 end
   local first = num(tpl, 'first')
   if first == 0 then first = now end
   cluster_out = {1, tonumber(cluster), created, math.floor(similarity * 1000 + 0.5), num(tpl, 'total') + message_extra,
                  first, math.max(num(tpl, 'touched'), now), saturated, messages, recipients, senders}
   if counted then
     redis.call('ZADD', P .. 'top:treach', recipients[#recipients], cluster)
-    redis.call('ZADD', P .. 'top:tseen', now, cluster)
-    tend_rankings('top:tseen', {'top:treach', 'top:tseen'})
+    if tpl_o.fresh then
+      redis.call('ZADD', P .. 'top:tseen', now, cluster)
+      tend_rankings('top:tseen', {'top:treach', 'top:tseen'})
+    end
   end
 end
 
 if counted then
   redis.call('ZADD', P .. 'top:volume', sender_messages[#sender_messages], sender)
   redis.call('ZADD', P .. 'top:reach', sender_members[#sender_members], sender)
-  redis.call('ZADD', P .. 'top:streak', max_streak(sender), sender)
-  redis.call('ZADD', P .. 'top:seen', now, sender)
-  tend_rankings('top:seen', {'top:volume', 'top:reach', 'top:streak', 'top:seen'})
+  redis.call('ZADD', P .. 'top:streak', 'GT', streak_top, sender)
+  if sender_o.fresh then
+    redis.call('ZADD', P .. 'top:seen', now, sender)
+    tend_rankings('top:seen', {'top:volume', 'top:reach', 'top:streak', 'top:seen'})
+  end
 end
 
 -- feedback: counts on this template and sender, under the names of

@@ -205,6 +205,11 @@ class Pool {
     return sha_;
   }
 
+  std::string peek_sha() const {
+    std::lock_guard lock(mutex_);
+    return peek_sha_;
+  }
+
   void reload_script(redisContext* context) {
     Reply reply = command(context, {"SCRIPT", "LOAD", std::string(redis_observe_script)});
     if (!is_error(reply) && reply->type == REDIS_REPLY_STRING) {
@@ -279,9 +284,14 @@ class Pool {
     if (settings_.db != 0 && !setup({"SELECT", std::to_string(settings_.db)})) return fail(failure, error);
     Reply script = setup({"SCRIPT", "LOAD", std::string(redis_observe_script)});
     if (!script || script->type != REDIS_REPLY_STRING) return fail(failure, error.empty() ? "SCRIPT LOAD failed" : error);
+    Reply peek_script = setup({"SCRIPT", "LOAD", std::string(redis_peek_script)});
+    if (!peek_script || peek_script->type != REDIS_REPLY_STRING) {
+      return fail(failure, error.empty() ? "SCRIPT LOAD failed" : error);
+    }
     failure = ConnectFailure::none;
     std::lock_guard lock(mutex_);
     sha_ = bulk(script.get());
+    peek_sha_ = bulk(peek_script.get());
     adopt_locked(*address);
     if (generation != generation_) {
       // A failover was announced while connecting: this one may be stale.
@@ -340,6 +350,7 @@ class Pool {
   bool down_ = false;
   std::chrono::steady_clock::time_point next_retry_{};
   std::string sha_;
+  std::string peek_sha_;
   std::unique_ptr<SwitchWatcher> watcher_;  // last: stopped before the rest goes
 };
 
@@ -444,8 +455,15 @@ class RedisStore final : public Store {
     std::string organisation = sender_organisation.empty() ? std::string{} : organisation_hash(sender_organisation);
     Reply reply = run([&](redisContext* context) {
       // One round trip: the pair, the allowlist entries and the campaign's view.
-      return command(context, {"EVAL", std::string(redis_peek_script), "0", prefix_, sender, recipient,
-                               domain_of(sender), brand, organisation});
+      std::vector<std::string> call{"EVALSHA", pool_.peek_sha(), "0", prefix_, sender, recipient,
+                                    domain_of(sender), brand, organisation};
+      Reply result = command(context, call);
+      if (result && result->type == REDIS_REPLY_ERROR && std::strncmp(result->str, "NOSCRIPT", 8) == 0) {
+        call[0] = "EVAL";  // Redis restarted or its scripts were flushed: this loads it again
+        call[1] = std::string(redis_peek_script);
+        result = command(context, call);
+      }
+      return result;
     });
     if (!reply || reply->type != REDIS_REPLY_ARRAY) return out;
     const redisReply* pair = element(reply.get(), 0);

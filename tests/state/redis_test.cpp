@@ -4,6 +4,7 @@
 #include <spdlog/sinks/ringbuffer_sink.h>
 #include <spdlog/spdlog.h>
 
+#include <cctype>
 #include <thread>
 
 #include "state/store.hpp"
@@ -13,6 +14,7 @@ namespace pushback::state {
 namespace {
 
 using namespace std::chrono_literals;
+using Counts = std::vector<std::uint32_t>;
 
 class RedisStoreTest : public ::testing::Test {
  protected:
@@ -75,6 +77,35 @@ TEST_F(RedisStoreTest, EveryCountingKeyExpires) {
       EXPECT_LE(ttl, settings_.retention.count() + 86400) << key;
     }
   }
+}
+
+// Owners written before distinct counts were kept as histograms in their
+// hashes: the first message after the upgrade builds them from the sets.
+TEST_F(RedisStoreTest, DistinctCountsCarryOverFromOwnersWithoutHistograms) {
+  observe(1, {"a@corp.example", "b@corp.example"});
+  clock_->advance(30h);
+  observe(2, {"c@corp.example"});
+  int stripped = 0;
+  for (const auto& key : redis_.command({"KEYS", "pb:[sdtc]:*"})) {
+    std::vector<std::string> strip{"HDEL", key, "hv"};
+    for (const auto& field : redis_.command({"HKEYS", key})) {
+      if (field.size() > 1 && (field[0] == 'r' || field[0] == 'u') && std::isdigit(static_cast<unsigned char>(field[1]))) {
+        strip.push_back(field);
+      }
+    }
+    if (strip.size() > 3) ++stripped;
+    redis_.command(strip);
+  }
+  ASSERT_EQ(stripped, 4) << "sender, domain, template and campaign keep histograms";
+
+  History history = observe(3, {"a@corp.example", "d@corp.example"});
+  const Counts four_then_three{3, 4, 4};  // c, a, d today; a, b, c, d in 7 and 40 days
+  EXPECT_EQ(history.sender.recipients, four_then_three);
+  EXPECT_EQ(history.domain.recipients, four_then_three);
+  EXPECT_EQ(history.cluster.counts.recipients, four_then_three);
+  EXPECT_EQ(history.cluster.senders, (Counts{1, 1, 1}));
+  ASSERT_TRUE(history.campaign.known);
+  EXPECT_EQ(history.campaign.counts.recipients, four_then_three);
 }
 
 TEST_F(RedisStoreTest, OutageLetsMailPassAndCountingResumes) {

@@ -173,6 +173,28 @@ TYPED_TEST(StoreBehaviour, WindowsSlideWithTheClock) {
   EXPECT_EQ(other.domain.recipients, (Counts{2, 2, 2}));
 }
 
+// A template's distinct counts stop growing at the cap; members already
+// counted still move to the window of their latest message.
+TYPED_TEST(StoreBehaviour, TemplateReachStopsAtTheCap) {
+  this->settings_.distinct_cap = 3;
+  const auto fp = fingerprint(1);
+  History last;
+  for (int n = 0; n < 5; ++n) {
+    last = this->inbound(vendor, {"user" + std::to_string(n) + "@corp.example"}, "c" + std::to_string(n) + "@x", fp);
+    this->clock_->advance(2h);
+  }
+  EXPECT_EQ(last.sender.recipients, (Counts{5, 5, 5})) << "a sender's own recipients are not capped";
+  EXPECT_EQ(last.cluster.counts.recipients, (Counts{3, 3, 3}));
+  EXPECT_TRUE(last.cluster.saturated);
+
+  // A day on, a recipient counted before comes back: still one of the three,
+  // now the only one inside the last 24 hours.
+  this->clock_->advance(24h);
+  History again = this->inbound(vendor, {"user0@corp.example"}, "c9@x", fp);
+  EXPECT_EQ(again.cluster.counts.recipients, (Counts{1, 3, 3}));
+  EXPECT_EQ(again.sender.recipients, (Counts{1, 5, 5}));
+}
+
 TYPED_TEST(StoreBehaviour, InReplyToAndReferencesAreRealReplies) {
   this->outbound(alice, {vendor}, "sent-1@corp.example");
   this->clock_->advance(2h);
