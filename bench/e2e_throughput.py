@@ -11,6 +11,7 @@ Postfix one of:
      (not in the default set; it separates protocol cost from Pushback's own)
   c  Pushback, shipped configuration in enforce mode, LMDB store in a temp dir
   d  the same with the Redis store (a redis-server of its own on loopback)
+  u  the same as d, Pushback reaching Redis on its unix socket (state.redis.socket)
   e  rspamd 3.4 from Debian's package as a milter: its proxy worker in milter
      mode and a normal worker, DNS-based modules off, resolver on 127.0.0.1
      (bench/setup installs it under /opt/pushback-bench/rspamd)
@@ -52,11 +53,12 @@ NAMES = {
     "l": "lean null milter",
     "c": "Pushback, LMDB",
     "d": "Pushback, Redis",
+    "u": "Pushback, Redis socket",
     "e": "rspamd",
 }
 
 
-def shipped_config(state_dir: Path, metrics_port: int, redis_port: int | None) -> str:
+def shipped_config(state_dir: Path, metrics_port: int, redis_port: int | None, redis_socket: str = "") -> str:
     """data/pushback.toml as shipped, switched to enforce mode, with a private
     state directory and metrics port, staying the current user (root), with a
     unix socket that Postfix's unprivileged smtpd can open."""
@@ -71,7 +73,8 @@ def shipped_config(state_dir: Path, metrics_port: int, redis_port: int | None) -
     ]
     if redis_port is not None:
         replacements += [(r'(?m)^backend = "lmdb"$', 'backend = "redis"'),
-                         (r'(?m)^port = 6379$', f"port = {redis_port}")]
+                         (r'(?m)^port = 6379$', f"port = {redis_port}"),
+                         (r'(?m)^socket = ""$', f'socket = "{redis_socket}"')]
     for pattern, replacement in replacements:
         text, count = re.subn(pattern, replacement, text)
         if count != 1:
@@ -108,15 +111,16 @@ class Milter:
             self.processes.append(Process(argv, self.workdir / "null.log"))
             wait_until(ready, 10, "null_milter to listen")
             return postfix_spec
-        if self.key in ("c", "d"):
+        if self.key in ("c", "d", "u"):
             redis_port = None
-            if self.key == "d":
+            if self.key in ("d", "u"):
                 redis_port = free_port()
                 redis_dir = self.workdir / "redis"
                 redis_dir.mkdir()
                 self.processes.append(Process(
                     [self.args.redis_server, "--bind", "127.0.0.1", "--port", str(redis_port), "--dir",
                      str(redis_dir), "--save", "", "--appendonly", "no", "--daemonize", "no",
+                     "--unixsocket", str(redis_dir / "redis.sock"), "--unixsocketperm", "700",
                      "--slowlog-log-slower-than", "1000", "--slowlog-max-len", "10000"],
                     self.workdir / "redis.log"))
                 wait_until(lambda: port_open(redis_port), 10, "redis-server to listen")
@@ -126,7 +130,8 @@ class Milter:
             pb = Pushback(self.pushback_binary, self.workdir, socket_spec=spec)
             state_dir = self.workdir / "state"
             state_dir.mkdir()
-            pb.config_path.write_text(shipped_config(state_dir, pb.metrics_port, redis_port))
+            redis_socket = str(self.workdir / "redis" / "redis.sock") if self.key == "u" else ""
+            pb.config_path.write_text(shipped_config(state_dir, pb.metrics_port, redis_port, redis_socket))
             self.pushback = pb  # stopped by stop() even if it never gets ready
             pb.start()
             return pb.postfix_spec
@@ -246,8 +251,6 @@ def redis_figures(port: int) -> dict[str, float]:
         return subprocess.run(["redis-cli", "-h", "127.0.0.1", "-p", str(port), *words],
                               capture_output=True, text=True, timeout=30).stdout
     out: dict[str, float] = {"slow": float(ask("SLOWLOG", "LEN").strip() or 0)}
-    if os.environ.get("PUSHBACK_BENCH_SLOWLOG"):
-        print(ask("SLOWLOG", "GET", "10000"), file=open(os.environ["PUSHBACK_BENCH_SLOWLOG"], "a"))
     for match in re.finditer(r"cmdstat_(\w+):calls=(\d+),usec=(\d+)", ask("INFO", "commandstats")):
         out[f"{match.group(1)}_calls"] = float(match.group(2))
         out[f"{match.group(1)}_usec"] = float(match.group(3))
@@ -304,6 +307,7 @@ def log_quantiles(log: str, quantiles=(0.5, 0.99)) -> dict[float, float]:
 def verify(key: str, setup: Setup):
     """The milter really worked on the mail: its header is in the last message."""
     wanted = {"b": "X-Null-Milter", "l": "X-Null-Milter", "c": "X-Pushback-Score", "d": "X-Pushback-Score",
+              "u": "X-Pushback-Score",
               "e": "X-Spamd-Result"}.get(key)
     if not wanted:
         return ""

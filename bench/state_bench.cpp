@@ -106,6 +106,29 @@ void observe(benchmark::State& state, BackendKind kind, Observation (*make)(std:
   }
 }
 
+// A sender and its domain busy for the whole longest window (a message to a
+// new recipient every hour for 40 days) before the timed messages: the cost
+// of an owner with a full series, not of a fresh one.
+void observe_busy(benchmark::State& state, BackendKind kind) {
+  Backend backend(kind);
+  std::uint64_t n = 0;
+  for (; n < 40 * 24; ++n) {
+    backend.clock->advance(1h);
+    backend.store->observe(one_sender_message(n));
+  }
+  std::uint64_t usec_before = backend.redis ? backend.redis->usec("evalsha") : 0;
+  std::uint64_t calls_before = backend.redis ? backend.redis->calls("evalsha") : 0;
+  for (auto _ : state) {
+    backend.clock->advance(1s);
+    if (backend.store->observe(one_sender_message(n++)).outcome != Outcome::counted) state.SkipWithError("observe failed");
+  }
+  state.SetItemsProcessed(state.iterations());
+  if (backend.redis) {
+    auto calls = static_cast<double>(backend.redis->calls("evalsha") - calls_before);
+    state.counters["server_us_per_message"] = static_cast<double>(backend.redis->usec("evalsha") - usec_before) / calls;
+  }
+}
+
 void peek(benchmark::State& state, BackendKind kind) {
   Backend backend(kind);
   for (std::uint64_t n = 0; n < 5000; ++n) backend.store->observe(message(n));
@@ -120,12 +143,16 @@ void peek(benchmark::State& state, BackendKind kind) {
 void BM_ObserveLmdb(benchmark::State& state) { observe(state, BackendKind::lmdb); }
 void BM_ObserveRedis(benchmark::State& state) { observe(state, BackendKind::redis); }
 void BM_ObserveRedisOneSender(benchmark::State& state) { observe(state, BackendKind::redis, one_sender_message); }
+void BM_ObserveBusyLmdb(benchmark::State& state) { observe_busy(state, BackendKind::lmdb); }
+void BM_ObserveBusyRedis(benchmark::State& state) { observe_busy(state, BackendKind::redis); }
 void BM_PeekLmdb(benchmark::State& state) { peek(state, BackendKind::lmdb); }
 void BM_PeekRedis(benchmark::State& state) { peek(state, BackendKind::redis); }
 // Wall time: for Redis most of the work happens in the server process.
 BENCHMARK(BM_ObserveLmdb)->Unit(benchmark::kMicrosecond)->UseRealTime();
 BENCHMARK(BM_ObserveRedis)->Unit(benchmark::kMicrosecond)->UseRealTime();
 BENCHMARK(BM_ObserveRedisOneSender)->Unit(benchmark::kMicrosecond)->UseRealTime();
+BENCHMARK(BM_ObserveBusyLmdb)->Unit(benchmark::kMicrosecond)->UseRealTime();
+BENCHMARK(BM_ObserveBusyRedis)->Unit(benchmark::kMicrosecond)->UseRealTime();
 BENCHMARK(BM_PeekLmdb)->Unit(benchmark::kMicrosecond)->UseRealTime();
 BENCHMARK(BM_PeekRedis)->Unit(benchmark::kMicrosecond)->UseRealTime();
 

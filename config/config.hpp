@@ -102,6 +102,7 @@ struct StateSettings {
   double template_similarity = 0;
   std::string redis_host;
   std::int64_t redis_port = 0;
+  std::string redis_socket;  // a unix socket instead of host and port
   std::int64_t redis_db = 0;
   std::string redis_password;  // from redis_password_file when that is set
   std::vector<std::string> redis_sentinels;  // "host:port"; not empty: ask them for the primary

@@ -267,6 +267,10 @@ class Loader {
     if (!state.redis_sentinels.empty() && state.redis_master_name.empty()) {
       error(lines_["state.redis.sentinels"], "state.redis.sentinels", "state.redis.master_name is needed with Sentinels");
     }
+    if (!state.redis_sentinels.empty() && !state.redis_socket.empty()) {
+      error(lines_["state.redis.socket"], "state.redis.socket",
+            "a unix socket and Sentinels exclude each other: the Sentinels name the primary's host and port");
+    }
     const auto& policy = config_.policy;
     if (!(policy.tag_threshold < policy.quarantine_threshold && policy.quarantine_threshold < policy.reject_threshold)) {
       std::string key = lines_.count("policy.quarantine_threshold") ? "policy.quarantine_threshold"

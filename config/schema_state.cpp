@@ -116,6 +116,13 @@ void add_state_keys(std::vector<KeyInfo>& keys) {
        .apply = [](Config& c, const Value& v) { c.state.redis_host = as<std::string>(v); }});
   add({.path = "state.redis.port", .kind = ValueKind::integer, .default_toml = "6379", .doc = "Redis port.",
        .min = 1, .max = 65535, .apply = [](Config& c, const Value& v) { c.state.redis_port = as<std::int64_t>(v); }});
+  add({.path = "state.redis.socket", .kind = ValueKind::string, .default_toml = R"("")",
+       .doc = "Unix socket of a Redis on this host (an absolute path); when set, host and port are not used.",
+       .validate = [](const Value& v) -> std::string {
+         const auto& path = as<std::string>(v);
+         return path.empty() || path.front() == '/' ? std::string{} : "\"" + path + "\" is not an absolute path";
+       },
+       .apply = [](Config& c, const Value& v) { c.state.redis_socket = as<std::string>(v); }});
   add({.path = "state.redis.db", .kind = ValueKind::integer, .default_toml = "0", .doc = "Redis database number.",
        .min = 0, .max = 1000, .apply = [](Config& c, const Value& v) { c.state.redis_db = as<std::int64_t>(v); }});
   add({.path = "state.redis.sentinels", .kind = ValueKind::string_list, .default_toml = "[]",

@@ -274,7 +274,8 @@ int run_daemon(const DaemonOptions& options) {
     spdlog::critical("cannot read the seal key: {}", e.what());
     return exit_os;
   }
-  std::string redis_where = config->state.redis_sentinels.empty()
+  std::string redis_where = !config->state.redis_socket.empty() ? "redis at unix:" + config->state.redis_socket
+                            : config->state.redis_sentinels.empty()
                                 ? "redis at " + config->state.redis_host + ":" + std::to_string(config->state.redis_port)
                                 : "redis primary " + config->state.redis_master_name + " via " +
                                       std::to_string(config->state.redis_sentinels.size()) + " Sentinels";

@@ -44,6 +44,10 @@ state::StoreSettings store_settings(const config::StateSettings& s) {
   out.template_similarity = s.template_similarity;
   out.redis.host = s.redis_host;
   out.redis.port = static_cast<std::uint16_t>(s.redis_port);
+  if (!s.redis_socket.empty()) {
+    out.redis.host = s.redis_socket;  // a path: the client connects to it as a unix socket
+    out.redis.port = 0;
+  }
   out.redis.db = static_cast<int>(s.redis_db);
   out.redis.password = s.redis_password;
   out.redis.username = s.redis_username;

@@ -52,6 +52,7 @@ std::string bulk(const redisReply* reply) {
 }
 
 std::string to_string(const RedisAddress& address) {
+  if (is_unix_socket(address)) return "unix:" + address.host;
   return (address.host.find(':') != std::string::npos ? "[" + address.host + "]" : address.host) + ":" +
          std::to_string(address.port);
 }
@@ -59,7 +60,9 @@ std::string to_string(const RedisAddress& address) {
 Context connect_to(const RedisAddress& address, const Credentials& credentials, std::chrono::milliseconds connect_timeout,
                    std::chrono::milliseconds command_timeout, ConnectFailure& failure, std::string& error) {
   failure = ConnectFailure::unreachable;
-  Context context(redisConnectWithTimeout(address.host.c_str(), address.port, to_timeval(connect_timeout)));
+  Context context(is_unix_socket(address)
+                      ? redisConnectUnixWithTimeout(address.host.c_str(), to_timeval(connect_timeout))
+                      : redisConnectWithTimeout(address.host.c_str(), address.port, to_timeval(connect_timeout)));
   if (!context || context->err) {
     error = context ? context->errstr : "cannot allocate a connection";
     return nullptr;

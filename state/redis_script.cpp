@@ -245,8 +245,11 @@ local function campaign_view(camp, rid)
   return p, false
 end
 
--- Writes a campaign pair's fields (those of a pair, plus its senders).
-local function store_view(camp, rid, q)
+-- Writes a campaign pair's fields (those of a pair, plus its senders). The
+-- campaign's "qv" says whether it has any ("0": none yet, so the first
+-- mailbox need not look; absent: written before the field, so it looks).
+local function store_view(camp, rid, q, marked)
+  if not marked then redis.call('HSET', P .. 'c:' .. camp, 'qv', 1) end
   local key = P .. 'q:' .. camp .. ':' .. rid
   local flat = {}
   for field, value in pairs(q) do
@@ -381,11 +384,22 @@ end
 local function similarity_to(id, mh)
   local rec = redis.call('HMGET', P .. 't:' .. id, 'alg', 'mh')
   if rec[1] ~= algorithm or not rec[2] or #rec[2] ~= #mh then return 0, rec[1] ~= false end
-  local equal = 0
-  for j = 0, #mh / 4 - 1 do
-    if string.sub(rec[2], j * 4 + 1, j * 4 + 4) == string.sub(mh, j * 4 + 1, j * 4 + 4) then equal = equal + 1 end
+  local other = rec[2]
+  if other == mh then return 1, true end
+  -- Four values (16 bytes, one LSH band) at a time, one by one only where
+  -- they differ; below the threshold the exact figure does not matter.
+  local values = #mh / 4
+  local allowed = values - math.ceil(threshold * values)
+  local unequal = 0
+  for at = 1, #mh, 16 do
+    if string.sub(other, at, at + 15) ~= string.sub(mh, at, at + 15) then
+      for j = at, math.min(at + 15, #mh), 4 do
+        if string.sub(other, j, j + 3) ~= string.sub(mh, j, j + 3) then unequal = unequal + 1 end
+      end
+      if unequal > allowed then return 0, true end
+    end
   end
-  return equal / (#mh / 4), true
+  return (values - unequal) / values, true
 end
 
 -- The template cluster: candidates share an LSH band; the most similar first
@@ -591,7 +605,7 @@ for k, rid in ipairs(rcpts) do
     -- While the sender is the first mailbox, its own pair is the view.
     local q, q_stored
     if primary == sender then
-      q = load(P .. 'q:' .. camp .. ':' .. rid)
+      q = camp_t.qv == '0' and {} or load(P .. 'q:' .. camp .. ':' .. rid)
       q_stored = next(q) ~= nil
       if not q_stored then
         q = {}
@@ -648,7 +662,8 @@ for k, rid in ipairs(rcpts) do
           local b = string.match(field, '^m(%d+)$')
           if b and tonumber(b) < oldest then q[field] = nil end
         end
-        store_view(camp, rid, q)
+        store_view(camp, rid, q, camp_t.qv == '1')
+        camp_t.qv = '1'
       end
       if cluster then count_member(tpl_o, 'r', rid, cap) end
       if first == 0 then first = now end
@@ -687,8 +702,9 @@ for k, rid in ipairs(rcpts) do
       senders = #split(q.snd)
       view_streak, view_total, view_steps, view_first = num(q, 'streak'), num(q, 'total'), num(q, 'steps'), num(q, 'first')
     end
+    local pair_sums = sums(p, key, extra)
     local view_sums = {}
-    if view_key then view_sums = sums(p, key, extra) else
+    if view_key then view_sums = pair_sums else
       for j = 1, #widths do view_sums[j] = 0 end
       for field, value in pairs(view) do
         local b = string.match(field, '^m(%d+)$')
@@ -703,7 +719,7 @@ for k, rid in ipairs(rcpts) do
       local replied = tonumber(redis.call('GET', P .. 'o:' .. organisation .. ':' .. rid) or '0')
       if replied > 0 then view_dialogue = 1; view_reply = math.max(view_reply, replied) end
     end
-    facts[k] = {duplicate and 1 or 0, total, sums(p, key, extra), streak, num(p, 'dialogue'), first, last,
+    facts[k] = {duplicate and 1 or 0, total, pair_sums, streak, num(p, 'dialogue'), first, last,
                 num(p, 'reply'), steps, repeated, follows,
                 view_total, view_sums, view_streak, view_dialogue, view_first, view_reply, view_steps,
                 view_follows, senders}
@@ -765,6 +781,7 @@ do
     end
   end
   local more = {'brand', camp_brand, 'psnd', primary, 'mbx', table.concat(mailboxes, ','), 'dom', table.concat(domains, ',')}
+  if linked_by == 'new' and not camp_t.qv then more[#more + 1] = 'qv'; more[#more + 1] = 0 end
   if evidence_claimed then more[#more + 1] = 'eb'; more[#more + 1] = bucket end
   camp_messages = update_owner(camp_o, more)
   local camp_members = series_sums(camp_t, 'r', 0)

@@ -19,14 +19,17 @@ enum class StoreFailureAction { accept, tempfail };
 // power loss at most the last sync interval. `commit` fsyncs every commit.
 enum class Durability { periodic, commit };
 
+// `host` may be the path of a unix socket (it starts with '/'; port unused).
 struct RedisAddress {
   std::string host;
   std::uint16_t port = 0;
   bool operator==(const RedisAddress&) const = default;
 };
 
+inline bool is_unix_socket(const RedisAddress& address) { return !address.host.empty() && address.host.front() == '/'; }
+
 struct RedisSettings {
-  std::string host = "127.0.0.1";
+  std::string host = "127.0.0.1";  // or a unix socket path (is_unix_socket)
   std::uint16_t port = 6379;
   // When not empty, the primary is whatever these Sentinels name for
   // master_name, and host/port are not used.

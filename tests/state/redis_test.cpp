@@ -7,6 +7,7 @@
 #include <cctype>
 #include <thread>
 
+#include "state/redis_store.hpp"
 #include "state/store.hpp"
 #include "support.hpp"
 
@@ -146,6 +147,31 @@ TEST_F(RedisStoreTest, OutageLetsMailPassAndCountingResumes) {
   spdlog::set_default_logger(previous);
   EXPECT_EQ(down, 1) << "the outage is logged once when it starts";
   EXPECT_EQ(up, 1) << "and once when it ends";
+}
+
+// A Redis on this host through its unix socket: no TCP port is needed.
+TEST_F(RedisStoreTest, CountsThroughAUnixSocket) {
+  StoreSettings local = settings_;
+  local.redis.host = redis_.socket_path();
+  local.redis.port = 1;  // nothing listens there: only the socket can work
+  auto store = open_store(local, clock_);
+  Observation observation;
+  observation.sender = "jim@sales.example";
+  observation.recipients = {"alice@corp.example"};
+  ASSERT_EQ(store->observe(observation).outcome, Outcome::counted);
+  observation.message_id = "second@sales.example";
+  History second = store->observe(observation);
+  ASSERT_EQ(second.outcome, Outcome::counted);
+  EXPECT_EQ(second.pairs.at(0).streak, 2u);
+  EXPECT_TRUE(store->peek("jim@sales.example", "alice@corp.example").available);
+  EXPECT_EQ(store->peek("jim@sales.example", "alice@corp.example").streak, 2u);
+  bool refused = false;
+  EXPECT_EQ(check_redis(local.redis, refused), "");
+
+  redis_.stop();
+  std::string error = check_redis(local.redis, refused);
+  EXPECT_NE(error.find("unix:" + redis_.socket_path()), std::string::npos) << error;
+  EXPECT_FALSE(refused);
 }
 
 TEST_F(RedisStoreTest, StartsWhileRedisIsDown) {

@@ -81,12 +81,13 @@ RedisServer::~RedisServer() { stop(); }
 void RedisServer::start() {
   std::string port = std::to_string(port_);
   std::string log = dir_.path() + "/redis.log";
+  std::string socket = socket_path();
   pid_ = ::fork();
   if (pid_ == 0) {
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // no stray server when a test crashes
     ::execl(REDIS_SERVER, "redis-server", "--port", port.c_str(), "--bind", "127.0.0.1", "--dir", dir_.path().c_str(),
-            "--save", "", "--appendonly", "no", "--daemonize", "no", "--logfile", log.c_str(),
-            static_cast<char*>(nullptr));
+            "--save", "", "--appendonly", "no", "--daemonize", "no", "--logfile", log.c_str(), "--unixsocket",
+            socket.c_str(), "--unixsocketperm", "700", static_cast<char*>(nullptr));
     ::_exit(127);
   }
   for (int attempt = 0; attempt < 500; ++attempt) {

@@ -51,6 +51,7 @@ class RedisServer {
   void start();  // on the same port as before
   void stop();
   std::uint16_t port() const { return port_; }
+  std::string socket_path() const { return dir_.path() + "/redis.sock"; }  // it listens there too
 
   // A command on a fresh connection; the reply flattened to strings
   // (nested arrays are flattened too). Throws when Redis cannot be reached.

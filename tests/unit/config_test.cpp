@@ -125,6 +125,12 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"sentinels_without_master_name", "[state.redis]\nsentinels = [\"127.0.0.1:26379\"]\n",
                 "/etc/pushback/pushback.toml:2: state.redis.sentinels: state.redis.master_name is needed with "
                 "Sentinels"},
+        BadCase{"relative_redis_socket", "[state.redis]\nsocket = \"redis.sock\"\n",
+                "/etc/pushback/pushback.toml:2: state.redis.socket: \"redis.sock\" is not an absolute path"},
+        BadCase{"socket_with_sentinels",
+                "[state.redis]\nsentinels = [\"127.0.0.1:26379\"]\nmaster_name = \"m\"\nsocket = \"/run/redis.sock\"\n",
+                "/etc/pushback/pushback.toml:4: state.redis.socket: a unix socket and Sentinels exclude each other: the "
+                "Sentinels name the primary's host and port"},
         BadCase{"missing_password_file", "[state.redis]\npassword_file = \"/nonexistent/redis.pass\"\n",
                 "/etc/pushback/pushback.toml:2: state.redis.password_file: cannot read /nonexistent/redis.pass: No "
                 "such file or directory"},
