@@ -114,29 +114,43 @@ local function sums(t, key, extra)
   return out
 end
 
--- Owners (sender, domain, campaign, template) keep per-bucket series in their
--- hash: "m<bucket>" messages and, for each member set, a histogram of its
--- members by the bucket of their latest message ("r<bucket>" recipients,
--- "u<bucket>" a template's senders): distinct members per window are sums,
--- not ZCOUNTs. Once per bucket (the hash's "pb" is older) an owner drops what
--- left the longest window and refreshes the TTLs of its hash and sets when it
--- is written; in between a set needs an EXPIRE only when it is new.
+-- Owners (sender, domain, campaign, template) count per bucket in their hash:
+-- "m<bucket>" messages and, for each member set, a histogram of its members
+-- by the bucket of their latest message ("r<bucket>" recipients, "u<bucket>"
+-- a template's senders). Beside them, the sums per window as of bucket "w"
+-- ("sm", "sr", "su": one number per window, for the windows in "ww"), rolled
+-- forward when the bucket changes by subtracting the buckets that left each
+-- window: a message reads a fixed set of fields however long the owner has
+-- been busy. Counts never go back in time: a message older than "w" (mail
+-- servers whose clocks differ) counts in bucket "w". When "w" moves, the
+-- owner also drops what left the longest window and refreshes the TTLs of its
+-- hash and sets; in between a set needs an EXPIRE only when it is new.
 local bucket_ttl = retention + bsec
-local function series_of(field)
-  local letter = string.byte(field, 1)
-  if letter ~= 109 and letter ~= 114 and letter ~= 117 then return nil end  -- m r u
-  return tonumber(string.sub(field, 2))
+local longest_k = 1
+for k, w in ipairs(widths) do if w > widths[longest_k] then longest_k = k end end
+
+local function zeros()
+  local out = {}
+  for k = 1, #widths do out[k] = 0 end
+  return out
 end
 
-local function series_sums(t, letter, extra)
+local function parse_sums(text)
   local out = {}
-  for k = 1, #widths do out[k] = extra end
+  for v in string.gmatch(text or '', '[^,]+') do out[#out + 1] = tonumber(v) end
+  for k = #out + 1, #widths do out[k] = 0 end
+  return out
+end
+
+-- Per-window sums of one letter's fields in a wholly loaded hash, as of `at`.
+local function series_sums(t, letter, at)
+  local out = zeros()
   for field, value in pairs(t) do
     if string.sub(field, 1, 1) == letter then
       local b = tonumber(string.sub(field, 2))
       if b then
         for k, w in ipairs(widths) do
-          if b > bucket - w and b <= bucket then out[k] = out[k] + tonumber(value) end
+          if b > at - w and b <= at then out[k] = out[k] + tonumber(value) end
         end
       end
     end
@@ -144,68 +158,131 @@ local function series_sums(t, letter, extra)
   return out
 end
 
--- hists: {letter = member set key}; ttl_sets: other keys that live as long
--- as the owner. `t`: the hash when already loaded.
-local function owner(key, hists, ttl_sets, t)
-  local o = {key = key, t = t or load(key), hists = hists or {}, ttl_sets = ttl_sets or {}, dirty = {}, cards = {}}
-  o.fresh = num(o.t, 'pb') ~= bucket
-  if o.fresh then
-    local stale = {}
-    for field in pairs(o.t) do
-      local b = series_of(field)
-      if b and b < oldest then stale[#stale + 1] = field end
+local owner_fields = {'first', 'touched', 'total', 'w', 'ww', 'hv', 'sm'}
+
+-- key: the owner's hash; hists: {letter = member set key}; ttl_sets: other
+-- keys that live as long as the owner; fields: what else to read of it;
+-- created: the hash as just written for a new owner.
+local function owner(key, hists, ttl_sets, fields, created)
+  local o = {key = key, hists = hists or {}, ttl_sets = ttl_sets or {}, dirty = {}, incr = {}, stale = {}, sums = {}}
+  o.letters = {'m'}
+  for letter in pairs(o.hists) do o.letters[#o.letters + 1] = letter end
+  local L = widths[longest_k]
+  if created then
+    o.t = created
+  else
+    local names = {}
+    for _, f in ipairs(owner_fields) do names[#names + 1] = f end
+    for _, f in ipairs(fields or {}) do names[#names + 1] = f end
+    for _, letter in ipairs(o.letters) do
+      if letter ~= 'm' then names[#names + 1] = 's' .. letter end
+      names[#names + 1] = letter .. bucket
     end
-    if #stale > 0 then
-      redis.call('HDEL', key, unpack(stale))
-      for _, field in ipairs(stale) do o.t[field] = nil end
-    end
-    for _, zkey in pairs(o.hists) do redis.call('ZREMRANGEBYSCORE', zkey, '-inf', '(' .. tostring(oldest * bsec)) end
+    local values = redis.call('HMGET', key, unpack(names))
+    o.t = {}
+    for j, name in ipairs(names) do if values[j] then o.t[name] = values[j] end end
   end
-  if o.t.first and o.t.hv ~= '1' then
-    -- Written before the histograms existed: built once from the sets.
-    for letter, zkey in pairs(o.hists) do
-      local members = redis.call('ZRANGEBYSCORE', zkey, oldest * bsec, '+inf', 'WITHSCORES')
-      for j = 2, #members, 2 do
-        local field = letter .. math.floor(tonumber(members[j]) / bsec)
-        o.t[field] = tostring(num(o.t, field) + 1)
-        o.dirty[field] = o.t[field]
+  local t = o.t
+  local w = tonumber(t.w)
+  if created or not t.first then
+    o.b, o.fresh = bucket, true
+    for _, letter in ipairs(o.letters) do o.sums[letter] = zeros() end
+  elseif not w or t.ww ~= ARGV[5] or t.hv ~= '1' then
+    -- Written before the rolling sums (or for other windows): summed once
+    -- from the whole hash, its histograms first built from the sets.
+    for field, value in pairs(load(key)) do t[field] = value end
+    o.b, o.fresh = math.max(bucket, w or 0), true
+    if t.hv ~= '1' then
+      for letter, zkey in pairs(o.hists) do
+        local members = redis.call('ZRANGEBYSCORE', zkey, (o.b - L + 1) * bsec, '+inf', 'WITHSCORES')
+        for j = 2, #members, 2 do
+          local field = letter .. math.min(o.b, math.floor(tonumber(members[j]) / bsec))
+          t[field] = tostring(num(t, field) + 1)
+          o.dirty[field] = t[field]
+        end
       end
+    end
+    for field in pairs(t) do
+      local letter = string.sub(field, 1, 1)
+      local b = tonumber(string.sub(field, 2))
+      if b and (letter == 'm' or o.hists[letter]) and b <= o.b - L then o.stale[#o.stale + 1] = field end
+    end
+    for _, letter in ipairs(o.letters) do o.sums[letter] = series_sums(t, letter, o.b) end
+  else
+    o.b = math.max(bucket, w)
+    o.fresh = o.b > w
+    for _, letter in ipairs(o.letters) do o.sums[letter] = parse_sums(t[letter == 'm' and 'sm' or 's' .. letter]) end
+    if o.b ~= bucket then
+      for _, letter in ipairs(o.letters) do t[letter .. o.b] = redis.call('HGET', key, letter .. o.b) or nil end
+    end
+    if o.fresh then
+      -- Roll from w to o.b: what left each window is subtracted.
+      local leaving, names, asked = {}, {}, {}
+      for k, width in ipairs(widths) do
+        if o.b - w >= width then
+          for _, letter in ipairs(o.letters) do o.sums[letter][k] = 0 end
+        else
+          for b = w - width + 1, o.b - width do
+            for _, letter in ipairs(o.letters) do
+              local field = letter .. b
+              leaving[#leaving + 1] = {field, letter, k}
+              if not asked[field] then asked[field] = true; names[#names + 1] = field end
+            end
+          end
+        end
+      end
+      if #names > 0 then
+        local values = redis.call('HMGET', key, unpack(names))
+        local value_of = {}
+        for j, name in ipairs(names) do value_of[name] = tonumber(values[j] or '0') or 0 end
+        for _, l in ipairs(leaving) do o.sums[l[2]][l[3]] = o.sums[l[2]][l[3]] - value_of[l[1]] end
+      end
+      for b = w - L + 1, math.min(w, o.b - L) do
+        for _, letter in ipairs(o.letters) do o.stale[#o.stale + 1] = letter .. b end
+      end
+    end
+  end
+  if o.fresh then
+    for _, zkey in pairs(o.hists) do
+      redis.call('ZREMRANGEBYSCORE', zkey, '-inf', '(' .. tostring((o.b - L + 1) * bsec))
     end
   end
   return o
 end
 
-local function bump(o, field, delta)
-  o.t[field] = tostring(num(o.t, field) + delta)
-  o.dirty[field] = o.t[field]
+-- A bucket's count changes: the owner's current bucket is read and written
+-- whole, an older one (a member moving on) by increment.
+local function bump(o, letter, b, delta)
+  local field = letter .. b
+  if b == o.b or o.dirty[field] then
+    o.t[field] = tostring(num(o.t, field) + delta)
+    o.dirty[field] = o.t[field]
+  else
+    o.incr[field] = (o.incr[field] or 0) + delta
+  end
 end
 
--- Members in a set: its histogram's total.
-local function card_of(o, letter)
-  if not o.cards[letter] then
-    local n = 0
-    for field, value in pairs(o.t) do
-      if string.sub(field, 1, 1) == letter and tonumber(string.sub(field, 2)) then n = n + tonumber(value) end
-    end
-    o.cards[letter] = n
-  end
-  return o.cards[letter]
-end
+-- Members in a set: those inside the longest window.
+local function card_of(o, letter) return o.sums[letter][longest_k] end
 
 -- Counts `member` in the owner's set `letter` (`limit` nil: no cap): its
--- latest message moves to this bucket.
+-- latest message moves to the owner's bucket.
 local function count_member(o, letter, member, limit)
   local zkey = o.hists[letter]
   local old = redis.call('ZSCORE', zkey, member)
-  local card = card_of(o, letter)
+  local sums = o.sums[letter]
+  local card = sums[longest_k]
   local ob = old and math.floor(tonumber(old) / bsec)
-  local known = ob and ob >= oldest
+  local known = ob and ob > o.b - widths[longest_k]
   if not known and limit and card >= limit then return end
-  redis.call('ZADD', zkey, 'GT', now, member)
+  redis.call('ZADD', zkey, 'GT', math.max(now, o.b * bsec), member)
   if card == 0 then redis.call('EXPIRE', zkey, bucket_ttl) end  -- a new set
-  if known and ob >= bucket then return end
-  if known then bump(o, letter .. ob, -1) else o.cards[letter] = card + 1 end
-  bump(o, letter .. bucket, 1)
+  if known and ob >= o.b then return end
+  for k, width in ipairs(widths) do
+    if not (known and ob > o.b - width) then sums[k] = sums[k] + 1 end
+  end
+  if known then bump(o, letter, ob, -1) end
+  bump(o, letter, o.b, 1)
 end
 
 local function within(then_, limit)
@@ -412,7 +489,8 @@ end
 local cluster = nil
 local similarity = 0
 local created = 0
-local tpl = nil        -- the cluster's hash as loaded
+local tpl = nil        -- the cluster's hash as read (its owner fields)
+local tpl_o = nil
 local bands_refreshed = false
 if not fp_empty then
   local band_keys = {}
@@ -439,7 +517,10 @@ if not fp_empty then
     redis.call('HSET', P .. 't:' .. cluster, 'alg', algorithm, 'mh', minhash, 'first', now, 'touched', now, 'total', 0,
                'hv', 1)
   end
-  if cluster and not tpl then tpl = load(P .. 't:' .. cluster) end
+  if cluster then
+    tpl_o = owner(P .. 't:' .. cluster, {r = P .. 'tr:' .. cluster, u = P .. 'ts:' .. cluster}, nil, {'bt', 'camp'}, tpl)
+    tpl = tpl_o.t
+  end
   if cluster and not message_duplicate then
     local refresh = num(tpl, 'bt') ~= bucket
     for b = 1, 16 do
@@ -456,24 +537,21 @@ end
 -- hash, loaded once here and written once below.
 local sender_key = P .. 's:' .. sender
 local domain_key = P .. 'd:' .. domain
-local sender_o = owner(sender_key, {r = P .. 'sr:' .. sender}, {P .. 'ps:' .. sender})
+local sender_o = owner(sender_key, {r = P .. 'sr:' .. sender}, {P .. 'ps:' .. sender}, {'camp'})
 local sender_t = sender_o.t
 local domain_o = owner(domain_key, {r = P .. 'dr:' .. domain})
-local tpl_o = nil
-if cluster then
-  tpl_o = owner(P .. 't:' .. cluster, {r = P .. 'tr:' .. cluster, u = P .. 'ts:' .. cluster}, nil, tpl)
-  tpl = tpl_o.t
-end
 
 -- The campaign: the sender's own, else the one its evidence links it to
 -- (template lineage alone, or two families), else a new one.
 local camp = sender_t.camp
 local camp_joined = 0
 local linked_by = 'known mailbox'
-local camp_t = {}
-if camp then camp_t = load(P .. 'c:' .. camp) end
-if next(camp_t) == nil then
+local camp_fields = {'brand', 'psnd', 'mbx', 'dom', 'eb', 'qv'}
+local camp_o = nil
+if camp then camp_o = owner(P .. 'c:' .. camp, {r = P .. 'cr:' .. camp}, nil, camp_fields) end
+if not camp_o or not (camp_o.t.first or camp_o.t.psnd) then
   camp = nil
+  camp_o = nil
   local cands = {}
   local order = {}
   local function candidate(id)
@@ -571,9 +649,8 @@ if next(camp_t) == nil then
   end
 end
 local camp_key = P .. 'c:' .. camp
-if linked_by ~= 'known mailbox' then camp_t = load(camp_key) end
-local camp_o = owner(camp_key, {r = P .. 'cr:' .. camp}, nil, camp_t)
-camp_t = camp_o.t
+if not camp_o then camp_o = owner(camp_key, {r = P .. 'cr:' .. camp}, nil, camp_fields) end
+local camp_t = camp_o.t
 local mailboxes_before = #split(camp_t.mbx)
 local mailboxes = split(camp_t.mbx)
 local domains = split(camp_t.dom)
@@ -732,34 +809,50 @@ if counted then outcome = 1 end
 local message_extra = 0
 if counted and not message_duplicate then message_extra = 1 end
 
--- One HSET per owner (its series, histograms and `more`); its TTLs once
--- per bucket.
+-- One HSET per owner (its current bucket, sums and `more`), an HINCRBY per
+-- older bucket a member left; its TTLs and what left the longest window
+-- once per bucket. Returns the messages per window, this one included.
 local function update_owner(o, more)
   local t = o.t
   if counted then
-    local fields = {'touched', math.max(num(t, 'touched'), now), 'pb', bucket}
+    if message_extra == 1 then
+      bump(o, 'm', o.b, 1)
+      for k = 1, #widths do o.sums.m[k] = o.sums.m[k] + 1 end
+    end
+    local fields = {'touched', math.max(num(t, 'touched'), now), 'w', o.b, 'ww', ARGV[5]}
     if not t.first then fields[#fields + 1] = 'first'; fields[#fields + 1] = now end
     if t.hv ~= '1' then fields[#fields + 1] = 'hv'; fields[#fields + 1] = 1 end
-    if message_extra == 1 then
-      fields[#fields + 1] = bucket_field; fields[#fields + 1] = num(t, bucket_field) + 1
-      fields[#fields + 1] = 'total'; fields[#fields + 1] = num(t, 'total') + 1
-    end
+    if message_extra == 1 then fields[#fields + 1] = 'total'; fields[#fields + 1] = num(t, 'total') + 1 end
     for field, value in pairs(o.dirty) do fields[#fields + 1] = field; fields[#fields + 1] = value end
+    for _, letter in ipairs(o.letters) do
+      fields[#fields + 1] = letter == 'm' and 'sm' or 's' .. letter
+      fields[#fields + 1] = table.concat(o.sums[letter], ',')
+    end
     for _, v in ipairs(more or {}) do fields[#fields + 1] = v end
     redis.call('HSET', o.key, unpack(fields))
+    for field, delta in pairs(o.incr) do redis.call('HINCRBY', o.key, field, delta) end
+    if #o.stale > 0 then redis.call('HDEL', o.key, unpack(o.stale)) end
     if o.fresh then
       redis.call('EXPIRE', o.key, bucket_ttl)
       for _, zkey in pairs(o.hists) do redis.call('EXPIRE', zkey, bucket_ttl) end
       for _, zkey in ipairs(o.ttl_sets) do redis.call('EXPIRE', zkey, bucket_ttl) end
     end
   end
-  return series_sums(t, 'm', message_extra)
+  local out = {}
+  for k = 1, #widths do out[k] = o.sums.m[k] end
+  return out
+end
+
+local function copy(list)
+  local out = {}
+  for k, v in ipairs(list) do out[k] = v end
+  return out
 end
 
 local sender_messages = update_owner(sender_o, {'camp', camp})
-local sender_members = series_sums(sender_o.t, 'r', 0)
+local sender_members = copy(sender_o.sums.r)
 local domain_messages = update_owner(domain_o)
-local domain_members = series_sums(domain_o.t, 'r', 0)
+local domain_members = copy(domain_o.sums.r)
 
 local camp_out = {0}
 local evidence_claimed = false
@@ -784,7 +877,7 @@ do
   if linked_by == 'new' and not camp_t.qv then more[#more + 1] = 'qv'; more[#more + 1] = 0 end
   if evidence_claimed then more[#more + 1] = 'eb'; more[#more + 1] = bucket end
   camp_messages = update_owner(camp_o, more)
-  local camp_members = series_sums(camp_t, 'r', 0)
+  local camp_members = copy(camp_o.sums.r)
   camp_out = {1, tonumber(camp), camp_joined, linked_by, camp_brand, #mailboxes, #domains, camp_messages, camp_members}
   if counted then
     redis.call('ZADD', P .. 'top:cstreak', 'GT', camp_streak_top, camp)
@@ -802,8 +895,8 @@ if cluster then
   local tkey = P .. 't:' .. cluster
   if counted and message_extra == 1 then count_member(tpl_o, 'u', sender_hash, cap) end
   local messages = update_owner(tpl_o, bands_refreshed and {'bt', bucket} or nil)
-  local recipients = series_sums(tpl, 'r', 0)
-  local senders = series_sums(tpl, 'u', 0)
+  local recipients = copy(tpl_o.sums.r)
+  local senders = copy(tpl_o.sums.u)
   local saturated = 0
   if card_of(tpl_o, 'r') >= cap or card_of(tpl_o, 'u') >= cap then saturated = 1 end
   local first = num(tpl, 'first')
