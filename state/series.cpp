@@ -21,6 +21,21 @@ void Series::add(Bucket bucket, std::int64_t delta) {
   }
 }
 
+Series Series::from_newest_first(std::vector<std::pair<Bucket, std::uint32_t>> entries) {
+  Series out;
+  out.entries_.reserve(entries.size());
+  for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
+    if (it->second == 0) continue;
+    if (!out.entries_.empty() && out.entries_.back().first >= it->first) {
+      // Not newer than the last one: only a damaged record does this.
+      out.add(it->first, it->second);
+      continue;
+    }
+    out.entries_.push_back(*it);
+  }
+  return out;
+}
+
 std::uint32_t Series::sum(Bucket now, std::uint32_t width) const {
   std::uint64_t total = 0;
   Bucket first = now >= width ? now - width + 1 : 0;
@@ -118,16 +133,17 @@ std::string_view ByteReader::bytes(std::size_t size) {
 }
 
 Series ByteReader::series(Bucket base) {
-  Series out;
+  std::vector<std::pair<Bucket, std::uint32_t>> newest_first;
   auto count = varint();
+  newest_first.reserve(std::min<std::uint64_t>(count, in_.size()));
   Bucket bucket = base;
   for (std::uint64_t i = 0; i < count && ok_; ++i) {
     auto step = varint();
     bucket -= std::min(bucket, static_cast<Bucket>(std::min<std::uint64_t>(step >> 1, UINT32_MAX)));
     auto value = (step & 1) != 0 ? varint() : 1;
-    out.add(bucket, static_cast<std::int64_t>(value));
+    newest_first.emplace_back(bucket, static_cast<std::uint32_t>(std::min<std::uint64_t>(value, UINT32_MAX)));
   }
-  return out;
+  return Series::from_newest_first(std::move(newest_first));
 }
 
 void append_big_endian(std::string& out, std::uint64_t value) {

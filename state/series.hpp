@@ -17,6 +17,9 @@ class Series {
  public:
   // Adds `delta` (possibly negative) at `bucket`; an entry that reaches 0 goes.
   void add(Bucket bucket, std::int64_t delta);
+  // From entries newest first (as records store them): equal buckets add up,
+  // zero counts go. Linear, where add() per entry would be quadratic.
+  static Series from_newest_first(std::vector<std::pair<Bucket, std::uint32_t>> entries);
   // Sum of the buckets in the window of `width` buckets ending at `now`.
   std::uint32_t sum(Bucket now, std::uint32_t width) const;
   std::uint64_t total() const;

@@ -27,6 +27,24 @@ TEST(Series, SumsWindowsAndPrunes) {
   EXPECT_EQ(series.total(), 4u);
 }
 
+// A busy owner's 40 days of hourly buckets survive the codec, and a damaged
+// record (a bucket repeated, a zero count) still decodes to a valid series.
+TEST(Series, LongSeriesRoundTripAndDamagedEntries) {
+  Series busy;
+  for (Bucket b = 1000; b < 1960; ++b) busy.add(b, b % 3 == 0 ? 2 : 1);
+  ByteWriter writer;
+  writer.series(busy, 1960);
+  ByteReader reader(writer.str());
+  Series back = reader.series(1960);
+  EXPECT_TRUE(reader.ok());
+  EXPECT_EQ(back.entries(), busy.entries());
+  EXPECT_EQ(back.sum(1959, 24), busy.sum(1959, 24));
+
+  Series damaged = Series::from_newest_first({{12, 1}, {12, 2}, {10, 0}, {9, 4}, {11, 1}});
+  std::vector<std::pair<Bucket, std::uint32_t>> expected{{9, 4}, {11, 1}, {12, 3}};
+  EXPECT_EQ(damaged.entries(), expected);
+}
+
 TEST(Records, PairRoundTripIsCompact) {
   detail::PairRecord pair;
   pair.touched = 1'730'001'600;  // a bucket boundary
