@@ -388,7 +388,10 @@ def latency(args):
             plan.append(("c0", transport, f"Pushback (--pushback-before), {transport}"))
         if args.with_null:
             plan.append(("l", transport, f"lean null milter, {transport}"))
+        if args.with_redis:
+            plan.append(("d", transport, f"Pushback with Redis, {transport}"))
     per_message: dict[str, list[float]] = {label: [] for _, _, label in plan}
+    own_time: list[str] = []
     for round_number in range(1, args.rounds + 1):
         for key, transport, label in plan:
             if key == "a" and transport != "inet":
@@ -402,6 +405,10 @@ def latency(args):
                 sent, _ = setup.send(args.messages, 1, args.size)
                 per_message[label].append(sent / args.messages * 1000)
                 print(f"round {round_number} {label:<40} {sent / args.messages * 1000:7.2f} ms/message", flush=True)
+                if setup.milter.pushback:
+                    q = histogram_quantiles(setup.milter.pushback.metrics(), "pushback_analysis_seconds")
+                    own_time.append(f"{label}, round {round_number}: own time p50 {q[0.5] * 1000:.2f} ms "
+                                    f"p99 {q[0.99] * 1000:.2f} ms")
             finally:
                 setup.stop()
     base = statistics.median(per_message["bare Postfix"])
@@ -411,6 +418,8 @@ def latency(args):
     for label, values in per_message.items():
         median = statistics.median(values)
         print(f"| {label} | " + ", ".join(f"{v:.2f}" for v in values) + f" | {median:.2f} | {median - base:+.2f} ms |")
+    for line in own_time:
+        print(line)
 
 
 def main():
@@ -431,6 +440,7 @@ def main():
                         help="socket of the null milter and Pushback in the throughput run (rspamd: always TCP)")
     parser.add_argument("--latency", action="store_true", help="measure added latency, one message at a time")
     parser.add_argument("--with-null", action="store_true", help="latency: also the lean null milter")
+    parser.add_argument("--with-redis", action="store_true", help="latency: also Pushback with the Redis store")
     parser.add_argument("--rspamd-cache", default="/var/tmp/pushback-bench-rspamd-hs",
                         help="where rspamd keeps its compiled hyperscan databases between runs")
     parser.add_argument("--rspamd-wait", type=float, default=900, help="seconds to wait for rspamd's hyperscan")
@@ -440,7 +450,7 @@ def main():
     args.null_milter = args.null_milter or str(build / "bench" / "null_milter")
     if os.geteuid() != 0:
         sys.exit("e2e_throughput: run as root (Postfix needs it)")
-    if "e" in args.configs and not (RSPAMD_ROOT / "usr/bin/rspamd").exists():
+    if "e" in args.configs and not args.latency and not (RSPAMD_ROOT / "usr/bin/rspamd").exists():
         sys.exit("e2e_throughput: rspamd is not installed; run bench/setup first (or leave out configuration e)")
     print(f"pushback: {args.pushback}\nload average: {os.getloadavg()}", flush=True)
     if args.latency:
