@@ -149,6 +149,50 @@ TEST_F(RedisStoreTest, OutageLetsMailPassAndCountingResumes) {
   EXPECT_EQ(up, 1) << "and once when it ends";
 }
 
+// The windows changed in the configuration: the sums kept per owner were for
+// the old ones, so the next message sums the owner's buckets again.
+TEST_F(RedisStoreTest, OwnerSumsFollowAChangeOfWindows) {
+  observe(1, {"a@corp.example"});
+  clock_->advance(50h);
+  observe(2, {"b@corp.example"});
+  StoreSettings narrower = settings_;
+  narrower.windows = {std::chrono::hours(72), std::chrono::hours(24 * 7)};
+  auto store = open_store(narrower, clock_);
+  Observation observation;
+  observation.sender = "jim@sales.example";
+  observation.recipients = {"c@corp.example"};
+  observation.message_id = "m3@sales.example";
+  History history = store->observe(observation);
+  ASSERT_EQ(history.outcome, Outcome::counted);
+  EXPECT_EQ(history.sender.messages, (Counts{3, 3}));  // all three within 72 hours
+  EXPECT_EQ(history.sender.recipients, (Counts{3, 3}));
+}
+
+// Two mail servers whose clocks differ across a bucket boundary: the one
+// behind counts in the owner's latest bucket; nothing is lost or negative.
+TEST_F(RedisStoreTest, AMessageStampedBeforeTheOwnersBucketStillCounts) {
+  observe(1, {"a@corp.example"});
+  clock_->advance(2h);
+  observe(2, {"b@corp.example"});
+  auto behind = std::make_shared<FakeClock>();
+  behind->set(clock_->now() - 90min);
+  auto second = open_store(settings_, behind);
+  Observation observation;
+  observation.sender = "jim@sales.example";
+  observation.recipients = {"a@corp.example"};
+  observation.message_id = "late@sales.example";
+  History late = second->observe(observation);
+  ASSERT_EQ(late.outcome, Outcome::counted);
+  EXPECT_EQ(late.sender.messages, (Counts{3, 3, 3}));
+  EXPECT_EQ(late.sender.recipients, (Counts{2, 2, 2}));
+  EXPECT_EQ(late.pairs.at(0).streak, 2u);
+
+  clock_->advance(25h);  // a, b and the late a all leave the 24-hour window
+  History next = observe(4, {"c@corp.example"});
+  EXPECT_EQ(next.sender.messages, (Counts{1, 4, 4}));
+  EXPECT_EQ(next.sender.recipients, (Counts{1, 3, 3}));
+}
+
 // A Redis on this host through its unix socket: no TCP port is needed.
 TEST_F(RedisStoreTest, CountsThroughAUnixSocket) {
   StoreSettings local = settings_;
