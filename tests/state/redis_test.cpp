@@ -37,6 +37,16 @@ class RedisStoreTest : public ::testing::Test {
     return store_->observe(observation);
   }
 
+  // One message from the same sender through another store: another mail
+  // server sharing this Redis, or one set up differently.
+  static History observe_on(Store& store, const std::string& recipient, const std::string& message_id) {
+    Observation observation;
+    observation.sender = "jim@sales.example";
+    observation.recipients = {recipient};
+    observation.message_id = message_id;
+    return store.observe(observation);
+  }
+
   testing::TempDir dir_;
   testing::RedisServer redis_;
   StoreSettings settings_;
@@ -158,11 +168,7 @@ TEST_F(RedisStoreTest, OwnerSumsFollowAChangeOfWindows) {
   StoreSettings narrower = settings_;
   narrower.windows = {std::chrono::hours(72), std::chrono::hours(24 * 7)};
   auto store = open_store(narrower, clock_);
-  Observation observation;
-  observation.sender = "jim@sales.example";
-  observation.recipients = {"c@corp.example"};
-  observation.message_id = "m3@sales.example";
-  History history = store->observe(observation);
+  History history = observe_on(*store, "c@corp.example", "m3@sales.example");
   ASSERT_EQ(history.outcome, Outcome::counted);
   EXPECT_EQ(history.sender.messages, (Counts{3, 3}));  // all three within 72 hours
   EXPECT_EQ(history.sender.recipients, (Counts{3, 3}));
@@ -177,11 +183,7 @@ TEST_F(RedisStoreTest, AMessageStampedBeforeTheOwnersBucketStillCounts) {
   auto behind = std::make_shared<FakeClock>();
   behind->set(clock_->now() - 90min);
   auto second = open_store(settings_, behind);
-  Observation observation;
-  observation.sender = "jim@sales.example";
-  observation.recipients = {"a@corp.example"};
-  observation.message_id = "late@sales.example";
-  History late = second->observe(observation);
+  History late = observe_on(*second, "a@corp.example", "late@sales.example");
   ASSERT_EQ(late.outcome, Outcome::counted);
   EXPECT_EQ(late.sender.messages, (Counts{3, 3, 3}));
   EXPECT_EQ(late.sender.recipients, (Counts{2, 2, 2}));
@@ -199,12 +201,8 @@ TEST_F(RedisStoreTest, CountsThroughAUnixSocket) {
   local.redis.host = redis_.socket_path();
   local.redis.port = 1;  // nothing listens there: only the socket can work
   auto store = open_store(local, clock_);
-  Observation observation;
-  observation.sender = "jim@sales.example";
-  observation.recipients = {"alice@corp.example"};
-  ASSERT_EQ(store->observe(observation).outcome, Outcome::counted);
-  observation.message_id = "second@sales.example";
-  History second = store->observe(observation);
+  ASSERT_EQ(observe_on(*store, "alice@corp.example", "first@sales.example").outcome, Outcome::counted);
+  History second = observe_on(*store, "alice@corp.example", "second@sales.example");
   ASSERT_EQ(second.outcome, Outcome::counted);
   EXPECT_EQ(second.pairs.at(0).streak, 2u);
   EXPECT_TRUE(store->peek("jim@sales.example", "alice@corp.example").available);
