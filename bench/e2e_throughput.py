@@ -117,8 +117,11 @@ class Milter:
                 redis_port = free_port()
                 redis_dir = self.workdir / "redis"
                 redis_dir.mkdir()
+                # --redis-rr N: redis-server at real-time priority N (SCHED_RR),
+                # to tell its own waits for a CPU from Pushback's.
+                priority = ["chrt", "-r", str(self.args.redis_rr)] if self.args.redis_rr else []
                 self.processes.append(Process(
-                    [self.args.redis_server, "--bind", "127.0.0.1", "--port", str(redis_port), "--dir",
+                    priority + [self.args.redis_server, "--bind", "127.0.0.1", "--port", str(redis_port), "--dir",
                      str(redis_dir), "--save", "", "--appendonly", "no", "--daemonize", "no",
                      "--unixsocket", str(redis_dir / "redis.sock"), "--unixsocketperm", "700",
                      "--slowlog-log-slower-than", "1000", "--slowlog-max-len", "10000"],
@@ -430,6 +433,8 @@ def main():
     parser.add_argument("--pushback-before", help="latency: also run this pushback binary (e.g. without TCP_NODELAY)")
     parser.add_argument("--null-milter", help="null_milter binary (default BUILD/bench/null_milter)")
     parser.add_argument("--redis-server", default="/usr/bin/redis-server")
+    parser.add_argument("--redis-rr", type=int, default=0,
+                        help="run redis-server at this real-time priority (chrt -r), not at the default")
     parser.add_argument("--configs", default="abcde", help="configurations to run, in order (default abcde; l: lean null)")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--messages", type=int, default=2000, help="messages per configuration and round")
