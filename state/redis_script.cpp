@@ -89,6 +89,20 @@ end
 
 local function num(t, field) return tonumber(t[field] or '0') or 0 end
 
+-- unpack() takes a few thousand values at most (Lua's C stack), and a long
+-- idle owner or a long window can mean more: such a command goes in slices
+-- of 1,000 arguments (even, for HSET's pairs). Returns the replies joined.
+local function sliced(command, key, list)
+  local replies = {}
+  for j = 1, #list, 1000 do
+    local reply = redis.call(command, key, unpack(list, j, math.min(j + 999, #list)))
+    if type(reply) == 'table' then
+      for _, v in ipairs(reply) do replies[#replies + 1] = v end
+    end
+  end
+  return replies
+end
+
 -- Per-window sums of the "m<bucket>" fields of a loaded pair hash, plus
 -- `extra` in the current bucket; fields older than the longest window are
 -- deleted in one HDEL.
@@ -110,7 +124,7 @@ local function sums(t, key, extra)
       end
     end
   end
-  if #stale > 0 then redis.call('HDEL', key, unpack(stale)) end
+  if #stale > 0 then sliced('HDEL', key, stale) end
   return out
 end
 
@@ -232,7 +246,7 @@ local function owner(key, hists, ttl_sets, fields, created)
         end
       end
       if #names > 0 then
-        local values = redis.call('HMGET', key, unpack(names))
+        local values = sliced('HMGET', key, names)
         local value_of = {}
         for j, name in ipairs(names) do value_of[name] = tonumber(values[j] or '0') or 0 end
         for _, l in ipairs(leaving) do o.sums[l[2]][l[3]] = o.sums[l[2]][l[3]] - value_of[l[1]] end
@@ -333,7 +347,7 @@ local function store_view(camp, rid, q, marked)
     if field ~= 'tag' then flat[#flat + 1] = field; flat[#flat + 1] = value end
   end
   redis.call('DEL', key)
-  if #flat > 0 then redis.call('HSET', key, unpack(flat)) end
+  if #flat > 0 then sliced('HSET', key, flat) end
   redis.call('EXPIRE', key, retention)
   redis.call('ZADD', P .. 'cps:' .. camp, num(q, 'streak'), rid)
   redis.call('EXPIRE', P .. 'cps:' .. camp, retention)
@@ -829,9 +843,9 @@ local function update_owner(o, more)
       fields[#fields + 1] = table.concat(o.sums[letter], ',')
     end
     for _, v in ipairs(more or {}) do fields[#fields + 1] = v end
-    redis.call('HSET', o.key, unpack(fields))
+    sliced('HSET', o.key, fields)
     for field, delta in pairs(o.incr) do redis.call('HINCRBY', o.key, field, delta) end
-    if #o.stale > 0 then redis.call('HDEL', o.key, unpack(o.stale)) end
+    if #o.stale > 0 then sliced('HDEL', o.key, o.stale) end
     if o.fresh then
       redis.call('EXPIRE', o.key, bucket_ttl)
       for _, zkey in pairs(o.hists) do redis.call('EXPIRE', zkey, bucket_ttl) end

@@ -174,6 +174,25 @@ TEST_F(RedisStoreTest, OwnerSumsFollowAChangeOfWindows) {
   EXPECT_EQ(history.sender.recipients, (Counts{3, 3}));
 }
 
+// A year-long window and an owner idle for most of it: the buckets that
+// left the window are too many for one Lua call, and still all counted out.
+TEST_F(RedisStoreTest, AYearLongWindowAfterMonthsOfSilence) {
+  StoreSettings yearly = settings_;
+  yearly.windows = {std::chrono::hours(24), std::chrono::hours(24 * 365)};
+  yearly.retention = std::chrono::hours(24 * 400);
+  auto store = open_store(yearly, clock_);
+  for (int day = 0; day < 3; ++day) {
+    ASSERT_EQ(observe_on(*store, "r" + std::to_string(day) + "@corp.example", "d" + std::to_string(day) + "@x").outcome,
+              Outcome::counted);
+    clock_->advance(std::chrono::hours(24 * 200));
+  }
+  // Days 0, 200 and 400 were counted; on day 600 only 400 is within the year.
+  History history = observe_on(*store, "r0@corp.example", "d600@x");
+  ASSERT_EQ(history.outcome, Outcome::counted);
+  EXPECT_EQ(history.sender.messages, (Counts{1, 2}));
+  EXPECT_EQ(history.sender.recipients, (Counts{1, 2}));
+}
+
 // Two mail servers whose clocks differ across a bucket boundary: the one
 // behind counts in the owner's latest bucket; nothing is lost or negative.
 TEST_F(RedisStoreTest, AMessageStampedBeforeTheOwnersBucketStillCounts) {
