@@ -93,6 +93,7 @@ class Milter:
         self.transport = transport
         self.processes: list[Process] = []
         self.pushback: Pushback | None = None
+        self.redis_port: int | None = None  # (d) and (u): the redis-server started for them
 
     def _spec(self, name: str) -> tuple[str, str, callable]:
         """(libmilter spec, Postfix spec, readiness check) for a new socket."""
@@ -339,7 +340,7 @@ def throughput(args):
             try:
                 setup.send(args.warmup, args.sessions, args.size)
                 before = setup.milter.pushback.metrics() if setup.milter.pushback else None
-                redis_port = getattr(setup.milter, "redis_port", None)
+                redis_port = setup.milter.redis_port
                 redis_before = redis_figures(redis_port) if redis_port else None
                 _, elapsed = setup.send(args.messages, args.sessions, args.size)
                 rate = args.messages / elapsed

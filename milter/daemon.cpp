@@ -52,24 +52,37 @@ bool write_pid_file(const std::string& path) {
   return static_cast<bool>(out.flush());
 }
 
-bool drop_privileges(const config::MilterSettings& settings) {
-  if (geteuid() != 0 || settings.user.empty()) return true;
+// milter.user's uid and milter.group's gid (the user's own group when none);
+// nothing, logged, when either does not exist.
+struct Account {
+  uid_t uid;
+  gid_t gid;
+};
+std::optional<Account> milter_account(const config::MilterSettings& settings) {
   errno = 0;
   const passwd* user = getpwnam(settings.user.c_str());
   if (!user) {
     spdlog::critical("user '{}' (milter.user) does not exist", settings.user);
-    return false;
+    return std::nullopt;
   }
-  gid_t gid = user->pw_gid;
+  Account account{user->pw_uid, user->pw_gid};
   if (!settings.group.empty()) {
     const group* grp = getgrnam(settings.group.c_str());
     if (!grp) {
       spdlog::critical("group '{}' (milter.group) does not exist", settings.group);
-      return false;
+      return std::nullopt;
     }
-    gid = grp->gr_gid;
+    account.gid = grp->gr_gid;
   }
-  uid_t uid = user->pw_uid;
+  return account;
+}
+
+bool drop_privileges(const config::MilterSettings& settings) {
+  if (geteuid() != 0 || settings.user.empty()) return true;
+  auto account = milter_account(settings);
+  if (!account) return false;
+  const uid_t uid = account->uid;
+  const gid_t gid = account->gid;
   if (settings.socket.kind == config::SocketSpec::Kind::unix_path &&
       chown(settings.socket.path.c_str(), uid, gid) != 0) {
     spdlog::warn("cannot hand socket {} to {}: {}", settings.socket.path, settings.user, std::strerror(errno));
@@ -108,16 +121,9 @@ bool ensure_state_dir(const std::string& dir, const config::MilterSettings& sett
   }
   ::chmod(dir.c_str(), 0750);  // whatever the umask
   if (geteuid() == 0 && !settings.user.empty()) {
-    const passwd* user = getpwnam(settings.user.c_str());
-    if (!user) {
-      spdlog::critical("user '{}' (milter.user) does not exist", settings.user);
-      return false;
-    }
-    gid_t gid = user->pw_gid;
-    if (!settings.group.empty()) {
-      if (const group* grp = getgrnam(settings.group.c_str())) gid = grp->gr_gid;
-    }
-    if (::chown(dir.c_str(), user->pw_uid, gid) != 0) {
+    auto account = milter_account(settings);
+    if (!account) return false;
+    if (::chown(dir.c_str(), account->uid, account->gid) != 0) {
       spdlog::critical("cannot hand the state directory {} to {}: {}", dir, settings.user, std::strerror(errno));
       return false;
     }

@@ -97,11 +97,7 @@ class SendmailQueue final : public MtaQueue {
   }
 
   std::optional<std::string> message_text(std::string_view id, std::string& error) override {
-    if (!valid_id(id)) {
-      error = "invalid queue id";
-      return std::nullopt;
-    }
-    auto control = control_directory(error);
+    auto control = control_directory_of(id, error);
     if (!control) return std::nullopt;
     auto text = read_file(*control / ("hf" + std::string(id)), max_control_file_bytes + 1, error);
     if (!text) return std::nullopt;
@@ -119,16 +115,8 @@ class SendmailQueue final : public MtaQueue {
 
   ActionResult release(std::string_view id) override {
     ActionResult out;
-    if (!valid_id(id)) {
-      out.message = "invalid queue id";
-      return out;
-    }
-    std::string error;
-    auto control = control_directory(error);
-    if (!control) {
-      out.message = error;
-      return out;
-    }
+    auto control = control_directory_of(id, out.message);
+    if (!control) return out;
     std::string qid(id);
     auto unquarantined = sendmail({"-qQ", "-qI" + qid, "-Q"});
     if (!unquarantined.ok() || !fs::exists(*control / ("qf" + qid))) {
@@ -145,16 +133,8 @@ class SendmailQueue final : public MtaQueue {
 
   ActionResult remove(std::string_view id) override {
     ActionResult out;
-    if (!valid_id(id)) {
-      out.message = "invalid queue id";
-      return out;
-    }
-    std::string error;
-    auto control = control_directory(error);
-    if (!control) {
-      out.message = error;
-      return out;
-    }
+    auto control = control_directory_of(id, out.message);
+    if (!control) return out;
     fs::path hf = *control / ("hf" + std::string(id));
     // Sendmail locks a control file while it works on it: take the lock, so
     // that a queue run holding it makes the delete fail instead of racing it.
@@ -184,6 +164,16 @@ class SendmailQueue final : public MtaQueue {
   }
 
  private:
+  // The control directory for an action on message `id`: nothing, with the
+  // reason in `error`, when the id is not a queue id or the directory unknown.
+  std::optional<fs::path> control_directory_of(std::string_view id, std::string& error) const {
+    if (!valid_id(id)) {
+      error = "invalid queue id";
+      return std::nullopt;
+    }
+    return control_directory(error);
+  }
+
   // Where the control files are: QueueDirectory, or its qf/ subdirectory.
   std::optional<fs::path> control_directory(std::string& error) const {
     auto cf = read_file(settings_.sendmail_config, 4u << 20, error);

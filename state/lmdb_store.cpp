@@ -465,16 +465,7 @@ class LmdbStore final : public Store {
       std::string total_key = make_key(key_meta, "feedback:" + feedback_total_name(feedback.kind, feedback.source));
       auto total = txn.get(total_key);
       txn.put(total_key, encode_u32((total ? decode_u32(*total) : 0) + 1));
-      if (feedback.kind == FeedbackKind::ham && !sender.empty()) {
-        // A release is the recipient's "yes, this is for me": as if they had answered.
-        for (const auto& recipient : feedback.recipients) {
-          Observation reply;
-          reply.direction = Direction::outbound;
-          reply.sender = normalise_address(recipient);
-          reply.recipients = {sender};
-          observe_outbound(txn, reply, now);
-        }
-      }
+      for (const auto& reply : replies_of_release(feedback, now)) observe_outbound(txn, reply, now);
       txn.commit();
       note_success();
       return true;

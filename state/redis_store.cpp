@@ -403,16 +403,8 @@ class RedisStore final : public Store {
   bool record_feedback(const Feedback& feedback) override {
     std::uint32_t now = to_seconds(feedback.time == TimePoint{} ? clock_->now() : feedback.time);
     std::string sender = normalise_address(feedback.sender);
-    if (feedback.kind == FeedbackKind::ham && !sender.empty()) {
-      // A release is the recipient's "yes, this is for me": as if they had answered.
-      for (const auto& recipient : feedback.recipients) {
-        Observation reply;
-        reply.direction = Direction::outbound;
-        reply.sender = normalise_address(recipient);
-        reply.recipients = {sender};
-        reply.time = from_seconds(now);
-        if (observe(reply).outcome == Outcome::unavailable) return false;
-      }
+    for (const auto& reply : replies_of_release(feedback, now)) {
+      if (observe(reply).outcome == Outcome::unavailable) return false;
     }
     const char* field = feedback.kind == FeedbackKind::ham ? "ham" : "out";
     std::string retention = std::to_string(settings_.retention.count());

@@ -6,8 +6,10 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "state/address.hpp"
 #include "state/lmdb_store.hpp"
 #include "state/redis_store.hpp"
+#include "state/windows.hpp"
 
 namespace pushback::state {
 
@@ -40,6 +42,21 @@ std::unique_ptr<Store> open_store(const StoreSettings& settings, std::shared_ptr
   KeyedHasher hasher = KeyedHasher::from_state_dir(settings.state_dir);
   if (settings.backend == BackendKind::redis) return open_redis_store(settings, std::move(clock), std::move(hasher));
   return open_lmdb_store(settings, std::move(clock), std::move(hasher));
+}
+
+std::vector<Observation> replies_of_release(const Feedback& feedback, std::uint32_t now) {
+  std::vector<Observation> replies;
+  std::string sender = normalise_address(feedback.sender);
+  if (feedback.kind != FeedbackKind::ham || sender.empty()) return replies;
+  for (const auto& recipient : feedback.recipients) {
+    Observation reply;
+    reply.direction = Direction::outbound;
+    reply.sender = normalise_address(recipient);
+    reply.recipients = {sender};
+    reply.time = detail::from_seconds(now);
+    replies.push_back(std::move(reply));
+  }
+  return replies;
 }
 
 std::vector<std::string> message_ids(std::string_view value) {

@@ -269,6 +269,11 @@ class Store {
 // cannot be opened; a Redis store opens even when Redis is down.
 std::unique_ptr<Store> open_store(const StoreSettings& settings, std::shared_ptr<const Clock> clock);
 
+// A release (ham feedback) is each recipient's "yes, this is for me": as if
+// they had answered. The outbound observations both backends record for it;
+// none for outreach feedback or without a sender.
+std::vector<Observation> replies_of_release(const Feedback& feedback, std::uint32_t now);
+
 // The ids in a Message-ID, In-Reply-To or References header value, without
 // angle brackets (capped: long References chains keep their last 32 ids).
 std::vector<std::string> message_ids(std::string_view header_value);
