@@ -180,16 +180,8 @@ class Company:
         self.city = rng.choice(CITIES)
 
 
-class Person:
-    def __init__(self, first: str, last: str, address: str, title: str = ""):
-        self.first, self.last, self.address, self.title = first, last, address, title
-
-    @property
-    def full(self) -> str:
-        return f"{self.first} {self.last}"
-
-    def mailbox(self) -> str:
-        return email.utils.formataddr((self.full, self.address))
+# A person writing from one address: the same as a campaign's mailbox.
+Person = sender_pools.Mailbox
 
 
 class InternalCompany(Company):
