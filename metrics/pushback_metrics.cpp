@@ -31,6 +31,9 @@ std::string PushbackMetrics::render(const std::string& version) const {
   out += store_seconds.render("pushback_store_operation_seconds", "");
   out += head("pushback_store_errors_total", "counter", "State store operations that failed, by operation.");
   out += store_errors.render("pushback_store_errors_total");
+  out += head("pushback_rcpt_checks_total", "counter",
+              "RCPT-time streak checks, by what answered: the store, or a bound known from earlier messages.");
+  out += rcpt_checks.render("pushback_rcpt_checks_total");
   out += head("pushback_connections_open", "gauge", "MTA connections currently open.");
   out += fmt::format("pushback_connections_open {}\n", connections_open.value());
   out += head("pushback_config_reloads_total", "counter", "Configuration reloads, by result.");

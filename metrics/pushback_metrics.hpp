@@ -16,6 +16,7 @@ struct PushbackMetrics {
   Histogram analysis_seconds{{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5}};
   Histogram store_seconds{{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1}};
   CounterFamily store_errors{{"operation"}, 16};
+  CounterFamily rcpt_checks{{"answered_by"}, 4};
   Gauge connections_open;
   CounterFamily config_reloads{{"result"}, 4};
 

@@ -84,13 +84,21 @@ std::optional<Status> Session::refuse_recipient(Mta& mta, const std::string& rec
   single.client_addr = normalise_client_addr(macro_or(mta, "{client_addr}", connect_addr_));
   if (!scoring::allowlisted_reason(single, false, policy).empty()) return std::nullopt;
   if (is_outbound(single, config_->direction)) return std::nullopt;
+  const std::string sender = state::normalise_address(message_.envelope.mail_from);
+  // Every streak of the sender and its campaign known to be short: nothing to ask.
+  if (auto ceiling = store_->streak_ceiling(sender);
+      ceiling && *ceiling < static_cast<std::uint32_t>(policy.refuse_at_rcpt_streak)) {
+    metrics_.rcpt_checks.with({"bound"}).add();
+    return std::nullopt;
+  }
+  metrics_.rcpt_checks.with({"store"}).add();
   auto started = std::chrono::steady_clock::now();
   // A new mailbox of a campaign is known by the brand of its domain.
   scoring::Organisation organisation;
   if (const auto* identity = config_->analysis.campaign_identity.get()) {
     organisation = scoring::organisation_of(scoring::domain_of(message_.envelope.mail_from), *identity);
   }
-  auto snapshot = store_->peek(state::normalise_address(message_.envelope.mail_from), state::normalise_address(recipient),
+  auto snapshot = store_->peek(sender, state::normalise_address(recipient),
                                organisation.brand, organisation.name);
   metrics_.store_seconds.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   if (!snapshot.available) {

@@ -936,6 +936,23 @@ if counted then
   end
 end
 
+-- The highest streaks of the sender's pairs and of its campaign (its own
+-- views and its first mailbox's pairs) as the rankings hold them: bounds
+-- that let the next RCPT check skip a round trip (state/streak_ceilings.hpp).
+-- -1: not known (nothing of the sender or its campaign was ever counted).
+local ceiling = {'ceiling', -1, 0, 0}
+do
+  local own = redis.call('ZSCORE', P .. 'top:streak', sender)
+  local of_campaign = redis.call('ZSCORE', P .. 'top:cstreak', camp)
+  if own and of_campaign then
+    local highest = tonumber(of_campaign)
+    if primary ~= sender then
+      highest = math.max(highest, tonumber(redis.call('ZSCORE', P .. 'top:streak', primary) or '0'))
+    end
+    ceiling = {'ceiling', tonumber(own), tonumber(camp), highest}
+  end
+end
+
 -- feedback: counts on this template and sender, under the names of
 -- feedback_subjects() (state/feedback.cpp); written by record_feedback().
 -- Tagged 'feedback' and returned last, so the reader finds it wherever it is.
@@ -954,7 +971,7 @@ do  -- the campaign's, when it has more
 end
 
 return {outcome, allowlisted, answers, sender_messages, sender_members, domain_messages, domain_members,
-        cluster_out, facts, camp_out, feedback}
+        cluster_out, facts, camp_out, feedback, ceiling}
 )lua";
 
 // ARGV: prefix, sender, recipient hash, sender domain, brand evidence hash,

@@ -20,6 +20,7 @@
 #include "state/campaign_link.hpp"
 #include "state/redis_client.hpp"
 #include "state/redis_sentinel.hpp"
+#include "state/streak_ceilings.hpp"
 #include "state/windows.hpp"
 
 namespace pushback::state {
@@ -390,14 +391,23 @@ class RedisStore final : public Store {
     });
     if (!reply || reply->type != REDIS_REPLY_ARRAY) return history;
     decode_history(reply.get(), observation, history);
-    // The script's feedback counts (inbound only): the element tagged "feedback".
+    // Inbound only, tagged and found wherever they are: the feedback counts
+    // and the streak bounds for the RCPT check.
     for (std::size_t i = 0; i < reply->elements; ++i) {
-      const redisReply* feedback = reply->element[i];
-      if (feedback->type != REDIS_REPLY_ARRAY || bulk(element(feedback, 0)) != "feedback") continue;
-      auto count = [&](std::size_t at) { return static_cast<std::uint32_t>(integer(element(feedback, at))); };
-      history.feedback = {count(1), count(2), count(3), count(4)};
+      const redisReply* tagged = reply->element[i];
+      if (tagged->type != REDIS_REPLY_ARRAY) continue;
+      auto count = [&](std::size_t at) { return static_cast<std::uint32_t>(integer(element(tagged, at))); };
+      std::string tag = bulk(element(tagged, 0));
+      if (tag == "feedback") history.feedback = {count(1), count(2), count(3), count(4)};
+      if (tag == "ceiling" && integer(element(tagged, 1)) >= 0) {
+        ceilings_.record(normalise_address(observation.sender), count(1), count(2), count(3), clock_->now());
+      }
     }
     return history;
+  }
+
+  std::optional<std::uint32_t> streak_ceiling(std::string_view sender) override {
+    return ceilings_.bound(normalise_address(sender), clock_->now());
   }
 
   bool record_feedback(const Feedback& feedback) override {
@@ -1001,6 +1011,9 @@ class RedisStore final : public Store {
   std::string prefix_;
   std::string widths_text_;
   Pool pool_;
+  // A minute: mail servers sharing this Redis raise streaks this process
+  // does not see; past it the RCPT check asks Redis again.
+  StreakCeilings ceilings_{std::chrono::seconds(60)};
 };
 
 }  // namespace

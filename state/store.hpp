@@ -233,6 +233,15 @@ class Store {
   virtual PairSnapshot peek(std::string_view sender, std::string_view recipient, std::string_view sender_brand = {},
                             std::string_view sender_organisation = {}) = 0;
 
+  // At RCPT time, before peek(): the highest streak that any pair of the
+  // sender or of its campaign can have, when the store knows it without a
+  // read; nullopt: ask peek(). A remote store skips a round trip this way
+  // for senders far from a refusal. Never throws.
+  virtual std::optional<std::uint32_t> streak_ceiling(std::string_view sender) {
+    (void)sender;
+    return std::nullopt;
+  }
+
   // Admin. `recipient` empty: every pair of the sender.
   virtual SenderReport inspect(std::string_view sender, std::string_view recipient = {}) = 0;
   virtual TopReport top(std::size_t n) = 0;

@@ -1,14 +1,16 @@
 """Decide and act, through a real Postfix: a sequence is tagged, then held,
 then refused at RCPT; a reply from our user ends it; a template sent to many
 is tagged as bulk; list mail, conversations and allowlisted senders pass;
-monitor mode only adds headers."""
+monitor mode only adds headers. The sequence also runs on Redis, where the
+RCPT check answers from what earlier messages showed while no streak is near
+the refusal."""
 import os
 import smtplib
 import time
 import unittest
 from pathlib import Path
 
-from harness import Postfix, Pushback, SmtpSink, make_world_readable_tempdir, wait_until
+from harness import Postfix, Pushback, Redis, SmtpSink, make_world_readable_tempdir, wait_until
 
 BINARY = os.environ["PUSHBACK_BIN"]
 SAMPLES = Path(os.environ["PUSHBACK_SOURCE_DIR"]) / "data" / "samples"
@@ -20,6 +22,15 @@ internal_domains = ["corp.example"]
 mode = "{mode}"
 refuse_at_rcpt_streak = 4
 allow_senders = ["friend@allowed.example"]
+"""
+
+REDIS_STATE = """
+[state]
+backend = "redis"
+dir = "{dir}"
+[state.redis]
+host = "127.0.0.1"
+port = {port}
 """
 
 STEPS = [
@@ -48,16 +59,31 @@ def mail(sender: str, recipient: str, subject: str, body: str, extra: str = "") 
 
 
 class World:
-    def __init__(self, mode: str):
+    def __init__(self, mode: str, redis: bool = False):
         self.work = make_world_readable_tempdir(f"pb-decide-{mode}-")
-        self.pushback = Pushback(BINARY, self.work, CONFIG.format(mode=mode)).start()
+        config = CONFIG.format(mode=mode)
+        self.redis = None
+        if redis:
+            self.redis = Redis(self.work)
+            state_dir = self.work / "state"
+            state_dir.mkdir()
+            config += REDIS_STATE.format(dir=state_dir, port=self.redis.port)
+        self.pushback = Pushback(BINARY, self.work, config).start()
         self.sink = SmtpSink(self.work)
         self.postfix = Postfix(self.work, self.sink.port, milters=self.pushback.postfix_spec)
 
     def stop(self):
         self.postfix.stop()
         self.sink.stop()
-        return self.pushback.stop()
+        code = self.pushback.stop()
+        if self.redis:
+            self.redis.stop()
+        return code
+
+    def rcpt_checks(self) -> dict[str, float]:
+        """RCPT-time streak checks so far, by what answered them."""
+        metrics = self.pushback.metrics()
+        return {by: metrics.get(f'pushback_rcpt_checks_total{{answered_by="{by}"}}', 0.0) for by in ("bound", "store")}
 
     def send(self, sender: str, recipient: str, subject: str, body: str, extra: str = ""):
         """Returns ("refused", reply) or ("sent", message_id)."""
@@ -83,6 +109,42 @@ class World:
         return wait_until(find, 30, f"message {message_id} to be delivered or held")
 
 
+def sequence_is_tagged_then_held_then_refused_and_a_reply_ends_it(self: unittest.TestCase, w: World):
+    outcomes = []
+    for subject, body in STEPS:
+        status, detail = w.send("dana@growthly.example", "alice@corp.example", subject, body)
+        if status == "refused":
+            outcomes.append(("refused", detail))
+            continue
+        where, got = w.outcome(detail)
+        verdict = str(got["X-Pushback-Verdict"]).split(";")[0] if got is not None else "quarantine"
+        outcomes.append((where, verdict))
+    print("\n".join(map(str, outcomes)))
+    self.assertEqual(outcomes[0], ("delivered", "pass"))
+    self.assertEqual(outcomes[1], ("delivered", "tag"))
+    self.assertEqual(outcomes[2], ("held", "quarantine"))
+    self.assertEqual(outcomes[3], ("held", "quarantine"))
+    for status, reply in outcomes[4:]:
+        self.assertEqual(status, "refused")
+        self.assertEqual(reply, "550 5.7.1 this recipient has not replied to your last 4 messages")
+    self.assertIn("quarantined: Pushback: score", w.pushback.log())
+
+    # Alice answers (outbound, from a trusted client of our own domain)...
+    status, reply_id = w.send("alice@corp.example", "dana@growthly.example", "Re: Quick question",
+                              "Dana, please send me the pricing sheet.")
+    self.assertEqual(w.outcome(reply_id)[0], "delivered")
+    wait_until(lambda: "direction=outbound" in w.pushback.log(), 10, "the outbound message to be counted")
+    # ...and the next message from Dana is a conversation, not a sequence.
+    status, answer_id = w.send("dana@growthly.example", "alice@corp.example", "Re: Quick question",
+                               "Hi Alice, here is the pricing sheet you asked for.",
+                               extra=f"In-Reply-To: {reply_id}\r\nReferences: {reply_id}\r\n")
+    self.assertEqual(status, "sent")
+    where, got = w.outcome(answer_id)
+    self.assertEqual(where, "delivered")
+    self.assertEqual(str(got["X-Pushback-Verdict"]), "pass")
+    self.assertIn("DIALOGUE(-20.0)", " ".join(str(got["X-Pushback-Report"]).split()))
+
+
 class Enforce(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -93,40 +155,7 @@ class Enforce(unittest.TestCase):
         assert cls.world.stop() == 0
 
     def test_sequence_is_tagged_then_held_then_refused_and_a_reply_ends_it(self):
-        w = self.world
-        outcomes = []
-        for subject, body in STEPS:
-            status, detail = w.send("dana@growthly.example", "alice@corp.example", subject, body)
-            if status == "refused":
-                outcomes.append(("refused", detail))
-                continue
-            where, got = w.outcome(detail)
-            verdict = str(got["X-Pushback-Verdict"]).split(";")[0] if got is not None else "quarantine"
-            outcomes.append((where, verdict))
-        print("\n".join(map(str, outcomes)))
-        self.assertEqual(outcomes[0], ("delivered", "pass"))
-        self.assertEqual(outcomes[1], ("delivered", "tag"))
-        self.assertEqual(outcomes[2], ("held", "quarantine"))
-        self.assertEqual(outcomes[3], ("held", "quarantine"))
-        for status, reply in outcomes[4:]:
-            self.assertEqual(status, "refused")
-            self.assertEqual(reply, "550 5.7.1 this recipient has not replied to your last 4 messages")
-        self.assertIn("quarantined: Pushback: score", w.pushback.log())
-
-        # Alice answers (outbound, from a trusted client of our own domain)...
-        status, reply_id = w.send("alice@corp.example", "dana@growthly.example", "Re: Quick question",
-                                  "Dana, please send me the pricing sheet.")
-        self.assertEqual(w.outcome(reply_id)[0], "delivered")
-        wait_until(lambda: "direction=outbound" in w.pushback.log(), 10, "the outbound message to be counted")
-        # ...and the next message from Dana is a conversation, not a sequence.
-        status, answer_id = w.send("dana@growthly.example", "alice@corp.example", "Re: Quick question",
-                                   "Hi Alice, here is the pricing sheet you asked for.",
-                                   extra=f"In-Reply-To: {reply_id}\r\nReferences: {reply_id}\r\n")
-        self.assertEqual(status, "sent")
-        where, got = w.outcome(answer_id)
-        self.assertEqual(where, "delivered")
-        self.assertEqual(str(got["X-Pushback-Verdict"]), "pass")
-        self.assertIn("DIALOGUE(-20.0)", " ".join(str(got["X-Pushback-Report"]).split()))
+        sequence_is_tagged_then_held_then_refused_and_a_reply_ends_it(self, self.world)
 
     def test_one_template_to_thirty_recipients_is_tagged_as_bulk(self):
         w = self.world
@@ -178,6 +207,28 @@ class Enforce(unittest.TestCase):
             self.assertEqual(status, "sent")
             where, got = w.outcome(message_id)
             self.assertEqual((where, str(got["X-Pushback-Verdict"])), ("delivered", "pass; allowlisted sender"))
+
+
+class EnforceOnRedis(unittest.TestCase):
+    """The same sequence with the Redis store: the RCPT check of a sender whose streaks are known
+    to be short answers without a round trip; from the refusal's streak on, Redis is asked."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.world = World("enforce", redis=True)
+
+    @classmethod
+    def tearDownClass(cls):
+        assert cls.world.stop() == 0
+
+    def test_sequence_is_refused_at_rcpt_and_short_streaks_need_no_round_trip(self):
+        w = self.world
+        sequence_is_tagged_then_held_then_refused_and_a_reply_ends_it(self, w)
+        checks = w.rcpt_checks()
+        print(f"RCPT checks: {checks}")
+        # Step 1: a sender never seen. Steps 2-4: streaks 1-3, below 4. Steps 5-6: at 4, refused
+        # by what Redis said. The reply does not lower the bound, so the answer after it asks Redis too.
+        self.assertEqual(checks, {"bound": 3.0, "store": 4.0})
 
 
 class Monitor(unittest.TestCase):

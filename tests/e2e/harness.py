@@ -376,6 +376,30 @@ OWN_WORDS = [
 _words_of: dict[str, str] = {}
 
 
+class Redis:
+    """A real redis-server on loopback, in its own directory, keeping nothing on disk."""
+
+    def __init__(self, workdir: Path):
+        self.port = free_port()
+        self.dir = workdir / "redis"
+        self.dir.mkdir()
+        self.runs = 0
+        self.process: Process | None = None
+        self.start()
+
+    def start(self):
+        self.runs += 1
+        self.process = Process(["/usr/bin/redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
+                                "--dir", str(self.dir), "--save", "", "--appendonly", "no", "--daemonize", "no"],
+                               self.dir / f"redis-{self.runs}.log")
+        wait_until(lambda: port_open(self.port), 10, "redis-server to listen")
+
+    def stop(self):
+        if self.process and self.process.running():
+            self.process.stop()
+        wait_until(lambda: not port_open(self.port), 10, "redis-server to close its port")
+
+
 def own_words(sender: str) -> str:
     """A sentence of this sender's own, the same at every call."""
     if sender not in _words_of:

@@ -13,11 +13,9 @@ import time
 import unittest
 from pathlib import Path
 
-from harness import (Postfix, Process, Pushback, SmtpSink, free_port, make_world_readable_tempdir, port_open,
-                     wait_until)
+from harness import Postfix, Pushback, Redis, SmtpSink, make_world_readable_tempdir, wait_until
 
 BINARY = os.environ["PUSHBACK_BIN"]
-REDIS_SERVER = "/usr/bin/redis-server"
 
 SENDER = "dana@growthly.example"
 RECIPIENTS = ["alice@corp.example", "bob@corp.example", "carol@corp.example"]
@@ -82,30 +80,6 @@ def restart(pushback: Pushback, run: int):
         pushback.process._log.close()  # the killed run's log file
     pushback.log_path = pushback.workdir / f"pushback-run{run}.log"
     pushback.start()
-
-
-class Redis:
-    """A real redis-server on loopback, in its own directory, keeping nothing on disk."""
-
-    def __init__(self, workdir: Path):
-        self.port = free_port()
-        self.dir = workdir / "redis"
-        self.dir.mkdir()
-        self.runs = 0
-        self.process: Process | None = None
-        self.start()
-
-    def start(self):
-        self.runs += 1
-        self.process = Process([REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.dir),
-                                "--save", "", "--appendonly", "no", "--daemonize", "no"],
-                               self.dir / f"redis-{self.runs}.log")
-        wait_until(lambda: port_open(self.port), 10, "redis-server to listen")
-
-    def stop(self):
-        if self.process and self.process.running():
-            self.process.stop()
-        wait_until(lambda: not port_open(self.port), 10, "redis-server to close its port")
 
 
 def inspect(config: Path, recipient: str) -> dict:

@@ -5,7 +5,9 @@
 // brand at RCPT time, and the admin calls take a whole campaign.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <memory>
+#include <optional>
 
 #include "state/store.hpp"
 #include "support.hpp"
@@ -51,7 +53,7 @@ class Campaigns : public ::testing::Test {
 
   History send(const std::string& sender, std::vector<std::string> recipients, std::uint32_t step,
                scoring::CampaignEvidence evidence = acme_evidence(), scoring::Fingerprint quoted = {}) {
-    clock_->advance(3 * 24h);
+    clock_->advance(gap_);
     Observation observation;
     observation.sender = sender;
     observation.recipients = std::move(recipients);
@@ -80,6 +82,7 @@ class Campaigns : public ::testing::Test {
   StoreSettings settings_;
   std::unique_ptr<Store> store_;
   std::uint32_t messages_ = 0;
+  std::chrono::seconds gap_ = 3 * 24h;  // between two messages of send()
 };
 
 using Backends = ::testing::Types<LmdbBackend, RedisBackend>;
@@ -295,6 +298,59 @@ TYPED_TEST(Campaigns, AdminCallsTakeTheWholeCampaign) {
   EXPECT_FALSE(this->store_->inspect(acme_mailboxes[2]).known);
   EXPECT_FALSE(this->store_->peek(acme_mailboxes[1], alice, "acme").campaign_known);
   EXPECT_EQ(this->store_->forget_campaign("acme"), 0);
+}
+
+// The RCPT check skips the store when streak_ceiling() says no streak of
+// the sender or its campaign can reach the refusal: the bound must cover
+// every recipient's streak that peek() would report, through a rotation, a
+// reply and a message to many. Redis keeps bounds for a minute; LMDB asks.
+TYPED_TEST(Campaigns, StreakBoundCoversEveryPeek) {
+  this->gap_ = 5s;
+  const std::vector<std::string> users = {alice, bob, carol, "dave@corp.example"};
+  std::vector<std::string> seen;
+  std::uint32_t highest = 0;
+  auto check = [&](const std::string& when) {
+    for (const auto& mailbox : seen) {
+      std::optional<std::uint32_t> bound = this->store_->streak_ceiling(mailbox);
+      if (TypeParam::kind == BackendKind::lmdb) {
+        EXPECT_FALSE(bound.has_value()) << "LMDB answers peek() locally";
+        continue;
+      }
+      ASSERT_TRUE(bound.has_value()) << mailbox << " " << when;
+      for (const auto& user : users) {
+        PairSnapshot snap = this->store_->peek(mailbox, user, "acme");
+        ASSERT_TRUE(snap.available);
+        EXPECT_LE(std::max(snap.streak, snap.campaign_streak), *bound) << mailbox << " to " << user << " " << when;
+        highest = std::max({highest, snap.streak, snap.campaign_streak});
+      }
+    }
+  };
+  for (std::uint32_t step = 1; step <= 5; ++step) {
+    const std::string& mailbox = acme_mailboxes[(step - 1) % 3];  // three mailboxes in turn
+    if (std::find(seen.begin(), seen.end(), mailbox) == seen.end()) seen.push_back(mailbox);
+    this->send(mailbox, step == 3 ? users : std::vector<std::string>{alice, bob}, step);
+    check("after step " + std::to_string(step));
+    if (step == 2) {  // bob answers the first mailbox, within the bounds' minute
+      this->clock_->advance(5s);
+      Observation answer;
+      answer.direction = Direction::outbound;
+      answer.sender = bob;
+      answer.recipients = {acme_mailboxes[0]};
+      answer.recipient_brands = {"acme"};
+      answer.recipient_organisations = {"acme"};
+      answer.message_id = "answer@corp.example";
+      this->store_->observe(answer);
+      check("after bob's reply");
+    }
+  }
+  if (TypeParam::kind == BackendKind::redis) {
+    EXPECT_EQ(highest, 5u) << "alice never answered five steps";
+    // The first mailbox wrote only steps 1 and 4; its bound has the campaign's 5.
+    EXPECT_EQ(this->store_->streak_ceiling(acme_mailboxes[0]), 5u);
+    EXPECT_FALSE(this->store_->streak_ceiling("stranger@other.example").has_value());
+    this->clock_->advance(61s);
+    EXPECT_FALSE(this->store_->streak_ceiling(acme_mailboxes[0]).has_value()) << "a minute without news";
+  }
 }
 
 }  // namespace
