@@ -16,6 +16,11 @@ Postfix one of:
      mode and a normal worker, DNS-based modules off, resolver on 127.0.0.1
      (bench/setup installs it under /opt/pushback-bench/rspamd)
 
+Mail: real messages, each sent as is (less its Message-ID) by one smtp-source
+of its own, from a sender of its own to numbered recipients: data/samples,
+and with a corpus (default ../shared/corpus when it exists) the first
+--corpus-messages of its Enron inboxes. Held messages count as handled.
+
 Throughput: every configuration runs back to back in one round, the rounds
 repeat, and each figure is compared with (a) of the same round; the machine
 is shared, so the ratios are the figures to read. Latency (--latency): one
@@ -44,7 +49,6 @@ from harness import (Postfix, Process, Pushback, SmtpSink, free_port,  # noqa: E
                      make_world_readable_tempdir, port_open, unix_socket_open, wait_until)
 
 RSPAMD_ROOT = Path("/opt/pushback-bench/rspamd")
-SENDER = "outreach@vendor.example"
 RECIPIENT = "staff@pushback-test.example"
 
 NAMES = {
@@ -227,18 +231,37 @@ class Setup:
     def delivered(self) -> int:
         return sum(1 for _ in os.scandir(self.sink.dir))
 
-    def send(self, count: int, sessions: int, size: int) -> tuple[float, float]:
-        """Sends `count` messages; returns (seconds until smtp-source is done,
-        seconds until all of them are at the sink)."""
-        before = self.delivered()
-        argv = ["smtp-source", "-s", str(sessions), "-m", str(count), "-l", str(size),
-                "-f", SENDER, "-t", RECIPIENT, "-N", f"127.0.0.1:{self.postfix.port}"]
+    def held(self) -> int:
+        return sum(len(files) for _, _, files in os.walk(self.postfix.dir / "queue" / "hold"))
+
+    def send(self, count: int, sessions: int, mail: list[Path], one_by_one: bool = False) -> tuple[float, float]:
+        """Sends `count` messages, spread over the files of `mail`, each file by an
+        smtp-source of its own (all at once, or one after the other); returns
+        (seconds until smtp-source is done, seconds until all are delivered or held)."""
+        before = self.delivered() + self.held()
+        share, extra = divmod(count, len(mail))
+        runs = []
+        for i, path in enumerate(mail):
+            messages = share + (1 if i < extra else 0)
+            if messages:
+                per_file = 1 if one_by_one else max(1, sessions // len(mail))
+                runs.append(["smtp-source", "-s", str(per_file), "-m", str(messages), "-F", str(path),
+                             "-f", f"outreach{i}@vendor{i}.example", "-t", RECIPIENT, "-N",
+                             f"127.0.0.1:{self.postfix.port}"])
         started = time.monotonic()
-        result = subprocess.run(argv, capture_output=True, text=True, timeout=1800)
+        if one_by_one:
+            results = [subprocess.run(argv, capture_output=True, text=True, timeout=1800) for argv in runs]
+        else:
+            processes = [subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                         for argv in runs]
+            results = [subprocess.CompletedProcess(p.args, p.wait(timeout=1800), p.stdout.read(), "")
+                       for p in processes]
         sent = time.monotonic() - started
-        if result.returncode != 0:
-            raise RuntimeError(f"smtp-source failed: {result.stdout}{result.stderr}")
-        wait_until(lambda: self.delivered() >= before + count, 600, f"{count} messages at the sink", 0.02)
+        for result in results:
+            if result.returncode != 0:
+                raise RuntimeError(f"smtp-source failed: {result.stdout}{result.stderr}")
+        wait_until(lambda: self.delivered() + self.held() >= before + count, 600,
+                   f"{count} messages delivered or held", 0.02)
         return sent, time.monotonic() - started
 
     def stop(self):
@@ -273,6 +296,32 @@ def redis_summary(before: dict[str, float], after: dict[str, float], messages: i
             parts.append(f"{name} {calls:.2f}/message {usec:.0f} µs")
     parts.append(f"over 1 ms in the server: {after['slow'] - before['slow']:.0f}")
     return "redis: " + ", ".join(parts)
+
+
+def prepare_mail(args) -> list[Path]:
+    """The messages to send, copied without their Message-ID (each copy is a
+    message of its own; Postfix adds none for a remote client)."""
+    sources = sorted((SOURCE / "data" / "samples").glob("*.eml"))
+    samples = len(sources)
+    corpus = Path(args.corpus) if args.corpus else None
+    if corpus and args.corpus_messages:
+        inboxes = corpus / "ham" / "enron_inbox_sample"
+        if not inboxes.is_dir():
+            sys.exit(f"e2e_throughput: no {inboxes}")
+        sources += sorted(p for p in inboxes.rglob("*") if p.is_file())[:args.corpus_messages]
+    out_dir = make_world_readable_tempdir("pb-e2e-mail-")
+    mail = []
+    for i, source in enumerate(sources):
+        text = source.read_bytes().replace(b"\r\n", b"\n")
+        head, sep, body = text.partition(b"\n\n")
+        head = re.sub(rb"(?mi)^message-id:.*\n(?:[ \t].*\n)*", b"", head + b"\n")[:-1]
+        path = out_dir / f"{i:02d}.eml"
+        path.write_bytes(head + sep + body)
+        mail.append(path)
+    sizes = [p.stat().st_size for p in mail]
+    print(f"mail: {len(mail)} messages ({len(mail) - samples} from {corpus if len(mail) > samples else 'no corpus'}), "
+          f"median {statistics.median(sizes):.0f} bytes", flush=True)
+    return mail
 
 
 def histogram_quantiles(samples: dict[str, float], name: str, quantiles=(0.5, 0.99)) -> dict[float, float]:
@@ -338,11 +387,11 @@ def throughput(args):
         for key in configs:
             setup = Setup(key, args, args.transport)
             try:
-                setup.send(args.warmup, args.sessions, args.size)
+                setup.send(args.warmup, args.sessions, args.mail)
                 before = setup.milter.pushback.metrics() if setup.milter.pushback else None
                 redis_port = setup.milter.redis_port
                 redis_before = redis_figures(redis_port) if redis_port else None
-                _, elapsed = setup.send(args.messages, args.sessions, args.size)
+                _, elapsed = setup.send(args.messages, args.sessions, args.mail)
                 rate = args.messages / elapsed
                 rows[key].append(rate)
                 seen = verify(key, setup)
@@ -368,7 +417,7 @@ def throughput(args):
             for key in configs:
                 ratios[key].append(rows[key][-1] / base)
 
-    print(f"\n{args.messages} messages of {args.size} bytes, {args.sessions} sessions, milters over "
+    print(f"\n{args.messages} real messages ({len(args.mail)} kinds), {args.sessions} sessions, milters over "
           f"{args.transport}, {args.rounds} rounds")
     header = "| configuration | " + " | ".join(f"round {i}" for i in range(1, args.rounds + 1)) + " | median |"
     print(header)
@@ -405,8 +454,8 @@ def latency(args):
             else:
                 setup = Setup(key, args, transport)
             try:
-                setup.send(5, 1, args.size)
-                sent, _ = setup.send(args.messages, 1, args.size)
+                setup.send(len(args.mail), 1, args.mail, one_by_one=True)
+                sent, _ = setup.send(args.messages, 1, args.mail, one_by_one=True)
                 per_message[label].append(sent / args.messages * 1000)
                 print(f"round {round_number} {label:<40} {sent / args.messages * 1000:7.2f} ms/message", flush=True)
                 if setup.milter.pushback:
@@ -416,7 +465,7 @@ def latency(args):
             finally:
                 setup.stop()
     base = statistics.median(per_message["bare Postfix"])
-    print(f"\n{args.messages} messages of {args.size} bytes, one at a time (smtp-source -s 1), {args.rounds} rounds")
+    print(f"\n{args.messages} real messages ({len(args.mail)} kinds), one at a time, {args.rounds} rounds")
     print("| configuration | ms per message (rounds) | median | added over bare Postfix |")
     print("|---|---|---|---|")
     for label, values in per_message.items():
@@ -441,7 +490,11 @@ def main():
     parser.add_argument("--messages", type=int, default=2000, help="messages per configuration and round")
     parser.add_argument("--warmup", type=int, default=100, help="messages sent first, not timed")
     parser.add_argument("--sessions", type=int, default=20)
-    parser.add_argument("--size", type=int, default=5120, help="message size for smtp-source -l")
+    default_corpus = SOURCE.parent / "shared" / "corpus"
+    parser.add_argument("--corpus", default=str(default_corpus) if default_corpus.is_dir() else None,
+                        help="corpus with ham/enron_inbox_sample (default ../shared/corpus when it exists)")
+    parser.add_argument("--corpus-messages", type=int, default=13,
+                        help="how many of the corpus's Enron messages join data/samples (0: none)")
     parser.add_argument("--transport", choices=("inet", "unix"), default="inet",
                         help="socket of the null milter and Pushback in the throughput run (rspamd: always TCP)")
     parser.add_argument("--latency", action="store_true", help="measure added latency, one message at a time")
@@ -459,6 +512,7 @@ def main():
     if "e" in args.configs and not args.latency and not (RSPAMD_ROOT / "usr/bin/rspamd").exists():
         sys.exit("e2e_throughput: rspamd is not installed; run bench/setup first (or leave out configuration e)")
     print(f"pushback: {args.pushback}\nload average: {os.getloadavg()}", flush=True)
+    args.mail = prepare_mail(args)
     if args.latency:
         latency(args)
     else:
