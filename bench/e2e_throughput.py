@@ -254,8 +254,10 @@ class Setup:
         else:
             processes = [subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
                          for argv in runs]
-            results = [subprocess.CompletedProcess(p.args, p.wait(timeout=1800), p.stdout.read(), "")
-                       for p in processes]
+            results = []
+            for process in processes:
+                output, _ = process.communicate(timeout=1800)
+                results.append(subprocess.CompletedProcess(process.args, process.returncode, output, ""))
         sent = time.monotonic() - started
         for result in results:
             if result.returncode != 0:

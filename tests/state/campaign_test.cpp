@@ -64,8 +64,9 @@ class Campaigns : public ::testing::Test {
     return store_->observe(observation);
   }
 
-  void reply(const std::string& user, const std::string& external, const std::string& brand = "") {
-    clock_->advance(1h);
+  void reply(const std::string& user, const std::string& external, const std::string& brand = "",
+             std::chrono::seconds after = 1h) {
+    clock_->advance(after);
     Observation observation;
     observation.direction = Direction::outbound;
     observation.sender = user;
@@ -331,15 +332,7 @@ TYPED_TEST(Campaigns, StreakBoundCoversEveryPeek) {
     this->send(mailbox, step == 3 ? users : std::vector<std::string>{alice, bob}, step);
     check("after step " + std::to_string(step));
     if (step == 2) {  // bob answers the first mailbox, within the bounds' minute
-      this->clock_->advance(5s);
-      Observation answer;
-      answer.direction = Direction::outbound;
-      answer.sender = bob;
-      answer.recipients = {acme_mailboxes[0]};
-      answer.recipient_brands = {"acme"};
-      answer.recipient_organisations = {"acme"};
-      answer.message_id = "answer@corp.example";
-      this->store_->observe(answer);
+      this->reply(bob, acme_mailboxes[0], "acme", 5s);
       check("after bob's reply");
     }
   }
