@@ -39,7 +39,8 @@ nlohmann::json analysis_to_json(const scoring::Analysis& analysis, bool explain)
   nlohmann::json fingerprint = {{"algorithm", fp.algorithm},
                                 {"empty", fp.empty},
                                 {"tokens", fp.token_count},
-                                {"template_key", hex64(fp.skeleton_hash)}};
+                                {"template_key", hex64(fp.skeleton_hash)},
+                                {"minhash", fp.minhash}};
   if (explain) {
     auto bands = nlohmann::json::array();
     for (auto key : fp.band_keys) bands.push_back(hex64(key));
@@ -72,6 +73,14 @@ nlohmann::json analysis_to_json(const scoring::Analysis& analysis, bool explain)
                         {"limits_hit", analysis.limits_hit},
                         {"symbols", symbols_to_json(analysis.symbols)},
                         {"score", finite(scoring::total_score(analysis.symbols))}};
+  // What would link this sender to a campaign of other mailboxes.
+  auto evidence = nlohmann::json::array();
+  for (const auto& item : analysis.campaign.items) {
+    evidence.push_back({{"kind", scoring::to_string(item.kind)}, {"value", item.value}});
+  }
+  out["campaign_evidence"] = evidence;
+  // The text model's probability, null without a model or when it failed.
+  out["cold_pitch"] = analysis.cold_pitch ? nlohmann::json(*analysis.cold_pitch) : nlohmann::json(nullptr);
   if (explain) {
     out["new_text"] = analysis.text.new_text;
     out["from_html"] = analysis.text.from_html;

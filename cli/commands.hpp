@@ -43,4 +43,26 @@ struct AdminOptions {
 
 int admin(const AdminOptions& options);
 
+// `pushback model train`: the cold-pitch text model from labelled examples
+// (docs/model.md). Hyper-parameters default to the shipped model's.
+struct ModelTrainOptions {
+  std::vector<std::string> outreach;  // sales pitches and follow-ups
+  std::vector<std::string> ham;       // everything else
+  std::string out;
+  std::string examples_out;  // also keep the labelled lines the model was trained on
+  int dim = 16;
+  int epochs = 25;
+  double learning_rate = 0.5;
+  int word_ngrams = 2;
+  int buckets = 200000;
+  int min_count = 1;
+  int min_subword = 0;
+  int max_subword = 0;
+  int seed = 1;
+  bool quantize = true;
+  std::size_t cutoff = 50000;  // with quantize: the input rows kept, most important first
+};
+
+int model_train(const ModelTrainOptions& options);
+
 }  // namespace pushback::cli

@@ -103,7 +103,27 @@ int main(int argc, char** argv) {
   feedback->add_option("items", feedback_options.items, "Message files (- for standard input) or held queue ids")
       ->required();
 
+  pushback::cli::ModelTrainOptions train_options;
+  auto* model = app.add_subcommand("model", "The cold-pitch text model (COLD_PITCH)");
+  model->require_subcommand(1);
+  auto* train = model->add_subcommand("train", "Train it from outreach and other mail (files, directories, mbox, Maildir)");
+  train->add_option("--outreach", train_options.outreach, "Sales pitches and follow-ups")->required();
+  train->add_option("--ham", train_options.ham, "Everything else: people, notices, newsletters, lists")->required();
+  train->add_option("--out,-o", train_options.out, "Model file to write")->required();
+  train->add_option("--examples-out", train_options.examples_out, "Also write the labelled lines it trained on (fastText's format)");
+  train->add_option("--dim", train_options.dim, "Vector size")->capture_default_str()->check(CLI::Range(2, 300));
+  train->add_option("--epochs", train_options.epochs, "Passes over the examples")->capture_default_str()->check(CLI::Range(1, 1000));
+  train->add_option("--lr", train_options.learning_rate, "Learning rate")->capture_default_str()->check(CLI::Range(0.001, 5.0));
+  train->add_option("--word-ngrams", train_options.word_ngrams, "Longest word n-gram")->capture_default_str()->check(CLI::Range(1, 5));
+  train->add_option("--buckets", train_options.buckets, "Hash buckets for n-grams")->capture_default_str()->check(CLI::Range(1000, 10000000));
+  train->add_option("--min-count", train_options.min_count, "Words seen fewer times are left out")->capture_default_str()->check(CLI::Range(1, 1000));
+  train->add_option("--minn", train_options.min_subword, "Shortest character n-gram (0: none)")->capture_default_str()->check(CLI::Range(0, 10));
+  train->add_option("--maxn", train_options.max_subword, "Longest character n-gram (0: none)")->capture_default_str()->check(CLI::Range(0, 10));
+  train->add_option("--seed", train_options.seed, "Random seed")->capture_default_str();
+  train->add_option("--quantize", train_options.quantize, "Quantize (a model a few times smaller)")->capture_default_str();
+  train->add_option("--cutoff", train_options.cutoff, "With --quantize: input rows kept")->capture_default_str()->check(CLI::Range(1000, 10000000));
   CLI11_PARSE(app, argc, argv);
+  if (train->parsed()) return pushback::cli::model_train(train_options);
 
   if (quarantine->parsed()) {
     for (auto* command : {q_list, q_show, q_release, q_delete, q_expire, q_digest}) {

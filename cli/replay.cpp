@@ -178,6 +178,13 @@ int replay(const ReplayOptions& options) {
                               {"forced", verdict.forced},
                               {"score", verdict.score},
                               {"symbols", symbols_to_json(verdict.symbols)}};
+        // The template cluster and campaign the store put the message in, so
+        // that matching and linking can be checked from outside.
+        out["template_cluster"] = history.cluster.known ? nlohmann::json(hex64(history.cluster.id)) : nlohmann::json(nullptr);
+        out["template_similarity"] = history.cluster.known ? history.cluster.similarity : 0.0;
+        out["campaign"] = history.campaign.known ? nlohmann::json(history.campaign.id) : nlohmann::json(nullptr);
+        out["campaign_linked_by"] = history.campaign.linked_by;
+        out["cold_pitch"] = analysis.cold_pitch ? nlohmann::json(*analysis.cold_pitch) : nlohmann::json(nullptr);
         if (!feedback.empty()) out["feedback"] = feedback;
         std::puts(out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
       } else {

@@ -49,10 +49,13 @@ struct AnalysisSettings {
   std::string markers_file;   // resolved path of the outreach markers
   std::string campaign_file;  // resolved path of the campaign identity data
   std::string phrase_engine;  // "vectorscan" or "re2_set"
+  std::string cold_pitch_model;  // resolved path of the text model; empty: no model ("none")
   // Loaded with the configuration, so that check-config and reload validate them.
   std::shared_ptr<const PhraseLexicon> lexicon;
   std::shared_ptr<const OutreachMarkers> markers;
   std::shared_ptr<const CampaignIdentityData> campaign_identity;
+  // The model file's payload, its container already checked (model_file.hpp).
+  std::shared_ptr<const std::string> cold_pitch_model_payload;
 };
 
 // Weights of the symbols: what an analyser's evidence is worth in the score.
@@ -73,6 +76,7 @@ struct SymbolWeights {
   double dialogue = 0;             // negative: the recipient wrote to the sender
   double feedback_ham = 0;         // negative: per release of this template (capped)
   double known_outreach = 0;       // an admin deleted or reported this template or sender
+  double cold_pitch = 0;           // the text model reads a sales pitch or follow-up
 };
 
 // Where the graded symbols start.
@@ -87,6 +91,8 @@ struct SymbolLimits {
   // phrase this strong (lexicon weight), a fake reply or sales tooling.
   std::int64_t outreach_template_recipients = 0;
   double outreach_phrase_weight = 0;
+  // COLD_PITCH: the text model's probability at which the symbol fires.
+  double cold_pitch_probability = 0;
 };
 
 struct StateSettings {

@@ -18,6 +18,7 @@
 #include <toml++/toml.h>
 
 #include "config/schema.hpp"
+#include "config/model_file.hpp"
 #include "config/schema_parts.hpp"
 
 namespace pushback::config {
@@ -205,6 +206,26 @@ class Loader {
       analysis.campaign_identity = std::make_shared<const CampaignIdentityData>(std::move(*campaign.data));
     } else {
       report_data_errors(campaign.errors, "analysis.campaign_file");
+    }
+    load_model_file();
+  }
+
+  // The text model: its container is checked here, so that a truncated or
+  // foreign file is a configuration error naming the file, at start, at
+  // reload and in check-config.
+  void load_model_file() {
+    auto& analysis = config_.analysis;
+    if (analysis.cold_pitch_model == "none") {
+      analysis.cold_pitch_model.clear();
+      return;
+    }
+    analysis.cold_pitch_model = resolve_data_file(analysis.cold_pitch_model, "cold_pitch.model");
+    auto model = read_model_file(analysis.cold_pitch_model, cold_pitch_model_kind);
+    if (model.payload) {
+      analysis.cold_pitch_model_payload = std::move(model.payload);
+    } else {
+      error(lines_["analysis.cold_pitch_model"], "analysis.cold_pitch_model",
+            fmt::format("{} {}", analysis.cold_pitch_model, model.error));
     }
   }
 

@@ -121,6 +121,10 @@ std::vector<KeyInfo> build_schema() {
        .doc = "Campaign identity data (TOML: brand affixes of lookalike domains, shared infrastructure); empty uses "
               "campaign_identity.toml from the installed data directory.",
        .apply = [](Config& c, const Value& v) { c.analysis.campaign_file = as<std::string>(v); }});
+  add({.path = "analysis.cold_pitch_model", .kind = ValueKind::string, .default_toml = R"("")",
+       .doc = "Text model that reads a cold pitch or follow-up (COLD_PITCH), made by `pushback model train`; empty "
+              "uses cold_pitch.model from the installed data directory, \"none\" runs without it.",
+       .apply = [](Config& c, const Value& v) { c.analysis.cold_pitch_model = as<std::string>(v); }});
   add({.path = "analysis.phrase_engine", .kind = ValueKind::string, .default_toml = R"("vectorscan")",
        .doc = "Multi-pattern engine for the lexicon: vectorscan (faster, measured) or re2_set.",
        .choices = {"vectorscan", "re2_set"},
@@ -159,13 +163,18 @@ std::vector<KeyInfo> build_schema() {
          &SymbolWeights::template_bulk);
   weight("weights.fake_reply", "3.0", "FAKE_REPLY: a reply (Re:, In-Reply-To) to nothing our users sent.",
          &SymbolWeights::fake_reply);
-  weight("weights.sequence_step", "2.0",
+  weight("weights.sequence_step", "3.0",
          "SEQUENCE_STEP: this follows an earlier, different template of the same sender to the same recipient.",
          &SymbolWeights::sequence_step);
   weight("weights.rotation", "2.0",
          "ROTATION: the campaign of the sender writes from several mailboxes or lookalike domains (a sales tool's inbox "
          "rotation); half as much again for each domain beyond symbol_limits.rotation_domains, at most twice.",
          &SymbolWeights::rotation);
+  weight("weights.cold_pitch", "5.5",
+         "COLD_PITCH: the text model reads the subject and new text as a sales pitch or follow-up; this weight times "
+         "its probability, from symbol_limits.cold_pitch_probability up. Alone it tags a clear pitch (5.5 x p reaches "
+         "the tag threshold 5.0 from p = 0.91) and never holds one.",
+         &SymbolWeights::cold_pitch);
   weight("weights.dialogue", "-20.0", "DIALOGUE: the recipient has written to the sender; a conversation is never the target.",
          &SymbolWeights::dialogue);
 

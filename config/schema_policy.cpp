@@ -122,6 +122,11 @@ void add_policy_keys(std::vector<KeyInfo>& keys) {
        .doc = "...or a follow-up phrase at least this strong (lexicon weight), a fake reply or sales tooling.",
        .min = 0, .max = 1,
        .apply = [](Config& c, const Value& v) { c.symbol_limits.outreach_phrase_weight = as<double>(v); }});
+  add({.path = "symbol_limits.cold_pitch_probability", .kind = ValueKind::number, .default_toml = "0.5",
+       .doc = "COLD_PITCH fires from this probability of the text model; it is then also outreach evidence for the "
+              "streak symbols.",
+       .min = 0.05, .max = 1,
+       .apply = [](Config& c, const Value& v) { c.symbol_limits.cold_pitch_probability = as<double>(v); }});
 }
 
 }  // namespace pushback::config::detail

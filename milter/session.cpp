@@ -181,6 +181,9 @@ Status Session::on_end_of_message(Mta& mta) {
 
   remove_forged_headers(mta);
   scoring::Analysis analysis = runtime_->analyzer->analyse(message_);
+  if (analysis.model_failed) {
+    spdlog::error("{}: the cold-pitch model failed on this message; judged without COLD_PITCH", log_id());
+  }
   bool outbound = is_outbound(message_.envelope, config_->direction);
 
   scoring::HistoryFacts facts;

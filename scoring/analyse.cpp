@@ -52,6 +52,15 @@ AnalyzerBuild Analyzer::build(const config::Config& config) {
   for (auto& error : phrases.errors) result.errors.push_back(config.analysis.phrases_file + ": " + error);
   auto markers = MarkerMatcher::build(*config.analysis.markers);
   for (auto& error : markers.errors) result.errors.push_back(config.analysis.markers_file + ": " + error);
+  if (config.analysis.cold_pitch_model_payload) {
+    auto model = ColdPitchModel::load(*config.analysis.cold_pitch_model_payload);
+    if (model.model) {
+      analyzer->cold_pitch_ = std::move(model.model);
+    } else {
+      result.errors.push_back(config.analysis.cold_pitch_model + " " + model.error);
+    }
+  }
+  analyzer->cold_pitch_limit_ = config.symbol_limits.cold_pitch_probability;
   if (!result.errors.empty()) return result;
   analyzer->phrases_ = phrases.matcher;
   analyzer->markers_ = markers.matcher;
@@ -61,6 +70,22 @@ AnalyzerBuild Analyzer::build(const config::Config& config) {
                                      : std::make_shared<const config::CampaignIdentityData>();
   result.analyzer = std::move(analyzer);
   return result;
+}
+
+// COLD_PITCH: the model's probability times the weight, from the configured
+// probability up. One rule for every strength: alone it tags a clear pitch
+// from a stranger at first contact (weight x p >= the tag threshold), a
+// weaker reading needs other evidence, and it never holds a message alone.
+void Analyzer::add_cold_pitch(Analysis& result) const {
+  if (!cold_pitch_) return;
+  result.cold_pitch = cold_pitch_->probability(model_input(result.text));
+  if (!result.cold_pitch) {
+    result.model_failed = true;
+    return;
+  }
+  double p = *result.cold_pitch;
+  if (p < cold_pitch_limit_) return;
+  result.symbols.push_back({"COLD_PITCH", weights_.cold_pitch * p, fmt::format("p={:.2f}", p)});
 }
 
 Analysis Analyzer::analyse(const Message& message) const {
@@ -99,6 +124,7 @@ Analysis Analyzer::analyse(const Message& message) const {
     result.symbols.push_back({"REPLY_WITHOUT_THREAD", weights_.reply_without_thread,
                               "Re: subject with no In-Reply-To or References"});
   }
+  add_cold_pitch(result);
   result.campaign = campaign_evidence_of(message, result.text, *campaign_identity_, &markers_->markers());
   if (!result.limits_hit.empty()) {
     bool body = std::find(result.limits_hit.begin(), result.limits_hit.end(), "body_bytes") != result.limits_hit.end();

@@ -4,11 +4,13 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "config/config.hpp"
 #include "scoring/campaign_evidence.hpp"
+#include "scoring/cold_pitch.hpp"
 #include "scoring/markers.hpp"
 #include "scoring/message.hpp"
 #include "scoring/phrase_matcher.hpp"
@@ -26,6 +28,8 @@ struct Analysis {
   std::vector<Symbol> symbols;          // the analysis-only symbols, with weights applied
   std::vector<std::string> limits_hit;  // named limits that truncated the input
   CampaignEvidence campaign;            // who runs the sequence: read by the state layer
+  std::optional<double> cold_pitch;     // the text model's probability; none without a model
+  bool model_failed = false;            // the model threw: logged by the caller, no symbol
 };
 
 class Analyzer;
@@ -45,9 +49,12 @@ class Analyzer {
 
  private:
   Analyzer() = default;
+  void add_cold_pitch(Analysis& result) const;
   std::shared_ptr<const PhraseMatcher> phrases_;
   std::shared_ptr<const MarkerMatcher> markers_;
   std::shared_ptr<const config::CampaignIdentityData> campaign_identity_;
+  std::shared_ptr<const ColdPitchModel> cold_pitch_;  // null: no model configured
+  double cold_pitch_limit_ = 1.0;
   config::SymbolWeights weights_;
   TextLimits limits_;
 };

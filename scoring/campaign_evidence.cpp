@@ -201,6 +201,8 @@ CampaignEvidence campaign_evidence_of(const Message& message, const TextFeatures
     urls.push_back(image.src);
   }
   urls_in_text(text.written_text, urls, max_evidence_urls);
+  // A booking page or website often stands only in the signature block.
+  urls_in_text(text.signature, urls, max_evidence_urls);
   std::size_t hosts = 0;
   for (const auto& url : urls) {
     UrlParts parts = split_url(url);

@@ -71,7 +71,8 @@ bool has_outreach_content(const Analysis& analysis, const config::Config& config
     if (hit.weight >= config.symbol_limits.outreach_phrase_weight) return true;
   }
   for (const auto& symbol : symbols) {
-    if (symbol.name == "FAKE_REPLY" || symbol.name == "OUTREACH_PLATFORM") return true;
+    // The text model reads a pitch or a sales follow-up where no phrase of the lexicon is.
+    if (symbol.name == "FAKE_REPLY" || symbol.name == "OUTREACH_PLATFORM" || symbol.name == "COLD_PITCH") return true;
     // Newsletters carry pixels too; a pixel in mail signed by a person is a sales tool's.
     if (symbol.name == "TRACKING_PIXEL" && analysis.text.from_person) return true;
   }

@@ -8,6 +8,7 @@
 #include "scoring/normalise.hpp"
 #include "scoring/personalisation.hpp"
 #include "scoring/quote_split.hpp"
+#include "scoring/reply_evidence.hpp"
 
 namespace pushback::scoring {
 
@@ -88,6 +89,8 @@ TextFeatures extract_text_features(const Message& message, const TextLimits& lim
 
   NormalisedText fresh = normalise_text(split.new_text, personalisation, limits.tokens);
   NormalisedText quoted = normalise_text(split.quoted, personalisation, limits.quoted_tokens);
+  features.subject_text =
+      normalise_text(strip_subject_prefixes(features.subject).base, personalisation, limits.tokens).text;
   if (fresh.tokens_hit) note_limit(features.limits_hit, limit_name::tokens);
   if (quoted.tokens_hit) note_limit(features.limits_hit, limit_name::quoted_tokens);
   // A mail merge writes to one person; a name found in mail to a crowd is

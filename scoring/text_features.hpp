@@ -15,6 +15,7 @@ namespace pushback::scoring {
 
 struct TextFeatures {
   std::string subject;        // RFC 2047 decoded, UTF-8
+  std::string subject_text;   // the subject without reply prefixes, normalised and masked as new_text
   std::string text;           // the text a reader sees (HTML already turned into text), UTF-8, capped
   std::string written_text;   // the new text as the author wrote it (no quotes, no signature)
   std::string new_text;       // normalised and masked new text: what is fingerprinted

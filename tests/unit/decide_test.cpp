@@ -68,14 +68,14 @@ TEST(Decide, EachHistorySymbolFires) {
   EXPECT_DOUBLE_EQ(score_of(verdict, "PAIR_RATE"), 1.0 * 2);
   EXPECT_DOUBLE_EQ(score_of(verdict, "SENDER_RATE"), 2.0);
   EXPECT_DOUBLE_EQ(score_of(verdict, "TEMPLATE_BULK"), 3.0);
-  EXPECT_DOUBLE_EQ(score_of(verdict, "SEQUENCE_STEP"), 2.0);
+  EXPECT_DOUBLE_EQ(score_of(verdict, "SEQUENCE_STEP"), 3.0);
   EXPECT_TRUE(std::isnan(score_of(verdict, "FAKE_REPLY")));
   for (const auto& symbol : verdict.symbols) {
     if (symbol.name == "UNANSWERED_STREAK") {
       EXPECT_EQ(symbol.reason, "7 messages, 0 replies, 21 days");
     }
   }
-  EXPECT_DOUBLE_EQ(verdict.score, 12 + 2 + 2 + 3 + 2);
+  EXPECT_DOUBLE_EQ(verdict.score, 12 + 2 + 2 + 3 + 3);
   EXPECT_EQ(verdict.computed, Action::reject);
   EXPECT_EQ(verdict.reply_text, "this recipient has not replied to your last 7 messages");
 }
