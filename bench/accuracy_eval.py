@@ -13,6 +13,8 @@ arithmetic, without any corpus on disk.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import io
 import json
 import os
 import re
@@ -172,6 +174,9 @@ class Tally:
         if (kind in OUTBOUND_KINDS) != (verdict == "outbound"):
             self.c["direction_wrong"] += 1
         if kind == "outreach":
+            if t.get("step", 1) == 1:
+                self.c["first_messages"] += 1
+                self.c["first_messages_tagged"] += rank >= 1
             if t.get("step", 1) >= 2 and not t.get("replied_before"):
                 names = {s.get("name") for s in r.get("symbols") or [] if isinstance(s, dict)}
                 self.c["followups"] += 1
@@ -228,6 +233,9 @@ class Tally:
             "followups_passed_no_state": c["followups_passed_no_state"],
             "followups_new_address": c["followups_new_address"],
             "followups_new_address_tagged": c["followups_new_address_tagged"],
+            "first_messages": c["first_messages"],
+            "first_messages_tagged": c["first_messages_tagged"],
+            "first_messages_tagged_share": ratio(c["first_messages_tagged"], c["first_messages"]),
             "direction_wrong": c["direction_wrong"],
             "streak_pairs": pairs,
             "streak_pairs_stopped": stopped,
@@ -264,6 +272,79 @@ def ratio(a, b):
     return None if b == 0 else a / b
 
 
+# ---------------------------------------------------------------------------
+# What campaigns vary (campaign_gen.py --profile varied and the options it
+# sets): each outreach record then carries its campaign's values, and the
+# outreach is split by each dimension to find the value that is hardest.
+
+def _bucket(value, edges):
+    """`value` as the label of the range of `edges` ((low, high or None)) it falls in."""
+    for low, high in edges:
+        if value >= low and (high is None or value <= high):
+            return f"{low}+" if high is None else f"{low}-{high}"
+    return str(value)
+
+
+def _gap_label(t):
+    gaps = t.get("gap_days") or []
+    if not gaps:
+        return "one step"
+    return _bucket(round(sum(gaps) / len(gaps)), [(1, 2), (3, 5), (6, 9), (10, 14), (15, None)])
+
+
+def _placeholders_label(t):
+    if t.get("placeholders") == "unfilled":
+        return f"unfilled ({t.get('placeholder_gap')})"
+    return str(t.get("placeholders"))
+
+
+DIMENSIONS = [  # (name, label of an outreach record's value)
+    ("campaign size (recipients)",
+     lambda t: _bucket(t["campaign_size"], [(1, 5), (6, 20), (21, 100), (101, 300), (301, None)])),
+    ("steps in the sequence", lambda t: str(t.get("steps"))),
+    ("mean gap between steps (days)", _gap_label),
+    ("signature block", lambda t: "on" if t.get("signature") else "off"),
+    ("From display name", lambda t: "on" if t.get("from_display_name") else "off"),
+    ("placeholders", _placeholders_label),
+    ("follow-up subjects", lambda t: str(t.get("subjects"))),
+    ("sending mailbox", lambda t: str(t.get("mailbox"))),
+]
+
+# Columns of the split, all "higher is better" for outreach: (title, count, of).
+DIMENSION_COLUMNS = [("follow-ups tagged+", "followups_tagged", "followups"),
+                     ("first messages (step 1) tagged+", "first_messages_tagged", "first_messages"),
+                     ("pairs 4+ stopped", "streak_pairs_stopped", "streak_pairs")]
+
+
+def _label_order(label):
+    m = re.match(r"\d+", label)
+    return (int(m.group()) if m else float("inf"), label)
+
+
+def split_by_dimension(pairs):
+    """{dimension: {value: figures}} over the outreach whose truth carries
+    the varied values; {} for a truth written without them."""
+    tallies = defaultdict(lambda: defaultdict(Tally))
+    for t, r in pairs:
+        if t.get("kind") != "outreach" or "campaign_size" not in t:
+            continue
+        for name, label in DIMENSIONS:
+            tallies[name][label(t)].add(t, r)
+    return {name: {v: tallies[name][v].figures() for v in sorted(tallies[name], key=_label_order)}
+            for name, _ in DIMENSIONS if name in tallies}
+
+
+def worst_values(values):
+    """Per column, the value with the lowest share, when two or more values
+    have any: {count key: value}."""
+    out = {}
+    for _title, count, of in DIMENSION_COLUMNS:
+        shares = [(f[count] / f[of], v) for v, f in values.items() if f[of]]
+        if len(shares) >= 2:
+            out[count] = min(shares, key=lambda x: x[0])[1]
+    return out
+
+
 def evaluate(truth, replay, problems=None):
     problems = problems if problems is not None else Counter()
     pairs, extras, offsets = join(truth, replay, problems)
@@ -277,6 +358,7 @@ def evaluate(truth, replay, problems=None):
         "overall": overall.figures(),
         "sources": {s: tally.figures() for s, tally in sorted(per_source.items())},
         "rotations": {m: tally.figures() for m, tally in sorted(per_rotation.items())},
+        "dimensions": split_by_dimension(pairs),
         "missing": [t["message_id"] for t, r in pairs if r is None],
         "extra": [r.get("message_id") for r in extras],
         "position_offsets": dict(offsets),
@@ -343,6 +425,28 @@ def rotation_table(rows, p):
           f"| {fmt_share(f['streak_messages_held'], f['streak_messages'])} |")
 
 
+def dimension_table(dimensions, p):
+    """Outreach split by each varied dimension, the worst value of each
+    column in bold, then the worst values named."""
+    p("| dimension | value | outreach | " + " | ".join(title for title, _, _ in DIMENSION_COLUMNS) + " |")
+    p("|---|---|---|" + "---|" * len(DIMENSION_COLUMNS))
+    for name, values in dimensions.items():
+        worst = worst_values(values)
+        for value, f in values.items():
+            cells = []
+            for _title, count, of in DIMENSION_COLUMNS:
+                cell = fmt_share(f[count], f[of])
+                cells.append(f"**{cell}**" if worst.get(count) == value else cell)
+            p(f"| {name} | {value} | {f['by_kind'].get('outreach.messages', 0)} | " + " | ".join(cells) + " |")
+    p("")
+    p("| dimension | worst for " + " | worst for ".join(title for title, _, _ in DIMENSION_COLUMNS) + " |")
+    p("|---|" + "---|" * len(DIMENSION_COLUMNS))
+    for name, values in dimensions.items():
+        worst = worst_values(values)
+        p(f"| {name} | " + " | ".join(worst.get(count, "- (one value)") for _t, count, _o in DIMENSION_COLUMNS)
+          + " |")
+
+
 def target_lines(o, targets):
     names = {
         "followups_tagged": f"follow-ups (step 2+, unanswered) tagged or worse >= {TARGETS['followups_tagged']}: "
@@ -376,6 +480,11 @@ def report(result, out=sys.stdout):
           + ", ".join(sorted(STATE_SYMBOLS)) + "):")
         p("")
         rotation_table(list(result["rotations"].items()) + [("all", o)], p)
+    if result.get("dimensions"):
+        p("")
+        p("Outreach by what its campaign varies (bold: the worst value of the column in that dimension):")
+        p("")
+        dimension_table(result["dimensions"], p)
     p("")
     p("Targets (overall):")
     for line in target_lines(o, result["targets"]):
@@ -588,6 +697,10 @@ def self_test():
         check(result["missing"] == [dropped], "the dropped message is reported missing")
         check(result["extra"] == ["<stray@example.net>"], "the stray replay record is reported")
         check(result["targets"].get("human_tagged") is False, "one tagged human message misses the 0.1% target")
+        check(result["dimensions"] == {} and "variation" not in header
+              and not any("campaign_size" in t for t in truth), "a default run records no varied values")
+        firsts = [t for t in truth if t["kind"] == "outreach" and t["step"] == 1]
+        check(o["first_messages"] == len(firsts) and o["first_messages_tagged"] == 0, "first messages counted")
         check(o["bulk"] == kinds["list"] + kinds["newsletter"] - 1, "bulk counts without the missing message")
         # The command line over the same files, with ids in another form.
         replay_path = os.path.join(tmp, "r.jsonl")
@@ -606,6 +719,7 @@ def self_test():
             check(cli["overall"]["followups_tagged"] == o["followups_tagged"] and len(cli["missing"]) == 1,
                   "command line agrees with evaluate()")
         check_rotation(corpus, tmp, cmd, truth, check)
+        check_variation(tmp, cmd, check)
     return report_self_test(failures)
 
 
@@ -646,6 +760,105 @@ def check_rotation(corpus, tmp, cmd, truth_off, check):
                       f"{cid}: per-step rotation reused a mailbox within the pool size")
     check(len({t["sender"] for t in outreach}) > len({t["sender"] for t in truth_off if t["kind"] == "outreach"}),
           "rotation adds mailboxes")
+
+
+def _generate(tmp, cmd, name, options, check):
+    """campaign_gen with the self-test's options plus `options`: (header, truth, raw messages)."""
+    mbox, truth_path = os.path.join(tmp, f"{name}.mbox"), os.path.join(tmp, f"{name}.jsonl")
+    run_cmd = cmd[:cmd.index("--out")] + ["--out", mbox, "--truth", truth_path] + \
+        cmd[cmd.index("--internal-domains-out"):] + options
+    gen = subprocess.run(run_cmd, capture_output=True, text=True)
+    check(gen.returncode == 0, f"campaign_gen {' '.join(options)} failed: {gen.stderr[-2000:]}")
+    if gen.returncode != 0:
+        return {}, [], []
+    with open(truth_path, encoding="utf-8") as f:
+        header, truth = load_truth(f, Counter())
+    with open(mbox, "rb") as f:
+        raw = split_mbox(f.read())
+    return header, truth, [m.decode("utf-8", "replace") for m in raw]
+
+
+ROLE_ADDRESS = re.compile(r"^([a-z0-9]+\.)?(sales|hello|team|info|contact|growth|partnerships|hi)\d*@")
+
+
+def check_variation(tmp, cmd, check):
+    """Each varied dimension at its hardest value does what it says, the
+    varied profile stays in its ranges, and the evaluator's split by
+    dimension adds up and names the value made worst."""
+    hard = ["--campaign-size", "1,5", "--steps", "6,6", "--gap-days", "14,14", "--signature", "off",
+            "--display-name", "off", "--placeholders", "unfilled", "--subjects", "new", "--mailbox", "role"]
+    header, truth, raw = _generate(tmp, cmd, "hard", hard, check)
+    outreach = [(t, m) for t, m in zip(truth, raw) if t["kind"] == "outreach"]
+    check(bool(outreach) and header.get("variation", {}).get("mailbox") == "role", "hard run: header and outreach")
+    by_pair = defaultdict(list)
+    for t, m in outreach:
+        by_pair[(t["campaign"], t["recipient"])].append((t, m))
+        head = m.split("\n\n", 1)[0]
+        sender = re.search(r"^From: *(.*)$", head, re.M).group(1)
+        check(1 <= t["campaign_size"] <= 5 and t["steps"] == 6 and t["gap_days"] == [14] * 5,
+              f"hard run: size, steps, gaps of {t['campaign']}")
+        check("<" not in sender and ROLE_ADDRESS.match(sender), f"hard run: From {sender!r} not a bare role address")
+        check(t["mailbox"] == "role" and not t["from_display_name"] and not t["signature"], "hard run: values")
+        check("\n--\n" not in m, f"hard run: a signature block in {t['message_id']}")
+        if t["step"] >= 2:
+            check(not t["subject"].lower().startswith("re:") and "\nIn-Reply-To:" not in head,
+                  f"hard run: follow-up subject {t['subject']!r} is a reply")
+        if t["placeholder_gap"] == "literal" and t["unfilled_placeholders"]:
+            check(re.search(r"\{\{|\[[A-Z]|\{[A-Za-z_]+\}", m), "hard run: a literal placeholder is missing")
+    check(any(t["unfilled_placeholders"] for t, _ in outreach), "hard run: no placeholder left unfilled")
+    for pair, msgs in by_pair.items():
+        dates = [dt.datetime.fromisoformat(t["date"]) for t, _ in msgs]
+        check(all((b - a).days >= 11 for a, b in zip(dates, dates[1:])), f"hard run: steps of {pair} too close")
+        firsts = {t["subject"] for t, _ in msgs if t["step"] == 1}
+        check(not firsts & {t["subject"] for t, _ in msgs if t["step"] >= 2}, "hard run: a follow-up reuses the subject")
+
+    _h, cut, _raw = _generate(tmp, cmd, "cut", ["--steps", "2,2", "--subjects", "re"], check)
+    initial = {(t["campaign"], t["recipient"]): t["subject"] for t in cut if t["kind"] == "outreach" and t["step"] == 1}
+    for t in cut:
+        if t["kind"] == "outreach":
+            check(t["steps"] == 2 and t["step"] <= 2, "cut run: a sequence longer than 2 steps")
+            if t["step"] == 2:
+                want = "Re: " + re.sub(r"^(re|fwd?):\s*", "", initial[(t["campaign"], t["recipient"])], flags=re.I)
+                check(t["subject"] == want, f"cut run: follow-up subject {t['subject']!r}, want {want!r}")
+
+    header, varied, _raw = _generate(tmp, cmd, "varied", ["--profile", "varied", "--rotation", "on"], check)
+    check(header.get("variation", {}).get("profile") == "varied", "varied run: profile in the header")
+    for t in varied:
+        if t["kind"] == "outreach":
+            check(2 <= t["steps"] <= 8 and all(1 <= g <= 14 for g in t["gap_days"]) and t["campaign_size"] >= 1
+                  and t["subjects"] in ("re", "new") and t["placeholders"] in ("filled", "unfilled"),
+                  f"varied run: values out of range in {t['message_id']}")
+            if t["mailbox"] == "role":
+                check(ROLE_ADDRESS.match(t["sender"]), f"varied run: role campaign sends from {t['sender']}")
+    check_dimension_split(truth, check)
+
+
+def check_dimension_split(truth, check):
+    """Over the hard run's truth with the mailbox kind alternated per campaign:
+    every dimension adds up to the overall outreach, and role campaigns whose
+    follow-ups all pass are named worst."""
+    campaigns = sorted({t["campaign"] for t in truth if t["kind"] == "outreach"})
+    kinds = {c: ("person", "role")[k % 2] for k, c in enumerate(campaigns)}
+    truth = [dict(t, mailbox=kinds[t["campaign"]]) if t["kind"] == "outreach" else t for t in truth]
+    replay = [{"message_id": t["message_id"], "position": t["position"],
+               "verdict": "outbound" if t["kind"] in OUTBOUND_KINDS else
+               "tag" if t["kind"] == "outreach" and (t["step"] == 1 or t["mailbox"] == "person") else "pass"}
+              for t in truth]
+    result = evaluate(truth, replay)
+    dims, o = result["dimensions"], result["overall"]
+    check(set(dims) == {name for name, _ in DIMENSIONS}, f"dimensions split: {sorted(dims)}")
+    for name, values in dims.items():
+        for key in ("followups", "first_messages", "streak_pairs"):
+            check(sum(f[key] for f in values.values()) == o[key], f"{name}: {key} do not add up")
+    mailbox = dims.get("sending mailbox", {})
+    if len(campaigns) >= 2 and mailbox.get("role", {}).get("followups"):
+        check(mailbox["role"]["followups_tagged"] == 0, "role follow-ups passed")
+        check(worst_values(mailbox).get("followups_tagged") == "role", "role named the worst mailbox kind")
+    out = io.StringIO()
+    report(result, out=out)
+    text = out.getvalue()
+    check("Outreach by what its campaign varies" in text and "| sending mailbox | role |" in text,
+          "the report prints the split by dimension")
 
 
 def report_self_test(failures):

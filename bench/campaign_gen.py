@@ -4,7 +4,10 @@ company's server would see from sales sequences (from one mailbox, or rotated
 over lookalike-domain and webmail mailboxes with --rotation on), mixed in time
 with the real human, newsletter and mailing-list mail of the same corpus and
 with generated human mail that looks like a campaign from the outside
-(colleagues of one partner company, unrelated webmail senders).
+(colleagues of one partner company, unrelated webmail senders). Options vary
+what real campaigns vary (size, steps, gaps, signature, display name, broken
+mail merges, follow-up subjects, role mailboxes); without them the output is
+the same, byte for byte, as before they existed.
 
 Writes an mbox ordered by time (envelope in X-Envelope-From / X-Envelope-To)
 and a ground-truth JSON-lines file, one object per message, that
@@ -377,6 +380,9 @@ def classify(raw: str):
 
 
 class Node:
+    """Literal text is a str; a placeholder is Node("ph", ((scope, kind), key,
+    token as written)); spintax is Node("spin", options=[nodes, ...])."""
+
     __slots__ = ("kind", "value", "options")
 
     def __init__(self, kind, value=None, options=None):
@@ -419,7 +425,7 @@ def compile_template(text: str, unfilled: Counter, depth: int = 0) -> list:
                     kind = classify(name) if len(name) <= 120 else None
                     if kind:
                         flush()
-                        nodes.append(Node("ph", (kind, normalise_key(name), name)))
+                        nodes.append(Node("ph", (kind, normalise_key(name), text[i:j + 1])))
                         i = j + 1
                         continue
                 real_bars = [b for b in bars if b is not None]
@@ -438,7 +444,7 @@ def compile_template(text: str, unfilled: Counter, depth: int = 0) -> list:
                     kind = classify(inner)
                     if kind:
                         flush()
-                        nodes.append(Node("ph", (kind, normalise_key(inner), inner)))
+                        nodes.append(Node("ph", (kind, normalise_key(inner), text[i:j + 1])))
                         i = j + 1
                         continue
         elif c == "[":
@@ -449,7 +455,7 @@ def compile_template(text: str, unfilled: Counter, depth: int = 0) -> list:
                 kind = classify(inner.replace("\n", " "))
                 if kind:
                     flush()
-                    nodes.append(Node("ph", (kind, normalise_key(inner.replace("\n", " ")), inner)))
+                    nodes.append(Node("ph", (kind, normalise_key(inner.replace("\n", " ")), text[i:j + 1])))
                     i = j + 1
                     continue
                 if not re.fullmatch(r"[\d\s]*", inner):
@@ -462,7 +468,7 @@ def compile_template(text: str, unfilled: Counter, depth: int = 0) -> list:
                     kind = classify(inner)
                     if kind and (kind[1] != "generic" or " " in inner):
                         flush()
-                        nodes.append(Node("ph", (kind, normalise_key(inner), inner)))
+                        nodes.append(Node("ph", (kind, normalise_key(inner), text[i:j + 1])))
                         i = j + 1
                         continue
         lit.append(c)
@@ -624,6 +630,57 @@ def order_steps(part):
     return out
 
 
+BUMP_ROLES = ("follow-up", "re-engagement")
+
+
+def fit_steps(steps, want: int, repo_templates, rng: random.Random) -> list:
+    """The steps of a sequence cut or extended to `want` steps (--steps).
+    Extra steps reuse the source's other follow-up and bump texts, then its
+    texts of no known role, as synthetic sequences do; a source with none
+    re-sends the sequence's own later texts, as a tool's "bump" does. A final
+    breakup stays last."""
+    if want <= len(steps):
+        return steps[:want]
+    used = {id(t) for variants, _day in steps for t in variants}
+    pool = [t for t in repo_templates if id(t) not in used and t.role not in ("initial", "breakup")]
+    rng.shuffle(pool)
+    pool.sort(key=lambda t: t.role not in BUMP_ROLES)        # stable: bumps first, shuffled within
+    if not pool:
+        pool = [variants[0] for variants, _day in (steps[1:] or steps)]
+    extra = [([pool[k % len(pool)]], None) for k in range(want - len(steps))]
+    last_role = steps[-1][0][0].role
+    if len(steps) > 1 and last_role == "breakup":
+        return steps[:-1] + extra + steps[-1:]
+    return steps + extra
+
+
+def scheduled_gaps(steps, gap_days, rng: random.Random) -> list:
+    """Day offset of each step from the first: --gap-days draws each gap in
+    its range; without it, the index's day offsets where known, else 2-7
+    days apart (rng is then the campaign's own generator, as before)."""
+    if gap_days:
+        offsets = [0]
+        for _ in steps[1:]:
+            offsets.append(offsets[-1] + rng.randint(*gap_days))
+        return offsets
+    offsets, last_day, last_offset = [], None, 0
+    for idx, (_variants, day) in enumerate(steps):
+        if idx == 0:
+            offsets.append(0)
+        elif day is not None and last_day is not None and day > last_day:
+            offsets.append(last_offset + (day - last_day))
+        elif day is not None and last_day is None and idx > 0 and day > 0:
+            offsets.append(max(last_offset + 1, day - 1))
+        else:
+            offsets.append(last_offset + rng.randint(2, 7))
+        last_offset = offsets[-1]
+        if day is not None:
+            last_day = day
+        elif last_day is not None:
+            last_day += offsets[-1] - (offsets[-2] if idx else 0)
+    return offsets
+
+
 # ---------------------------------------------------------------------------
 # Campaign planning and rendering.
 
@@ -676,10 +733,66 @@ def build_message(headers, body: str) -> bytes:
     return ("\n".join(lines) + "\n\n" + body).encode("utf-8")
 
 
+RECIPIENT_KINDS = ["first", "last", "full", "email", "company", "industry", "city", "title", "icebreaker"]
+
+
+def per_campaign(mode: str, values: tuple, seed, cid, what: str) -> str:
+    """A campaign's value of one varied dimension: the option's value, or for
+    "mixed" one of `values` drawn from a generator of the campaign's own."""
+    if mode != "mixed":
+        return mode
+    return stable_rng(seed, "variation", what, cid).choice(values)
+
+
+class Variation:
+    """What one campaign varies beyond its texts and rotation: gaps between
+    steps, signature block, display name, mail-merge gaps, follow-up subjects
+    and the kind of sending mailbox. Every draw comes from a generator of its
+    own, so the default options make today's traffic byte for byte."""
+
+    def __init__(self, opts, seed, cid):
+        self.record = opts.record            # write the values into the truth
+        self.gap_days = opts.gap_days        # (min, max), or None for the index's offsets
+        self.signature = per_campaign(opts.signature, ("on", "off"), seed, cid, "signature") == "on"
+        self.display_name = per_campaign(opts.display_name, ("on", "off"), seed, cid, "display-name") == "on"
+        self.placeholders = per_campaign(opts.placeholders, ("filled", "unfilled"), seed, cid, "placeholders")
+        self.subjects = per_campaign(opts.subjects, ("re", "new"), seed, cid, "subjects")
+        self.mailbox = per_campaign(opts.mailbox, ("person", "role"), seed, cid, "mailbox")
+        # A broken merge: one way of failing per campaign (the token as written,
+        # or nothing), hitting the rows of a share of its recipients.
+        merge = stable_rng(seed, "merge", cid)
+        self.gap_style = merge.choice(["literal", "empty"])
+        self.gap_share = merge.uniform(0.3, 1.0)
+
+    def missing_fields(self, seed, cid, recipient: str) -> frozenset:
+        """Recipient fields the merge leaves unfilled for one recipient: none
+        when placeholders are filled; else, for a share of the recipients, the
+        first name (the field every merge uses) and about half of the others."""
+        if self.placeholders != "unfilled":
+            return frozenset()
+        r = stable_rng(seed, "merge", cid, recipient)
+        if r.random() >= self.gap_share:
+            return frozenset()
+        return frozenset(["first"] + [k for k in RECIPIENT_KINDS[1:] if r.random() < 0.5])
+
+    def truth(self, camp, offsets) -> dict:
+        """The campaign's values, for the truth records of its outreach."""
+        if not self.record:
+            return {}
+        return {"campaign_size": len(camp.recipients),
+                "gap_days": [b - a for a, b in zip(offsets, offsets[1:])],
+                "signature": self.signature and camp.infra is not None,
+                "from_display_name": self.display_name, "placeholders": self.placeholders,
+                "placeholder_gap": self.gap_style if self.placeholders == "unfilled" else None,
+                "subjects": self.subjects, "mailbox": self.mailbox}
+
+
 class Campaign:
-    def __init__(self, cid, seq, seed, internal, used_names, scale):
+    def __init__(self, cid, seq, seed, internal, used_names, scale, size_range=(20, 300)):
         self.id = cid
         self.seq = seq
+        self.steps = seq.steps
+        self.variation = None
         rng = stable_rng(seed, "campaign", cid, seq.id)
         self.rng = rng
         self.vendor = Company(rng, used_names)
@@ -695,7 +808,7 @@ class Campaign:
             self.senders.append(Person(first, last, f"{local}@{self.vendor.domain}", rng.choice(SENDER_TITLES)))
         k = rng.choices([1, 2, 3], weights=[6, 3, 1])[0]
         self.targets = rng.sample(internal, min(k, len(internal)))
-        want = int(round(math.exp(rng.uniform(math.log(20), math.log(300))) * scale))
+        want = int(round(math.exp(rng.uniform(math.log(size_range[0]), math.log(size_range[1]))) * scale))
         pool = [p for c in self.targets for p in c.people]
         want = max(1, min(want, len(pool)))
         self.recipients = rng.sample(pool, want)
@@ -730,6 +843,22 @@ class Campaign:
         self.pool, self.domains = sender_pools.build_pool(mode, self.brand, personas, rot, taken_domains,
                                                           taken_addresses)
         self.offsets = {}
+
+    def use_role_mailboxes(self, rng: random.Random, taken: set):
+        """--mailbox role: every mailbox of the campaign (its senders and its
+        rotation pool) becomes a role address on the same domain, keeping the
+        persona's display name and signature."""
+        renamed = {}
+        for box in self.senders + self.pool:
+            if box.address not in renamed:
+                renamed[box.address] = sender_pools.role_mailbox(box, self.brand, rng, taken)
+        self.senders = [renamed[b.address] for b in self.senders]
+        self.pool = [renamed[b.address] for b in self.pool]
+
+    def from_header(self, box) -> str:
+        """How a mailbox of this campaign appears in From/To: with the
+        persona's display name, or as a bare address (--display-name off)."""
+        return box.mailbox() if self.variation is None or self.variation.display_name else box.address
 
     def mailbox(self, base_sender, recipient_index: int, recipient: str, step_index: int, day: dt.date):
         """The address one step to one recipient goes out from."""
@@ -771,7 +900,8 @@ class Campaign:
 
 
 class Context:
-    __slots__ = ("campaign", "recipient", "company", "sender", "when", "rng", "subject", "prng")
+    __slots__ = ("campaign", "recipient", "company", "sender", "when", "rng", "subject", "prng",
+                 "missing", "gap_style", "gaps")
 
 
 def render(nodes, ctx: Context) -> str:
@@ -787,8 +917,11 @@ def render(nodes, ctx: Context) -> str:
 
 
 def fill(value, ctx: Context) -> str:
-    (scope, kind), key, _raw = value
+    (scope, kind), key, token = value
     rec, comp, snd, camp = ctx.recipient, ctx.company, ctx.sender, ctx.campaign
+    if scope == "recipient" and kind in ctx.missing:      # a broken mail merge
+        ctx.gaps += 1
+        return token if ctx.gap_style == "literal" else ""
     if scope == "recipient":
         if kind == "first":
             return rec.first
@@ -844,28 +977,17 @@ def plan_campaign(camp: Campaign, start: dt.date, span_days: int, reply_share, a
     """Every message of one campaign, with its truth record."""
     rng = camp.rng
     seq = camp.seq
-    # Day offsets of the steps: the index's days where known, else 2-7 days apart.
-    offsets, last_day, last_offset = [], None, 0
-    for idx, (_variants, day) in enumerate(seq.steps):
-        if idx == 0:
-            offsets.append(0)
-        elif day is not None and last_day is not None and day > last_day:
-            offsets.append(last_offset + (day - last_day))
-        elif day is not None and last_day is None and idx > 0 and day > 0:
-            offsets.append(max(last_offset + 1, day - 1))
-        else:
-            offsets.append(last_offset + rng.randint(2, 7))
-        last_offset = offsets[-1]
-        if day is not None:
-            last_day = day
-        elif last_day is not None:
-            last_day += offsets[-1] - (offsets[-2] if idx else 0)
+    steps = camp.steps
+    var = camp.variation
+    gap_rng = stable_rng(seed, "gaps", camp.id) if var.gap_days else rng
+    offsets = scheduled_gaps(steps, var.gap_days, gap_rng)
     length = offsets[-1] + 10
     first_day = start + dt.timedelta(days=rng.randint(0, max(0, span_days - length - 5)))
     per_day = rng.randint(25, 60)                       # sends per mailbox per day
     messages = []
     sender_count = Counter()
     infra = camp.infra
+    varied = var.truth(camp, offsets)
     for r_index, rec in enumerate(camp.recipients):
         # The send schedule follows the campaign's base senders whatever the
         # rotation, so that rotation changes addresses and nothing else.
@@ -877,12 +999,13 @@ def plan_campaign(camp: Campaign, start: dt.date, span_days: int, reply_share, a
         company = camp.company_of[rec.address]
         replies_after = None
         if prng.random() < reply_share:
-            replies_after = min(len(seq.steps), 1 + int(prng.expovariate(0.8)))
+            replies_after = min(len(steps), 1 + int(prng.expovariate(0.8)))
+        missing = var.missing_fields(seed, camp.id, rec.address)
         prev_time = None
         threads = defaultdict(list)   # mailbox -> Message-IDs it sent this recipient
         per_address = Counter()       # mailbox -> messages it sent this recipient
         initial_subject = None
-        for step_index, (variants, _day) in enumerate(seq.steps):
+        for step_index, (variants, _day) in enumerate(steps):
             template = prng.choice(variants)
             when = business_time(day0 + dt.timedelta(days=offsets[step_index]), camp.tz, prng)
             if prev_time and when <= prev_time:
@@ -893,19 +1016,13 @@ def plan_campaign(camp: Campaign, start: dt.date, span_days: int, reply_share, a
             ctx = Context()
             ctx.campaign, ctx.recipient, ctx.company, ctx.sender = camp, rec, company, box
             ctx.when, ctx.rng, ctx.prng, ctx.subject = when, prng, stable_rng(seed, camp.id, rec.address, "ice"), initial_subject
-            subject = render(template.subject, ctx).strip() if template.subject else ""
-            if not subject:
-                if step_index == 0 or initial_subject is None:
-                    subject = prng.choice(SUBJECTS).format(company=company.name, vendor=camp.vendor.name,
-                                                           first=rec.first, topic=camp.campaign_value("topic", "topic"),
-                                                           pain=camp.campaign_value("pain", "pain"))
-                else:
-                    subject = "Re: " + initial_subject
+            ctx.missing, ctx.gap_style, ctx.gaps = missing, var.gap_style, 0
+            subject = step_subject(camp, template, ctx, step_index, initial_subject, seed)
             if initial_subject is None:
                 initial_subject = re.sub(r"^(re|fwd?):\s*", "", subject, flags=re.I)
             ctx.subject = initial_subject
             body = render(template.body, ctx)
-            if infra is not None:
+            if infra is not None and var.signature:
                 link_rng = stable_rng(seed, camp.id, rec.address, step_index, "links")
                 body = body.rstrip("\n") + "\n" + sender_pools.signature(
                     box.full, box.title, camp.vendor.name, camp.campaign_value("phone", "phone"),
@@ -914,7 +1031,7 @@ def plan_campaign(camp: Campaign, start: dt.date, span_days: int, reply_share, a
                     infra.link(infra.booking_url, link_rng) if infra.booking_url else None)
             box_domain = box.address.split("@")[1]
             mid = message_id(prng, box_domain, camp.msgid_style)
-            headers = [("From", box.mailbox()), ("To", rec.mailbox()), ("Subject", encode_subject(subject)),
+            headers = [("From", camp.from_header(box)), ("To", rec.mailbox()), ("Subject", encode_subject(subject)),
                        ("Date", fmt_date(when)), ("Message-ID", mid)]
             # Tools thread a follow-up under the earlier steps of the same mailbox only.
             if thread and re.match(r"re:", subject, re.I):
@@ -923,7 +1040,7 @@ def plan_campaign(camp: Campaign, start: dt.date, span_days: int, reply_share, a
             headers += [("MIME-Version", "1.0"), ("Content-Type", "text/plain; charset=utf-8"),
                         ("X-Envelope-From", f"<{box.address}>"), ("X-Envelope-To", f"<{rec.address}>")]
             truth = {"kind": "outreach", "source": seq.repo, "campaign": camp.id, "sequence_id": seq.id,
-                     "synthetic_sequence": seq.synthetic, "step": step_index + 1, "steps": len(seq.steps),
+                     "synthetic_sequence": seq.synthetic, "step": step_index + 1, "steps": len(steps),
                      "template_step": template.step, "role": template.role or "unknown",
                      "template": os.path.basename(template.path), "sender": box.address,
                      "recipient": rec.address, "replied_before": False, "unanswered": step_index + 1,
@@ -931,9 +1048,11 @@ def plan_campaign(camp: Campaign, start: dt.date, span_days: int, reply_share, a
                      "display_name": box.full, "campaign_mailboxes": len(camp.pool),
                      "campaign_domains": len(camp.domains), "addresses_so_far": len(per_address),
                      "unanswered_address": per_address[box.address],
-                     "tracker_host": infra.tracker_host if infra else None,
-                     "booking_host": infra.booking_host if infra else None,
+                     "tracker_host": infra.tracker_host if infra and var.signature else None,
+                     "booking_host": infra.booking_host if infra and var.signature else None,
                      "subject": subject}
+            if var.record:
+                truth.update(varied, unfilled_placeholders=ctx.gaps)
             messages.append((when, mid, build_message(headers, body), truth))
             thread.append(mid)
             prev_time = when
@@ -948,6 +1067,49 @@ def plan_campaign(camp: Campaign, start: dt.date, span_days: int, reply_share, a
     return messages
 
 
+# Subjects a follow-up gets when it starts a thread of its own (--subjects new).
+NEW_SUBJECTS = [s for s in SUBJECTS if not s.lower().startswith("re:")] + [
+    "one more idea for {company}", "{first}, a different angle", "a case study for {company}",
+    "{vendor} x {company}", "closing the loop", "any thoughts, {first}?", "last note from me",
+    "{pain} at {company}?", "quick follow-up", "for your {topic} plans"]
+
+
+def step_subject(camp, template, ctx, step_index: int, initial_subject, seed) -> str:
+    """The subject of one step: the template's, else a generated one for the
+    first step and "Re: <first subject>" for later ones. --subjects re makes
+    every follow-up "Re: <first subject>"; --subjects new replaces a
+    follow-up's "Re:" or repeated first subject with one of its own."""
+    rec, company, prng = ctx.recipient, ctx.company, ctx.rng
+    subject = render(template.subject, ctx).strip() if template.subject else ""
+    if not subject:
+        if step_index == 0 or initial_subject is None:
+            subject = prng.choice(SUBJECTS).format(company=company.name, vendor=camp.vendor.name,
+                                                   first=rec.first, topic=camp.campaign_value("topic", "topic"),
+                                                   pain=camp.campaign_value("pain", "pain"))
+        else:
+            subject = "Re: " + initial_subject
+    mode = camp.variation.subjects
+    if initial_subject is None or mode == "template":
+        return subject
+    if mode == "re":
+        return "Re: " + initial_subject
+    bare = re.sub(r"^\s*((re|fwd?)\s*:\s*)+", "", subject, flags=re.I)
+    if bare != subject or bare.lower() == initial_subject.lower():
+        return own_subject(camp, step_index, ctx, initial_subject, seed)
+    return subject
+
+
+def own_subject(camp, step_index: int, ctx, initial_subject: str, seed) -> str:
+    """A new subject for one step of a campaign: the same pattern for all its
+    recipients, as a template's would be."""
+    patterns = list(NEW_SUBJECTS)
+    stable_rng(seed, "subject", camp.id, step_index).shuffle(patterns)
+    values = dict(company=ctx.company.name, vendor=camp.vendor.name, first=ctx.recipient.first,
+                  topic=camp.campaign_value("topic", "topic"), pain=camp.campaign_value("pain", "pain"))
+    subjects = [pattern.format(**values) for pattern in patterns]
+    return next(s for s in subjects if s.lower() != initial_subject.lower())
+
+
 def quote(body: str, who: str, when: dt.datetime) -> str:
     lines = body.rstrip("\n").split("\n")
     return f"On {when.strftime('%a, %b %-d, %Y at %-I:%M %p')}, {who} wrote:\n" + "\n".join(
@@ -960,8 +1122,8 @@ def make_reply(camp, rec, sender, subject, mid, thread, body, sent_at, reply_at,
     re_subject = subject if re.match(r"re:", subject, re.I) else "Re: " + subject
     reply_id = message_id(prng, rec.address.split("@")[1], "domain")
     refs = " ".join(thread[-10:])
-    reply_body = f"{text}\n\n{rec.first}\n\n" + quote(body, sender.mailbox(), sent_at)
-    headers = [("From", rec.mailbox()), ("To", sender.mailbox()), ("Subject", encode_subject(re_subject)),
+    reply_body = f"{text}\n\n{rec.first}\n\n" + quote(body, camp.from_header(sender), sent_at)
+    headers = [("From", rec.mailbox()), ("To", camp.from_header(sender)), ("Subject", encode_subject(re_subject)),
                ("Date", fmt_date(reply_at)), ("Message-ID", reply_id), ("In-Reply-To", mid), ("References", refs),
                ("MIME-Version", "1.0"), ("Content-Type", "text/plain; charset=utf-8"),
                ("X-Envelope-From", f"<{rec.address}>"), ("X-Envelope-To", f"<{sender.address}>")]
@@ -975,7 +1137,7 @@ def make_reply(camp, rec, sender, subject, mid, thread, body, sent_at, reply_at,
         answer_id = message_id(prng, sender.address.split("@")[1], camp.msgid_style)
         answer_body = (prng.choice(ANSWERS[1:2] if negative else ANSWERS[0:1] + ANSWERS[2:]).format(first=rec.first)
                        + f"\n\n{sender.first}\n\n" + quote(reply_body, rec.mailbox(), reply_at))
-        headers = [("From", sender.mailbox()), ("To", rec.mailbox()), ("Subject", encode_subject(re_subject)),
+        headers = [("From", camp.from_header(sender)), ("To", rec.mailbox()), ("Subject", encode_subject(re_subject)),
                    ("Date", fmt_date(answer_at.astimezone(dt.timezone(dt.timedelta(hours=camp.tz))))),
                    ("Message-ID", answer_id), ("In-Reply-To", reply_id), ("References", refs + " " + reply_id),
                    ("MIME-Version", "1.0"), ("Content-Type", "text/plain; charset=utf-8"),
@@ -1563,6 +1725,68 @@ def mbox_entry(env_from: str, when: dt.datetime, raw: bytes) -> bytes:
     return f"From {env_from or 'MAILER-DAEMON'} {stamp}\n".encode() + body + b"\n"
 
 
+# --profile varied: every varied dimension at its widest range or mixed.
+VARIED_PROFILE = {"campaign_size": "1,300", "steps": "2,8", "gap_days": "1,14", "signature": "mixed",
+                  "display_name": "mixed", "placeholders": "mixed", "subjects": "mixed", "mailbox": "mixed"}
+
+
+def add_variation_options(ap):
+    g = ap.add_argument_group("what campaigns vary (defaults: today's traffic, byte for byte)")
+    g.add_argument("--campaign-size", metavar="MIN,MAX", help="recipients per campaign MIN,MAX, log-uniform, times --scale "
+                                           "(default 20,300)")
+    g.add_argument("--steps", metavar="MIN,MAX", help="steps per sequence MIN,MAX: sequences cut, or extended with the source's "
+                                   "other follow-up texts (default: as the corpus has them)")
+    g.add_argument("--gap-days", metavar="MIN,MAX", help="days between steps MIN,MAX (default: the index's day offsets, else 2-7)")
+    g.add_argument("--signature", choices=["on", "off", "mixed"],
+                   help="signature block under outreach; mixed: per campaign (default: on with --infrastructure on)")
+    g.add_argument("--display-name", choices=["on", "off", "mixed"],
+                   help="From with the persona's display name, or a bare address (default on)")
+    g.add_argument("--placeholders", choices=["filled", "unfilled", "mixed"],
+                   help="unfilled: a broken mail merge leaves recipient fields as written or empty (default filled)")
+    g.add_argument("--subjects", choices=["template", "re", "new", "mixed"],
+                   help="follow-up subjects as the templates have them, all 'Re: <first subject>', or all a "
+                        "subject of their own; mixed: re or new per campaign (default template)")
+    g.add_argument("--mailbox", choices=["person", "role", "mixed"],
+                   help="sending mailbox named after the person (jane.doe@) or a role (sales@, hello@ ...) "
+                        "(default person)")
+    g.add_argument("--profile", choices=["varied"],
+                   help="varied: every option of this group at its widest range or mixed, unless given")
+
+
+def parse_range(ap, text, lo, hi, what):
+    try:
+        a, b = (int(x) for x in text.split(","))
+    except ValueError:
+        ap.error(f"{what}: MIN,MAX expected, got {text!r}")
+    if not lo <= a <= b <= hi:
+        ap.error(f"{what}: {text} is not within {lo}..{hi} with MIN <= MAX")
+    return a, b
+
+
+def resolve_variation(ap, args):
+    """The varied dimensions' options with the profile and the defaults
+    applied. Truth records carry the per-campaign values only when one of
+    them was given, so that a default run writes today's truth."""
+    if args.profile == "varied":
+        for key, value in VARIED_PROFILE.items():
+            if getattr(args, key) is None:
+                setattr(args, key, value)
+        if args.infrastructure == "off" and args.signature == "mixed":
+            args.signature = "off"          # no block to leave out: the profile keeps it off
+    record = any(getattr(args, key) is not None for key in VARIED_PROFILE)
+    if args.infrastructure == "off" and args.signature in ("on", "mixed"):
+        ap.error("--signature on or mixed needs --infrastructure on (the block carries the campaign's links)")
+    opts = argparse.Namespace(
+        record=record,
+        campaign_size=parse_range(ap, args.campaign_size or "20,300", 1, 5000, "--campaign-size"),
+        steps=parse_range(ap, args.steps, 1, 12, "--steps") if args.steps else None,
+        gap_days=parse_range(ap, args.gap_days, 1, 30, "--gap-days") if args.gap_days else None,
+        signature=args.signature or ("on" if args.infrastructure == "on" else "off"),
+        display_name=args.display_name or "on", placeholders=args.placeholders or "filled",
+        subjects=args.subjects or "template", mailbox=args.mailbox or "person")
+    return opts
+
+
 def main(argv=None):
     default_corpus = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "corpus"))
     if not os.path.isdir(default_corpus):
@@ -1573,7 +1797,7 @@ def main(argv=None):
     ap.add_argument("--truth", required=True, help="ground truth, JSON lines")
     ap.add_argument("--internal-domains-out", help="file for the internal domains, one a line")
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--scale", type=float, default=1.0, help="multiplies the recipients per campaign (20-300)")
+    ap.add_argument("--scale", type=float, default=1.0, help="multiplies the recipients per campaign (--campaign-size)")
     ap.add_argument("--companies", type=int, default=6, help="internal companies (the targets)")
     ap.add_argument("--employees", default="300,1500", help="employees per internal company, MIN,MAX")
     ap.add_argument("--start", default="2026-01-05", help="first day of the traffic")
@@ -1594,9 +1818,11 @@ def main(argv=None):
                     help="on: signature block, website, link tracker and booking page in every outreach message")
     ap.add_argument("--generated-human", choices=["on", "off"], default="on",
                     help="on: add partner-company colleagues and unrelated webmail senders (human mail)")
+    add_variation_options(ap)
     ap.add_argument("--no-ham", action="store_true", help="outreach only")
     ap.add_argument("--quiet", action="store_true")
     args = ap.parse_args(argv)
+    varied = resolve_variation(ap, args)
     t0 = time.time()
 
     rng = stable_rng(args.seed, "internal")
@@ -1609,13 +1835,22 @@ def main(argv=None):
     unfilled = Counter()
     templates = load_templates(args.corpus, unfilled)
     sequences = build_sequences(templates, args.singles, args.seed)
+    by_repo = defaultdict(list)
+    for t in templates:
+        by_repo[t.repo].append(t)
     messages = []
     campaigns = []
     for k, seq in enumerate(sequences):
-        campaigns.append(Campaign(f"c{k + 1:04d}", seq, args.seed, internal, used, args.scale))
+        camp = Campaign(f"c{k + 1:04d}", seq, args.seed, internal, used, args.scale, varied.campaign_size)
+        camp.variation = Variation(varied, args.seed, camp.id)
+        if varied.steps:
+            steps_rng = stable_rng(args.seed, "steps", camp.id)
+            camp.steps = fit_steps(seq.steps, steps_rng.randint(*varied.steps), by_repo[seq.repo], steps_rng)
+        campaigns.append(camp)
     # Pools are drawn after every vendor exists, so that rotation changes no vendor.
     taken_domains = set(used)
     taken_addresses = set()
+    role_addresses = set()
     brands = set()
     for camp in campaigns:
         # Unrelated vendors get distinct brands; a taken one falls back to the full
@@ -1630,6 +1865,8 @@ def main(argv=None):
                           taken_domains, taken_addresses)
         if args.infrastructure == "off":
             camp.infra = None
+        if camp.variation.mailbox == "role":
+            camp.use_role_mailboxes(stable_rng(args.seed, "mailbox", camp.id), role_addresses)
         messages.extend(plan_campaign(camp, start_day, args.days, args.reply_share, args.answer_share, args.seed))
     if args.generated_human == "on":
         messages.extend(partner_mail(internal, used, args.seed, start_day, args.days))
@@ -1650,6 +1887,9 @@ def main(argv=None):
                   "singles": args.singles, "human_context": args.human_context, "rotation": args.rotation,
                   "rotation_share": args.rotation_share, "personas_share": args.personas_share,
                   "infrastructure": args.infrastructure, "generated_human": args.generated_human}
+        if varied.record:
+            header["variation"] = {key: getattr(args, key) for key in VARIED_PROFILE}
+            header["variation"]["profile"] = args.profile
         truth_file.write(json.dumps(header) + "\n")
         for position, (when, mid, raw, truth) in enumerate(messages, 1):
             env_from = truth.get("sender", "")
@@ -1670,8 +1910,8 @@ def main(argv=None):
         p = lambda *a: print(*a, file=sys.stderr)
         p(f"internal domains: {' '.join(domains)}")
         p(f"templates {len(templates)}, sequences {len(sequences)} ({synthetic} combined from single templates), "
-          f"campaigns {len(campaigns)}, recipients {recipients}, steps per sequence "
-          f"{dict(sorted(Counter(len(s.steps) for s in sequences).items()))}")
+          f"campaigns {len(campaigns)}, recipients {recipients}, steps per campaign "
+          f"{dict(sorted(Counter(len(c.steps) for c in campaigns).items()))}")
         p(f"messages {len(messages)}: " + ", ".join(f"{k} {v}" for k, v in stats.most_common()))
         for (kind, source), n in sorted(by_source.items()):
             p(f"  {kind:15} {n:7}  {source}")

@@ -87,6 +87,28 @@ class Mailbox:
         return email.utils.formataddr((self.full, self.address))
 
 
+# Role addresses campaigns send from instead of a person's (--mailbox role).
+ROLE_LOCALS = ["sales", "hello", "team", "info", "contact", "growth", "partnerships", "hi"]
+
+
+def role_mailbox(box: Mailbox, brand: str, rng: random.Random, taken: set) -> Mailbox:
+    """The same persona behind a role address on the same domain (sales@,
+    hello@, team@ ...; on webmail brand.sales@gmail.com), numbered once the
+    domain has used every role. `taken` grows."""
+    domain = box.address.split("@")[1]
+    roles = list(ROLE_LOCALS)
+    rng.shuffle(roles)
+    for k in range(len(roles) * 20):
+        role = roles[k % len(roles)] + (str(k // len(roles) + 1) if k >= len(roles) else "")
+        address = f"{brand}.{role}@{domain}" if domain in WEBMAIL_DOMAINS else f"{role}@{domain}"
+        if address not in taken:
+            break
+    else:                                # every role taken 20 times over: keep the person's address
+        address = box.address
+    taken.add(address)
+    return Mailbox(box.first, box.last, address, box.title)
+
+
 def build_pool(mode: str, brand: str, personas: list, rng: random.Random, taken_domains: set,
                taken_addresses: set) -> tuple:
     """(mailboxes, domains) of a rotating campaign: 3-20 mailboxes over 2-10
