@@ -11,6 +11,8 @@
 #include <new>
 
 #include "bench/corpus_files.hpp"
+#include "config/model_file.hpp"
+#include "scoring/cold_pitch.hpp"
 #include "scoring/raw_message.hpp"
 #include "scoring/text_features.hpp"
 
@@ -133,6 +135,55 @@ int run_once(std::size_t count) {
 void BM_AnalysePlain(benchmark::State& state) { run(state, sets().plain, sets().plain_bytes); }
 void BM_AnalyseHtml(benchmark::State& state) { run(state, sets().html, sets().html_bytes); }
 void BM_AnalyseHtmlSameSize(benchmark::State& state) { run(state, sets().html_sized, sets().html_sized_bytes); }
+// COLD_PITCH's own cost: the shipped model's probability for the model input
+// of real mail (the plain set) and of cold outreach (templates of the corpus
+// as messages), input prepared outside the timing as the analysis prepares it.
+struct ModelInputs {
+  std::shared_ptr<const scoring::ColdPitchModel> model;
+  std::size_t model_bytes = 0;
+  std::vector<std::string> ham;
+  std::vector<std::string> outreach;
+};
+
+ModelInputs& model_inputs() {
+  static ModelInputs inputs;
+  return inputs;
+}
+
+void load_model_inputs(const std::filesystem::path& corpus) {
+  auto& in = model_inputs();
+  auto file = config::read_model_file(std::string(PUSHBACK_SOURCE_DIR) + "/data/cold_pitch.model",
+                                      config::cold_pitch_model_kind);
+  if (!file.payload) return;
+  in.model_bytes = file.payload->size();
+  in.model = scoring::ColdPitchModel::load(*file.payload).model;
+  for (const auto& message : sets().plain) in.ham.push_back(scoring::model_input(scoring::extract_text_features(message)));
+  for (const auto& path : files_under(corpus / "outreach" / "cold", 2000)) {
+    in.outreach.push_back(scoring::model_input(scoring::extract_text_features(scoring::parse_raw_message(read_file(path)))));
+  }
+}
+
+void run_model(benchmark::State& state, const std::vector<std::string>& inputs) {
+  const auto& model = model_inputs().model;
+  if (!model || inputs.empty()) {
+    state.SkipWithError("no model (data/cold_pitch.model) or no corpus messages");
+    return;
+  }
+  std::size_t at = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(model->probability(inputs[at]));
+    if (++at == inputs.size()) at = 0;
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.counters["model_bytes"] = static_cast<double>(model_inputs().model_bytes);
+  state.counters["messages"] = static_cast<double>(inputs.size());
+}
+
+void BM_ColdPitchHam(benchmark::State& state) { run_model(state, model_inputs().ham); }
+void BM_ColdPitchOutreach(benchmark::State& state) { run_model(state, model_inputs().outreach); }
+BENCHMARK(BM_ColdPitchHam)->MinTime(2.0);
+BENCHMARK(BM_ColdPitchOutreach)->MinTime(2.0);
+
 BENCHMARK(BM_AnalysePlain)->MinTime(3.0);
 BENCHMARK(BM_AnalyseHtml)->MinTime(3.0);
 BENCHMARK(BM_AnalyseHtmlSameSize)->MinTime(3.0);
@@ -154,6 +205,7 @@ int main(int argc, char** argv) {
   }
   argc = kept;
   pushback::bench::load(corpus);
+  pushback::bench::load_model_inputs(corpus);
   if (once > 0) return pushback::bench::run_once(once);
   benchmark::Initialize(&argc, argv);
   benchmark::AddCustomContext("corpus", corpus.string());

@@ -200,9 +200,13 @@ def main(argv=None):
                 cells.append(f"{tp / max(n_pos, 1):.3f} / {fp / max(n_neg, 1):.4f}")
             print(f"| {fold} | {len(pos)} | {len(neg)} | " + " | ".join(cells) + " |")
         print()
-        real = [p for _, g, c, p in probabilities.values() if c == "ham"]
-        adjacent = [p for _, g, c, p in probabilities.values() if c == "adjacent"]
-        for name, values in (("real mail (Enron, SpamAssassin)", real), ("adjacent templates", adjacent)):
+        kinds = defaultdict(list)  # ham by where it comes from: an Enron owner, a SpamAssassin folder, a generator
+        for _, group, category, p in probabilities.values():
+            if category == "ham":
+                kinds["ham: " + group[4:].split("__")[0 if group.startswith("ham:enron") else 1]].append(p)
+            elif category == "adjacent":
+                kinds["adjacent templates"].append(p)
+        for name, values in sorted(kinds.items()):
             print(f"false positives, {name}: " + ", ".join(
                 f"{fmt_rate(sum(1 for p in values if p >= t), len(values))} at {t}" for t in THRESHOLDS))
         per_source = defaultdict(list)

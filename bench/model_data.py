@@ -14,7 +14,10 @@ can hold out whole sources (bench/model_cv.py):
                            newsletters, call scripts): hard negatives
   OUT/ham/<group>/         links to the corpus's real mail, one group per
                            Enron mailbox owner and per SpamAssassin folder
-                           slice (links, never copies)
+                           slice (links, never copies); with --generated-human,
+                           also gen__partner_colleagues and gen__webmail_people:
+                           campaign_gen.py's human mail (written today, unlike
+                           the corpus's mail of 2000-2003), from its own seed
   OUT/sources.json         what went where
 
 The corpus is read, never copied into the project.
@@ -23,8 +26,11 @@ import argparse
 import datetime as dt
 import email.utils
 import json
+import mailbox
 import os
+import subprocess
 import sys
+import tempfile
 from collections import Counter, defaultdict
 from types import SimpleNamespace
 
@@ -66,6 +72,10 @@ def render_message(repo, name, subject, body, k, internal, seed):
     ctx = gen.Context()
     ctx.campaign, ctx.recipient, ctx.company, ctx.sender = camp, rec, camp.company_of[rec.address], sender
     ctx.when, ctx.rng, ctx.prng, ctx.subject = when, rng, gen.stable_rng(seed, name, k, "ice"), None
+    # Every placeholder filled, as a working mail merge does (campaign_gen.py's unfilled gaps are for traffic).
+    for slot, value in (("missing", frozenset()), ("gap_style", "literal"), ("gaps", 0)):
+        if slot in getattr(gen.Context, "__slots__", ()):
+            setattr(ctx, slot, value)
     subject_text = gen.render(subject, ctx).strip() if subject else rng.choice(["Quick question", "Hello"])
     ctx.subject = subject_text
     text = gen.render(body, ctx)
@@ -75,12 +85,39 @@ def render_message(repo, name, subject, body, k, internal, seed):
     return gen.build_message(headers, text)
 
 
+def generated_human(args):
+    """campaign_gen.py's human mail of one seed (partner colleagues, webmail people), one group per source."""
+    counts = Counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        mbox, truth = os.path.join(tmp, "t.mbox"), os.path.join(tmp, "t.jsonl")
+        subprocess.run([sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)), "campaign_gen.py"),
+                        "--corpus", args.corpus, "--out", mbox, "--truth", truth, "--seed", str(args.generated_human),
+                        "--quiet"], check=True)
+        wanted = {}
+        for line in open(truth):
+            record = json.loads(line)
+            if record.get("kind") in ("human", "unsolicited") and record.get("source", "").startswith("gen/"):
+                wanted[record["position"]] = record["source"].replace("/", "__")
+        for position, message in enumerate(mailbox.mbox(mbox), 1):
+            group = wanted.get(position)
+            if group is None:
+                continue
+            target = os.path.join(args.out, "ham", group)
+            os.makedirs(target, exist_ok=True)
+            with open(os.path.join(target, f"{position}.eml"), "wb") as f:
+                f.write(message.as_bytes())
+            counts[group] += 1
+    return counts
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--corpus", default=os.path.join(os.path.dirname(__file__), "..", "..", "shared", "corpus"))
     ap.add_argument("--out", required=True)
     ap.add_argument("--renderings", type=int, default=4, help="messages per template")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--generated-human", type=int, default=101, metavar="SEED",
+                    help="campaign_gen.py seed for generated human mail (0: none); not a seed the accuracy runs use")
     args = ap.parse_args(argv)
 
     used = set()
@@ -111,6 +148,9 @@ def main(argv=None):
             if not os.path.lexists(link):
                 os.symlink(os.path.abspath(os.path.join(base, name)), link)
             sources["ham"][group] += 1
+    if args.generated_human:
+        for group, count in generated_human(args).items():
+            sources["ham"][group] += count
     with open(os.path.join(args.out, "sources.json"), "w") as f:
         json.dump({k: dict(v) for k, v in sources.items()}, f, indent=1, sort_keys=True)
     print(f"{args.out}: " + ", ".join(f"{k} {sum(v.values())} messages from {len(v)} sources"

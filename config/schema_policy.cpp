@@ -115,7 +115,8 @@ void add_policy_keys(std::vector<KeyInfo>& keys) {
        .max = 1000000,
        .apply = [](Config& c, const Value& v) { c.symbol_limits.template_bulk_recipients = as<std::int64_t>(v); }});
   add({.path = "symbol_limits.outreach_template_recipients", .kind = ValueKind::integer, .default_toml = "3",
-       .doc = "Streak, rate and sequence symbols need outreach evidence: a template that reached this many recipients,",
+       .doc = "Streak, rate and sequence symbols need outreach evidence: a pitch from or to a person whose template, or "
+              "whose sender (campaign), reached this many recipients,",
        .min = 2, .max = 1000000,
        .apply = [](Config& c, const Value& v) { c.symbol_limits.outreach_template_recipients = as<std::int64_t>(v); }});
   add({.path = "symbol_limits.outreach_phrase_weight", .kind = ValueKind::number, .default_toml = "0.5",

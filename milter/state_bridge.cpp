@@ -121,6 +121,9 @@ scoring::HistoryFacts facts_of(const state::History& history, state::TimePoint n
   }
   std::size_t last = history.windows.empty() ? 0 : history.windows.size() - 1;
   facts.sender_recipients_short = at(history.sender.recipients, 0);
+  // The sender's reach, or its campaign's over all its mailboxes.
+  facts.sender_recipients_long = std::max(at(history.sender.recipients, last),
+                                          history.campaign.known ? at(history.campaign.counts.recipients, last) : 0u);
   facts.template_recipients_long = history.cluster.known ? at(history.cluster.counts.recipients, last) : 0;
   facts.template_senders_long = history.cluster.known ? at(history.cluster.senders, last) : 0;
   facts.cites_ids = history.cites_ids;

@@ -18,9 +18,16 @@ class CheckedFastText : public fasttext::FastText {
 };
 
 void append_tokens(std::string& out, std::string_view text) {
-  for (char c : text) {
+  std::size_t at = 0;
+  while (at < text.size()) {
     // fastText splits on white space and ends a line at '\n'.
-    out.push_back(c == '\n' || c == '\r' || c == '\t' || c == '\v' || c == '\f' ? ' ' : c);
+    auto start = text.find_first_not_of(" \t\r\n\v\f", at);
+    if (start == std::string_view::npos) break;
+    auto end = text.find_first_of(" \t\r\n\v\f", start);
+    if (end == std::string_view::npos) end = text.size();
+    if (!out.empty()) out.push_back(' ');
+    out.append(text.substr(start, end - start));
+    at = end;
   }
 }
 
@@ -30,7 +37,6 @@ std::string model_input(const TextFeatures& text) {
   std::string line;
   line.reserve(text.subject_text.size() + text.new_text.size() + 1);
   append_tokens(line, text.subject_text);
-  if (!line.empty()) line.push_back(' ');
   append_tokens(line, text.new_text);
   return line;
 }

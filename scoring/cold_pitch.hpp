@@ -23,7 +23,8 @@ inline constexpr std::string_view cold_pitch_label = "__label__outreach";
 inline constexpr std::string_view other_label = "__label__other";
 
 // What the model reads of a message: one line of tokens, the subject (reply
-// prefixes stripped) then the new text. Training and prediction both use it.
+// prefixes stripped) then the new text, one space between tokens. Training
+// and prediction both use it.
 std::string model_input(const TextFeatures& text);
 
 class ColdPitchModel {

@@ -79,16 +79,19 @@ bool has_outreach_content(const Analysis& analysis, const config::Config& config
   return false;
 }
 
-// A template that reached several of our users counts when it is a pitch
-// from a person: signed by one ("Jane Doe <jane@...>") or written to one
-// (the recipient's name or company filled in). The same
-// notice from "noreply@" or a bare role address is an announcement.
+// A pitch that reached several of our users counts when it is from a person
+// or to one: signed by one ("Jane Doe <jane@...>") or written to one (the
+// recipient's name or company filled in). Reach is the template's, or the
+// sender's (its campaign's) over the longest window: the first recipients of
+// a new step have not seen its text yet, but the sender already wrote to many.
+// The same notice from "noreply@" or a bare role address is an announcement.
 bool looks_like_outreach(const Analysis& analysis, const HistoryFacts& h, const config::Config& config,
                          const std::vector<Symbol>& symbols) {
   const auto& text = analysis.text;
   bool personal = text.from_person || text.names_recipient;
-  bool personal_template = h.template_recipients_long >= config.symbol_limits.outreach_template_recipients && personal;
-  return personal_template || has_outreach_content(analysis, config, symbols);
+  std::uint32_t reach = std::max(h.template_recipients_long, h.sender_recipients_long);
+  bool personal_pitch = personal && reach >= config.symbol_limits.outreach_template_recipients;
+  return personal_pitch || has_outreach_content(analysis, config, symbols);
 }
 
 void add_history_symbols(const HistoryFacts& h, const config::Config& config, bool outreach,
@@ -153,6 +156,20 @@ void add_history_symbols(const HistoryFacts& h, const config::Config& config, bo
                        fmt::format("step {} to this recipient from campaign {}", h.campaign_steps, h.campaign)});
   } else if (h.sequence_step) {
     symbols.push_back({"SEQUENCE_STEP", w.sequence_step, fmt::format("step {} to this recipient", h.steps)});
+  }
+}
+
+// COLD_PITCH is worth its weight at first contact only: from the second
+// unanswered message on, the streak and step symbols count the sequence and
+// the model's reading is the gate's evidence. So a text the model misreads
+// (a stranger's own follow-up) is tagged at most as before, never held for it.
+void count_cold_pitch_at_first_contact(const HistoryFacts& h, std::vector<Symbol>& symbols) {
+  if (std::max(h.streak, h.campaign_streak) < 2) return;
+  for (auto& symbol : symbols) {
+    if (symbol.name == "COLD_PITCH" && symbol.score != 0) {
+      symbol.score = 0;
+      symbol.reason += "; counted by the streak from the second message";
+    }
   }
 }
 
@@ -253,6 +270,7 @@ Verdict decide(const Message& message, const Analysis& analysis, const HistoryFa
     }
     add_history_symbols(history, config, looks_like_outreach(analysis, history, config, verdict.symbols),
                         verdict.symbols);
+    count_cold_pitch_at_first_contact(history, verdict.symbols);
     add_feedback_symbols(history, config, verdict.symbols);
   }
   for (auto& symbol : verdict.symbols) {

@@ -28,6 +28,7 @@ struct HistoryFacts {
   std::uint32_t streak_days = 0;           // days since the first of them
   std::uint32_t pair_messages_short = 0;   // to that recipient in the shortest window
   std::uint32_t sender_recipients_short = 0;
+  std::uint32_t sender_recipients_long = 0;   // the sender's (or its campaign's) distinct recipients, longest window
   std::uint32_t template_recipients_long = 0;
   std::uint32_t template_senders_long = 0;
   bool sequence_step = false;   // an earlier, different template went to the same recipient

@@ -149,7 +149,7 @@ class RotatedCampaign(unittest.TestCase):
             self.assertIn("UNANSWERED_STREAK(2.0)[2 messages from 2 addresses of one campaign", outcome["report"],
                           explain)
             self.assertIn("ROTATION(2.0)[campaign acme", outcome["report"], explain)
-            self.assertIn("SEQUENCE_STEP(2.0)[step 2 to this recipient from campaign acme", outcome["report"], explain)
+            self.assertIn("SEQUENCE_STEP(3.0)[step 2 to this recipient from campaign acme", outcome["report"], explain)
             self.assertIn("campaign acme", outcome["history"], explain)
         # The second mailbox's first message says what linked it (not the brand alone).
         self.assertRegex(steps[1]["alice"]["history"], r"linked by brand, display name", explain)

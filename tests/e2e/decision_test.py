@@ -1,6 +1,7 @@
-"""Decide and act, through a real Postfix: a sequence is tagged, then held,
-then refused at RCPT; a reply from our user ends it; a template sent to many
-is tagged as bulk; list mail, conversations and allowlisted senders pass;
+"""Decide and act, through a real Postfix: a sequence is tagged at its first
+message (the text model reads a pitch), then held, then refused at RCPT; a
+reply from our user ends it; a template sent to many is tagged from its first
+message and marked as bulk; list mail, conversations and allowlisted senders pass;
 monitor mode only adds headers. The sequence also runs on Redis, where the
 RCPT check answers from what earlier messages showed while no streak is near
 the refusal."""
@@ -120,8 +121,8 @@ def sequence_is_tagged_then_held_then_refused_and_a_reply_ends_it(self: unittest
         verdict = str(got["X-Pushback-Verdict"]).split(";")[0] if got is not None else "quarantine"
         outcomes.append((where, verdict))
     print("\n".join(map(str, outcomes)))
-    self.assertEqual(outcomes[0], ("delivered", "pass"))
-    self.assertEqual(outcomes[1], ("delivered", "tag"))
+    self.assertEqual(outcomes[0], ("delivered", "tag"))  # first contact: COLD_PITCH alone tags, never holds
+    self.assertEqual(outcomes[1], ("delivered", "tag"))  # from here the streak counts, not the model
     self.assertEqual(outcomes[2], ("held", "quarantine"))
     self.assertEqual(outcomes[3], ("held", "quarantine"))
     for status, reply in outcomes[4:]:
@@ -173,11 +174,14 @@ class Enforce(unittest.TestCase):
             status, message_id = w.send("max@cloudtrim.example", recipient, "Cutting Corp's cloud bill", body)
             self.assertEqual(status, "sent")
             where, got = w.outcome(message_id)
-            self.assertEqual(where, "delivered")
-            verdicts.append((str(got["X-Pushback-Verdict"]), " ".join(str(got["X-Pushback-Report"]).split())))
-        self.assertTrue(all(v == "pass" for v, _ in verdicts[:5]), verdicts[:5])
-        self.assertTrue(all("TEMPLATE_BULK" in r for _, r in verdicts[10:]), verdicts[10:])
-        self.assertTrue(all(v == "tag" for v, _ in verdicts[20:]), verdicts[20:])
+            verdicts.append((where, "" if got is None else " ".join(str(got["X-Pushback-Report"]).split())))
+        print(verdicts)
+        # Tagged from the first recipient on by the text model; bulk once the
+        # template reached ten; held only with that bulk evidence, never refused.
+        self.assertTrue(all(where == "delivered" and "COLD_PITCH" in report for where, report in verdicts[:9]),
+                        verdicts[:9])
+        self.assertTrue(all(where == "held" or "TEMPLATE_BULK" in report for where, report in verdicts[10:]),
+                        verdicts[10:])
 
     def test_newsletter_conversation_and_allowlisted_sender_pass(self):
         w = self.world
