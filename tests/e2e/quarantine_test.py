@@ -27,6 +27,17 @@ digest_sender = "postmaster@corp.example"
 release_contact = "postmaster@corp.example"
 """
 
+# A sequence of its own for the digest: STEPS' templates are deleted (marked
+# outreach) by earlier tests, which would refuse this one before it is held.
+DIGEST_STEPS = [
+    ("{company}'s cloud costs", "Hi {name},\n\nWe cut cloud bills for companies like {company} by a third in "
+     "ninety days, with no code changes. Open to a short call?\n\nMax"),
+    ("Re: {company}'s cloud costs", "Hi {name},\n\nCircling back on my note about your cloud bill.\n\nMax"),
+    ("Re: {company}'s cloud costs", "Hi {name},\n\nDid you get a chance to read my last email?\n\nMax"),
+    ("Re: {company}'s cloud costs", "Hi {name},\n\nI will close your file unless I hear back.\n\nMax"),
+    ("Re: {company}'s cloud costs", "Hi {name},\n\nLast note from me on this, I promise.\n\nMax"),
+]
+
 STEPS = [
     ("Quick question about {company}'s pipeline",
      "Hi {name},\n\nI noticed {company} is hiring account executives in three regions. Teams like yours use "
@@ -102,9 +113,9 @@ class QuarantineReview(unittest.TestCase):
             return None
         return wait_until(find, 30, f"message {message_id} to be delivered or held", interval=0.3)
 
-    def send_sequence_until_held(self, sender: str, name: str, recipient: str) -> dict:
-        """The list entry of the first step that was held; its "step" is the index in STEPS."""
-        for step, (subject, body) in enumerate(STEPS):
+    def send_sequence_until_held(self, sender: str, name: str, recipient: str, steps=STEPS) -> dict:
+        """The list entry of the first step that was held; its "step" is the index in `steps`."""
+        for step, (subject, body) in enumerate(steps):
             where, got = self.outcome(self.send(sender, recipient, subject.format(company="Corp"),
                                                 body.format(name=name, company="Corp")))
             if where == "held":
@@ -204,10 +215,10 @@ class QuarantineReview(unittest.TestCase):
             self.assertIn("KNOWN_OUTREACH", got["symbols"])
 
     def test_d_digest_prints_one_summary_per_recipient(self):
-        first = self.send_sequence_until_held("max@salesy.example", "Frank", "frank@corp.example")
-        second = self.send_sequence_until_held("max@salesy.example", "Gina", "gina@corp.example")
+        first = self.send_sequence_until_held("max@salesy.example", "Frank", "frank@corp.example", DIGEST_STEPS)
+        second = self.send_sequence_until_held("max@salesy.example", "Gina", "gina@corp.example", DIGEST_STEPS)
         # Held for an address outside direction.internal_domains: no digest ever goes there.
-        self.send_sequence_until_held("max@salesy.example", "Zed", "zed@elsewhere.example")
+        self.send_sequence_until_held("max@salesy.example", "Zed", "zed@elsewhere.example", DIGEST_STEPS)
         printed = self.cli("quarantine", "digest").stdout
         self.assertNotIn("elsewhere.example", printed)
         for held, who in ((first, "frank@corp.example"), (second, "gina@corp.example")):
@@ -217,8 +228,8 @@ class QuarantineReview(unittest.TestCase):
             self.assertIn(f"To: {who}", section)
             self.assertIn("From: postmaster@corp.example", section)
             self.assertIn(held["queue_id"], section)
-            self.assertIn("<td>Re: Quick question about Corp&#39;s pipeline</td>", section)  # HTML part, escaped
-            self.assertIn("Subject: Re: Quick question about Corp's pipeline", section)      # plain part
+            self.assertIn("<td>Re: Corp&#39;s cloud costs</td>", section)  # HTML part, escaped
+            self.assertIn("Subject: Re: Corp's cloud costs", section)      # plain part
             self.assertIn("Content-Type: text/html", section)
         self.assertEqual(printed.count("=== digest for frank@corp.example"), 1)
         self.assertNotIn("=== digest for alice", printed)  # her held message was released
@@ -227,9 +238,11 @@ class QuarantineReview(unittest.TestCase):
         before = len(self.sink.messages())
         sent = self.cli("quarantine", "digest", "--send")
         self.assertIn("digest sent to frank@corp.example", sent.stdout)
-        arrived = self.sink.wait_for(before + 2)[before:]
+        arrived = self.sink.wait_for(before + sent.stdout.count("digest sent to"))[before:]
         digests = {str(m["To"]): m for m in arrived if str(m["Subject"]).startswith("Pushback:")}
-        self.assertEqual(set(digests), {"frank@corp.example", "gina@corp.example"})
+        # Others may have held mail too (erin's first contact in test a is held when the model reads a pitch).
+        self.assertLessEqual({"frank@corp.example", "gina@corp.example"}, set(digests))
+        self.assertFalse([who for who in digests if not who.endswith("@corp.example")], digests.keys())
         self.assertEqual(str(digests["gina@corp.example"]["From"]), "postmaster@corp.example")
         self.assertIn(second["queue_id"], digests["gina@corp.example"].get_body(("plain",)).get_content())
 
@@ -264,10 +277,10 @@ class QuarantineReview(unittest.TestCase):
 
         where, got = self.outcome(self.send("kim@vendorly.example", "ivy@corp.example", "Another thing",
                                             "Hi Ivy,\n\nA completely different text about our product.\n\nKim"))
-        self.assertEqual(where, "delivered")
-        self.assertIn("KNOWN_OUTREACH(6.0)[this sender was marked outreach 1 time(s)]",
-                      " ".join(str(got["X-Pushback-Report"]).split()))
-        self.assertEqual(str(got["X-Pushback-Verdict"]), "tag")
+        # Marked by a recipient, and read as a pitch by the text model: held.
+        self.assertEqual(where, "held", got)
+        self.assertIn("KNOWN_OUTREACH", got["symbols"])
+        self.assertIn("COLD_PITCH", got["symbols"])
 
 
 if __name__ == "__main__":
