@@ -161,7 +161,7 @@ std::vector<KeyInfo> build_schema() {
          &SymbolWeights::sender_rate);
   weight("weights.template_bulk", "3.0", "TEMPLATE_BULK: the same template reached many distinct recipients.",
          &SymbolWeights::template_bulk);
-  weight("weights.fake_reply", "3.0", "FAKE_REPLY: a reply (Re:, In-Reply-To) to nothing our users sent.",
+  weight("weights.fake_reply", "2.5", "FAKE_REPLY: a reply (Re:, In-Reply-To) to nothing our users sent.",
          &SymbolWeights::fake_reply);
   weight("weights.sequence_step", "3.0",
          "SEQUENCE_STEP: this follows an earlier, different template of the same sender to the same recipient.",

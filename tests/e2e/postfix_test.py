@@ -50,9 +50,9 @@ class PostfixEndToEnd(unittest.TestCase):
                           message("Re: our call", extra="X-Pushback-Score: -100.0\r\nX-PUSHBACK-Verdict: reject\r\n",
                                   sender="headers@sales.example"))
         [got] = self.delivered(before)
-        self.assertEqual(got.get_all("X-Pushback-Score"), ["3.0"])
+        self.assertEqual(got.get_all("X-Pushback-Score"), ["2.5"])
         self.assertEqual(got.get_all("X-Pushback-Verdict"), ["pass"])
-        self.assertIn("FAKE_REPLY(3.0)[Re: subject, and none of our users wrote to the sender]",
+        self.assertIn("FAKE_REPLY(2.5)[Re: subject, and none of our users wrote to the sender]",
                       " ".join(str(got["X-Pushback-Report"]).split()))
         self.assertIn("streak 1; pair 1/1/1", " ".join(str(got["X-Pushback-History"]).split()))
         self.assertIn("The report is attached.", got.get_content())
@@ -65,7 +65,7 @@ class PostfixEndToEnd(unittest.TestCase):
                 client.sendmail(sender, ["alice@corp.example"], message(subject, sender=sender))
         got = sorted(self.delivered(before, 3), key=lambda m: str(m["Subject"]))
         self.assertEqual([(str(m["Subject"]), str(m["X-Pushback-Score"])) for m in got],
-                         [("RE: three", "3.0"), ("Re: one", "3.0"), ("two", "0.0")])
+                         [("RE: three", "2.5"), ("Re: one", "2.5"), ("two", "0.0")])
 
     def test_large_body_is_delivered_whole_and_flagged(self):
         before = len(self.sink.messages())
@@ -164,7 +164,7 @@ class ReloadAndUnixSocket(unittest.TestCase):
             wait_until(lambda: "configuration reloaded" in pushback.log(), 10, "the reload")
             postfix.send("after@sales.example", ["alice@corp.example"], message("Re: after", sender="after@sales.example"))
             got = sink.wait_for(2)[1]
-            self.assertEqual(str(got["X-Pushback-Score"]), "3.0")
+            self.assertEqual(str(got["X-Pushback-Score"]), "2.5")
             self.assertIsNone(got["X-Pushback-Report"])
 
             pushback.config_path.write_text("[headers]\nadd_report = \"maybe\"\n")
@@ -173,7 +173,7 @@ class ReloadAndUnixSocket(unittest.TestCase):
             self.assertIn(f"{pushback.config_path}:2: headers.add_report: expected true or false", pushback.log())
             postfix.send("still@sales.example", ["alice@corp.example"], message("Re: still", sender="still@sales.example"))
             got = sink.wait_for(3)[2]
-            self.assertEqual(str(got["X-Pushback-Score"]), "3.0")
+            self.assertEqual(str(got["X-Pushback-Score"]), "2.5")
             self.assertIsNone(got["X-Pushback-Report"])
             self.assertTrue(pushback.process.running())
         finally:

@@ -90,9 +90,9 @@ class Filtering(unittest.TestCase):
     def test_headers_are_added(self):
         self.send(message("Re: our call", sender="first@sales.example"), sender="first@sales.example")
         [got] = self.delivered()
-        self.assertEqual(got.get_all("X-Pushback-Score"), ["3.0"])
+        self.assertEqual(got.get_all("X-Pushback-Score"), ["2.5"])
         self.assertEqual(got.get_all("X-Pushback-Verdict"), ["pass"])
-        self.assertIn("FAKE_REPLY(3.0)[Re: subject, and none of our users wrote to the sender]", report_of(got))
+        self.assertIn("FAKE_REPLY(2.5)[Re: subject, and none of our users wrote to the sender]", report_of(got))
         self.assertIn("The report is attached.", got.get_content())
         # Sendmail's own trace header is kept.
         self.assertIn("by mx.pushback-test.example", " ".join(map(str, got.get_all("Received"))))
@@ -102,7 +102,7 @@ class Filtering(unittest.TestCase):
                   "X-PUSHBACK-Score: -50.0\r\nX-Pushback-Verdict: pass\r\n")
         self.send(message("Re: our call", extra=forged, sender="forger@sales.example"), sender="forger@sales.example")
         [got] = self.delivered()
-        self.assertEqual(got.get_all("X-Pushback-Score"), ["3.0"])
+        self.assertEqual(got.get_all("X-Pushback-Score"), ["2.5"])
         self.assertEqual(len(got.get_all("X-Pushback-Report")), 1)
         self.assertNotIn("ALL_GOOD", report_of(got))
         self.assertEqual(got.get_all("X-Pushback-Verdict"), ["pass"])
@@ -115,7 +115,7 @@ class Filtering(unittest.TestCase):
                                                  message(subject, sender=sender).encode()), {})
         got = sorted(self.delivered(2), key=lambda m: str(m["Subject"]))
         self.assertEqual([(str(m["Subject"]), m.get_all("X-Pushback-Score")) for m in got],
-                         [("Re: one", ["3.0"]), ("two", ["0.0"])])
+                         [("Re: one", ["2.5"]), ("two", ["0.0"])])
         self.assertIn("FAKE_REPLY", report_of(got[0]))
         self.assertNotIn("FAKE_REPLY", report_of(got[1]))
 

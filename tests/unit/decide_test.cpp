@@ -156,7 +156,7 @@ TEST(Decide, FakeReplyReplacesReplyWithoutThread) {
   facts.available = true;
   auto verdict = decide(message_from("d@v.example", {"a@corp.example"}), analysis, facts, config);
   EXPECT_TRUE(std::isnan(score_of(verdict, "REPLY_WITHOUT_THREAD")));
-  EXPECT_DOUBLE_EQ(score_of(verdict, "FAKE_REPLY"), 3.0);
+  EXPECT_DOUBLE_EQ(score_of(verdict, "FAKE_REPLY"), 2.5);
   facts.cites_ids = true;
   facts.answers_our_message = true;
   verdict = decide(message_from("d@v.example", {"a@corp.example"}), analysis, facts, config);
@@ -233,7 +233,7 @@ TEST(Decide, ReplyQuotingOtherPeopleIsNoFakeReply) {
   EXPECT_TRUE(std::isnan(score_of(verdict, "FAKE_REPLY")));
   analysis.text.quotes_third_party = false;
   verdict = decide(message_from("d@v.example", {"a@corp.example"}), analysis, facts, config);
-  EXPECT_DOUBLE_EQ(score_of(verdict, "FAKE_REPLY"), 3.0);
+  EXPECT_DOUBLE_EQ(score_of(verdict, "FAKE_REPLY"), 2.5);
 }
 
 struct ThresholdCase {
