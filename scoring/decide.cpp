@@ -159,18 +159,24 @@ void add_history_symbols(const HistoryFacts& h, const config::Config& config, bo
   }
 }
 
-// COLD_PITCH is worth its weight at first contact only: from the second
-// unanswered message on, the streak and step symbols count the sequence and
-// the model's reading is the gate's evidence. So a text the model misreads
-// (a stranger's own follow-up) is tagged at most as before, never held for it.
-void count_cold_pitch_at_first_contact(const HistoryFacts& h, std::vector<Symbol>& symbols) {
-  if (std::max(h.streak, h.campaign_streak) < 2) return;
+// COLD_PITCH lifts a message to the tag line and no further: it counts when
+// the other evidence stays under the tag threshold, and then the sum stays
+// under the hold line (weight 5.5 < quarantine - tag). Once other evidence
+// tags the message (a streak, a step, admins' feedback), the model adds
+// nothing, so a text it misreads is never held for it.
+void count_cold_pitch_up_to_the_tag_line(const config::PolicySettings& policy, std::vector<Symbol>& symbols) {
+  double others = 0;
+  Symbol* cold_pitch = nullptr;
   for (auto& symbol : symbols) {
-    if (symbol.name == "COLD_PITCH" && symbol.score != 0) {
-      symbol.score = 0;
-      symbol.reason += "; counted by the streak from the second message";
+    if (symbol.name == "COLD_PITCH") {
+      cold_pitch = &symbol;
+    } else if (std::isfinite(symbol.score)) {
+      others += symbol.score;
     }
   }
+  if (cold_pitch == nullptr || cold_pitch->score == 0 || others < policy.tag_threshold) return;
+  cold_pitch->score = 0;
+  cold_pitch->reason += "; the other evidence already tags";
 }
 
 // What admins decided about earlier mail of this template or sender. A
@@ -270,9 +276,9 @@ Verdict decide(const Message& message, const Analysis& analysis, const HistoryFa
     }
     add_history_symbols(history, config, looks_like_outreach(analysis, history, config, verdict.symbols),
                         verdict.symbols);
-    count_cold_pitch_at_first_contact(history, verdict.symbols);
     add_feedback_symbols(history, config, verdict.symbols);
   }
+  count_cold_pitch_up_to_the_tag_line(policy, verdict.symbols);
   for (auto& symbol : verdict.symbols) {
     if (!std::isfinite(symbol.score)) symbol.score = 0;
   }

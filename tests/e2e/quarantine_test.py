@@ -277,10 +277,12 @@ class QuarantineReview(unittest.TestCase):
 
         where, got = self.outcome(self.send("kim@vendorly.example", "ivy@corp.example", "Another thing",
                                             "Hi Ivy,\n\nA completely different text about our product.\n\nKim"))
-        # Marked by a recipient, and read as a pitch by the text model: held.
-        self.assertEqual(where, "held", got)
-        self.assertIn("KNOWN_OUTREACH", got["symbols"])
-        self.assertIn("COLD_PITCH", got["symbols"])
+        self.assertEqual(where, "delivered")
+        self.assertIn("KNOWN_OUTREACH(6.0)[this sender was marked outreach 1 time(s)]",
+                      " ".join(str(got["X-Pushback-Report"]).split()))
+        # The text model adds nothing once other evidence tags: never held for it.
+        self.assertIn("COLD_PITCH(0.0)", " ".join(str(got["X-Pushback-Report"]).split()))
+        self.assertEqual(str(got["X-Pushback-Verdict"]), "tag")
 
 
 if __name__ == "__main__":
