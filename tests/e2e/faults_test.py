@@ -142,8 +142,9 @@ class SigkillWithRestart(unittest.TestCase):
             counted_after = log.count(f"from=<{SENDER}> rcpts=1 direction=inbound")
             self.assertGreater(counted_after, 0)
             metrics = pushback.metrics()
-            self.assertGreaterEqual(metrics.get('pushback_messages_total{direction="inbound",verdict="pass"}', 0) +
-                                    metrics.get('pushback_messages_total{direction="inbound",verdict="tag"}', 0),
+            # Monitor mode: whatever the score asked for (this follow-up reads as a pitch), nothing was held.
+            self.assertGreaterEqual(sum(metrics.get(f'pushback_messages_total{{direction="inbound",verdict="{v}"}}', 0)
+                                        for v in ("pass", "tag", "quarantine", "reject")),
                                     counted_after)
             counts = {r: inspect(pushback.config_path, r) for r in RECIPIENTS}
             print(f"{default_action}: store after the run: sender {counts[RECIPIENTS[0]]['sender']}, pairs "
