@@ -172,8 +172,8 @@ std::vector<KeyInfo> build_schema() {
          &SymbolWeights::rotation);
   weight("weights.cold_pitch", "5.5",
          "COLD_PITCH: the text model reads the subject and new text as a sales pitch or follow-up; this weight times "
-         "its probability, from symbol_limits.cold_pitch_probability up. Alone it tags a clear pitch (5.5 x p reaches "
-         "the tag threshold 5.0 from p = 0.91) and never holds one.",
+         "its probability, from symbol_limits.cold_pitch_probability up, counted only while the other evidence stays under "
+         "the tag threshold: alone it tags a clear pitch (5.5 x p reaches 5.0 from p = 0.91), it never holds one.",
          &SymbolWeights::cold_pitch);
   weight("weights.dialogue", "-20.0", "DIALOGUE: the recipient has written to the sender; a conversation is never the target.",
          &SymbolWeights::dialogue);
