@@ -719,6 +719,7 @@ def self_test():
             check(cli["overall"]["followups_tagged"] == o["followups_tagged"] and len(cli["missing"]) == 1,
                   "command line agrees with evaluate()")
         check_rotation(corpus, tmp, cmd, truth, check)
+        check_persona_brands(tmp, cmd, truth, check)
         check_variation(tmp, cmd, check)
     return report_self_test(failures)
 
@@ -760,6 +761,71 @@ def check_rotation(corpus, tmp, cmd, truth_off, check):
                       f"{cid}: per-step rotation reused a mailbox within the pool size")
     check(len({t["sender"] for t in outreach}) > len({t["sender"] for t in truth_off if t["kind"] == "outreach"}),
           "rotation adds mailboxes")
+
+
+def check_persona_brands(tmp, cmd, truth_off, check):
+    """--rotation persona-brands: the same schedule, every campaign one
+    persona over mailboxes of unrelated brands, under varying forms of the
+    name, tied only by a phone number and a booking page that no other
+    campaign has; the evaluator's rotation table has the mode."""
+    options = ["--rotation", "persona-brands", "--rotation-share", "1"]
+    header, truth, raw = _generate(tmp, cmd, "persona", options, check)
+    outreach = [(t, m) for t, m in zip(truth, raw) if t["kind"] == "outreach"]
+    check(bool(outreach) and header.get("rotation") == "persona-brands", "persona run: header and outreach")
+    steps = lambda tr: sorted((t["campaign"], t["recipient"], t["step"], t["date"]) for t in tr if t["kind"] == "outreach")
+    check(steps(truth) == steps(truth_off), "persona run: rotation changes the schedule or the recipients")
+    vendor_brand = {t["campaign"]: t["brand"] for t in truth_off if t["kind"] == "outreach"}
+    by_campaign = defaultdict(list)
+    for t, m in outreach:
+        by_campaign[t["campaign"]].append((t, m))
+    pages, phones, brands = Counter(), Counter(), Counter()
+    for cid, msgs in by_campaign.items():
+        first = msgs[0][0]
+        check(first["rotation"] == "persona_brands" and first["rotation_order"] in ("per_step", "per_recipient"),
+              f"{cid}: rotation {first['rotation']} {first.get('rotation_order')}")
+        check(3 <= first["campaign_mailboxes"] == first["campaign_domains"] <= 10,
+              f"{cid}: {first['campaign_mailboxes']} mailboxes over {first['campaign_domains']} domains")
+        pages[first["booking_url"]] += 1
+        phones[first["phone"]] += 1
+        seen = {t["sender_domain"]: t["brand"] for t, _ in msgs}
+        brands.update(set(seen.values()))
+        check(len(set(seen.values())) == len(seen), f"{cid}: two mailboxes share a brand")
+        check(not any(vendor_brand[cid] in d.replace("-", "") for d in seen), f"{cid}: the vendor's brand in a domain")
+        names = Counter(t["display_name"] for t, _ in msgs)
+        if len(seen) >= 2:
+            check(len(names) >= 2 and max(names.values()) < len(msgs), f"{cid}: one display name on every message")
+        for t, m in msgs:
+            check(t["booking_url"] == first["booking_url"] and t["phone"] == first["phone"], f"{cid}: ties differ")
+            block = m.split("\n--\n")[-1]
+            check(t["phone"] in block and f"Book a time: {t['booking_url']}" in block and t["display_name"] in block,
+                  f"{cid}: signature block without the ties in {t['message_id']}")
+            check(set(re.findall(r"https?://\S+", m)) == {t["booking_url"]}, f"{cid}: another link in {t['message_id']}")
+            if t["rotation_order"] == "per_step":
+                check(t["unanswered_address"] == 1 or t["campaign_mailboxes"] < t["step"],
+                      f"{cid}: per-step rotation reused a mailbox within the pool size")
+    check(max(pages.values()) == 1 and max(phones.values()) == 1 and max(brands.values()) == 1,
+          "persona run: two campaigns share a booking page, phone or brand")
+    # The same traffic as a share of --rotation on, and no share without rotation.
+    _h, _t, raw_share = _generate(tmp, cmd, "persona-share", ["--rotation", "on", "--rotation-share", "1",
+                                                              "--persona-brands-share", "1"], check)
+    check(raw_share == raw, "persona run: --persona-brands-share 1 differs from --rotation persona-brands")
+    bad = subprocess.run(cmd + ["--persona-brands-share", "0.5"], capture_output=True, text=True)
+    check(bad.returncode != 0, "--persona-brands-share without --rotation on accepted")
+    # The evaluator's table by rotation mode has a row for the mode.
+    replay = [{"message_id": t["message_id"], "position": t["position"],
+               "verdict": "outbound" if t["kind"] in OUTBOUND_KINDS else
+               "quarantine" if t["kind"] == "outreach" and t["unanswered"] >= 4 else
+               "tag" if t["kind"] == "outreach" and t["step"] >= 2 else "pass"} for t in truth]
+    result = evaluate(truth, replay)
+    row = result["rotations"].get("persona_brands", {})
+    followups = sum(1 for t, _ in outreach if t["step"] >= 2)
+    check(list(result["rotations"]) == ["persona_brands"] and row.get("followups") == followups
+          and row.get("followups_tagged") == followups and row.get("streak_pairs_stopped") == row.get("streak_pairs"),
+          f"persona run: rotation table {sorted(result['rotations'])}")
+    out = io.StringIO()
+    report(result, out=out)
+    check(f"| persona_brands | {len(outreach)} | {fmt_share(followups, followups)} | 0 |" in out.getvalue(),
+          "persona run: the report's rotation table has no persona_brands row")
 
 
 def _generate(tmp, cmd, name, options, check):

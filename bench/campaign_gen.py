@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Accuracy traffic: turns the outreach templates of a corpus into the mail a
-company's server would see from sales sequences (from one mailbox, or rotated
-over lookalike-domain and webmail mailboxes with --rotation on), mixed in time
-with the real human, newsletter and mailing-list mail of the same corpus and
-with generated human mail that looks like a campaign from the outside
+company's server would see from sales sequences (from one mailbox, rotated
+over lookalike-domain and webmail mailboxes with --rotation on, or one persona
+over the domains of unrelated brands with --rotation persona-brands), mixed in
+time with the real human, newsletter and mailing-list mail of the same corpus
+and with generated human mail that looks like a campaign from the outside
 (colleagues of one partner company, unrelated webmail senders). Options vary
 what real campaigns vary (size, steps, gaps, signature, display name, broken
 mail merges, follow-up subjects, role mailboxes); without them the output is
@@ -820,12 +821,16 @@ class Campaign:
         self.domains = sorted({s.address.split("@")[1] for s in self.senders})
         self.brand = sender_pools.brand_of(self.vendor.name, COMPANY_KINDS)
         self.infra = None
+        self.persona = None      # a PersonaRotation when the campaign rotates over unrelated brands
 
     def plan_sending(self, seed, rotation: str, rotation_share: float, personas_share: float,
-                     taken_domains: set, taken_addresses: set):
+                     taken_domains: set, taken_addresses: set, persona_brands_share: float = 0.0, taken=None):
         """Mailbox pool, rotation and shared infrastructure, from generators of
         their own so that the rest of the campaign (recipients, texts, times,
-        replies) is the same with rotation on and off."""
+        replies) is the same with rotation on and off. A rotating campaign
+        rotates one persona over unrelated brands with --rotation
+        persona-brands, or with --rotation on for a share of them; `taken`
+        (brands, booking pages, phones) keeps those apart between campaigns."""
         rot = stable_rng(seed, "rotation", self.id)
         infra_rng = stable_rng(seed, "infrastructure", self.id)
         self.infra = sender_pools.Infrastructure(infra_rng, self.vendor.domain, slug(self.senders[0].first),
@@ -837,12 +842,50 @@ class Campaign:
                  for _ in range(rot.randint(1, 3))]
         if rotation == "off" or not rotates:
             return
+        if rotation == "persona-brands" or (
+                persona_brands_share > 0 and stable_rng(seed, "persona-brands", self.id).random() < persona_brands_share):
+            self.rotate_persona(seed, taken_domains, taken_addresses, taken)
+            return
         personas = [(s.first, s.last, s.title) for s in self.senders]
         personas = personas + extra if many_personas else personas[:1]
         self.rotation = mode
         self.pool, self.domains = sender_pools.build_pool(mode, self.brand, personas, rot, taken_domains,
                                                           taken_addresses)
         self.offsets = {}
+
+    def rotate_persona(self, seed, taken_domains: set, taken_addresses: set, taken):
+        """The first sender's persona over the domains of unrelated brands:
+        the vendor's brand, website, tracker and street address appear in no
+        message; its phone (another one if a second campaign has it) and a
+        booking page of its own appear in every one."""
+        own = phone = self.campaign_value("phone", "phone")
+        r = stable_rng(seed, "persona-phone", self.id)
+        while phone in taken.persona_phones or taken.phones[phone] > (phone == own):   # own: counted once, its own
+            phone = f"+1 ({r.randint(201, 989)}) 555-{r.randint(100, 199):04d}"
+        taken.persona_phones.add(phone)
+        first, last = self.senders[0].first, self.senders[0].last
+        self.persona = sender_pools.PersonaRotation(first, last, phone, stable_rng(seed, "persona-pool", self.id),
+                                                    taken.brands, taken_domains, taken_addresses, taken.pages)
+        self.rotation = "persona_brands"
+        self.pool, self.domains = self.persona.pool, self.persona.domains
+        self.offsets = {}
+
+    def vendor_name(self, box) -> str:
+        """The company a message says it comes from: the vendor, or for a
+        persona over unrelated brands the brand of the sending mailbox."""
+        return box.company if self.persona is not None else self.vendor.name
+
+    def persona_value(self, kind: str, box) -> str:
+        """Vendor values in the texts of a persona campaign: the mailbox's
+        company and street, the persona's booking page and phone."""
+        if kind == "vendor":
+            return box.company
+        if kind == "link":
+            return self.persona.booking_url
+        if kind == "phone":
+            return self.persona.phone
+        r = stable_rng(self.id, "persona-address", box.address.split("@")[1])
+        return f"{r.randint(10, 999)} {r.choice(STREETS)}, {r.choice(CITIES)}"
 
     def use_role_mailboxes(self, rng: random.Random, taken: set):
         """--mailbox role: every mailbox of the campaign (its senders and its
@@ -865,8 +908,8 @@ class Campaign:
         if self.rotation == "one":
             return base_sender
         offset = stable_rng(self.id, "offset", recipient).randrange(len(self.pool))
-        return sender_pools.choose_mailbox(self.rotation, self.pool, recipient_index, offset, step_index,
-                                           day.toordinal())
+        order = self.persona.order if self.persona is not None else self.rotation
+        return sender_pools.choose_mailbox(order, self.pool, recipient_index, offset, step_index, day.toordinal())
 
     def campaign_value(self, kind, key):
         slot = (kind, key)
@@ -970,6 +1013,8 @@ def fill(value, ctx: Context) -> str:
             return str(when.year)
         if kind == "time_of_day":
             return "morning" if when.hour < 12 else "afternoon"
+    if camp.persona is not None and kind in ("vendor", "link", "phone", "address"):
+        return camp.persona_value(kind, snd)
     return camp.campaign_value(kind, key)
 
 
@@ -1022,7 +1067,9 @@ def plan_campaign(camp: Campaign, start: dt.date, span_days: int, reply_share, a
                 initial_subject = re.sub(r"^(re|fwd?):\s*", "", subject, flags=re.I)
             ctx.subject = initial_subject
             body = render(template.body, ctx)
-            if infra is not None and var.signature:
+            if infra is not None and var.signature and camp.persona is not None:
+                body = body.rstrip("\n") + "\n" + camp.persona.signature(box)
+            elif infra is not None and var.signature:
                 link_rng = stable_rng(seed, camp.id, rec.address, step_index, "links")
                 body = body.rstrip("\n") + "\n" + sender_pools.signature(
                     box.full, box.title, camp.vendor.name, camp.campaign_value("phone", "phone"),
@@ -1044,15 +1091,19 @@ def plan_campaign(camp: Campaign, start: dt.date, span_days: int, reply_share, a
                      "template_step": template.step, "role": template.role or "unknown",
                      "template": os.path.basename(template.path), "sender": box.address,
                      "recipient": rec.address, "replied_before": False, "unanswered": step_index + 1,
-                     "rotation": camp.rotation, "brand": camp.brand, "sender_domain": box_domain,
+                     "rotation": camp.rotation, "brand": box.brand if camp.persona else camp.brand,
+                     "sender_domain": box_domain,
                      "display_name": box.full, "campaign_mailboxes": len(camp.pool),
                      "campaign_domains": len(camp.domains), "addresses_so_far": len(per_address),
                      "unanswered_address": per_address[box.address],
-                     "tracker_host": infra.tracker_host if infra and var.signature else None,
-                     "booking_host": infra.booking_host if infra and var.signature else None,
+                     "tracker_host": infra.tracker_host if infra and var.signature and not camp.persona else None,
+                     "booking_host": (camp.persona or infra).booking_host if infra and var.signature else None,
                      "subject": subject}
             if var.record:
                 truth.update(varied, unfilled_placeholders=ctx.gaps)
+            if camp.persona is not None:
+                truth.update(rotation_order=camp.persona.order, booking_url=camp.persona.booking_url,
+                             phone=camp.persona.phone)
             messages.append((when, mid, build_message(headers, body), truth))
             thread.append(mid)
             prev_time = when
@@ -1083,7 +1134,7 @@ def step_subject(camp, template, ctx, step_index: int, initial_subject, seed) ->
     subject = render(template.subject, ctx).strip() if template.subject else ""
     if not subject:
         if step_index == 0 or initial_subject is None:
-            subject = prng.choice(SUBJECTS).format(company=company.name, vendor=camp.vendor.name,
+            subject = prng.choice(SUBJECTS).format(company=company.name, vendor=camp.vendor_name(ctx.sender),
                                                    first=rec.first, topic=camp.campaign_value("topic", "topic"),
                                                    pain=camp.campaign_value("pain", "pain"))
         else:
@@ -1104,7 +1155,7 @@ def own_subject(camp, step_index: int, ctx, initial_subject: str, seed) -> str:
     recipients, as a template's would be."""
     patterns = list(NEW_SUBJECTS)
     stable_rng(seed, "subject", camp.id, step_index).shuffle(patterns)
-    values = dict(company=ctx.company.name, vendor=camp.vendor.name, first=ctx.recipient.first,
+    values = dict(company=ctx.company.name, vendor=camp.vendor_name(ctx.sender), first=ctx.recipient.first,
                   topic=camp.campaign_value("topic", "topic"), pain=camp.campaign_value("pain", "pain"))
     subjects = [pattern.format(**values) for pattern in patterns]
     return next(s for s in subjects if s.lower() != initial_subject.lower())
@@ -1808,12 +1859,17 @@ def main(argv=None):
                     help="templates without a sequence: combined per source into 3-5 step sequences, or sent alone")
     ap.add_argument("--human-context", choices=["re", "none"], default="re",
                     help="re: add the outbound message a human 'Re:' answers; none: inbound only")
-    ap.add_argument("--rotation", choices=["off", "on"], default="off",
-                    help="on: campaigns rotate mailboxes over lookalike or webmail domains (see --rotation-share)")
+    ap.add_argument("--rotation", choices=["off", "on", "persona-brands"], default="off",
+                    help="on: campaigns rotate mailboxes over lookalike or webmail domains (see --rotation-share); "
+                         "persona-brands: every rotating campaign rotates one persona over unrelated brands")
     ap.add_argument("--rotation-share", type=float, default=0.8,
-                    help="with --rotation on, the share of campaigns that rotate; the others keep their mailboxes")
+                    help="with --rotation on or persona-brands, the share of campaigns that rotate; the others "
+                         "keep their mailboxes")
     ap.add_argument("--personas-share", type=float, default=0.35,
                     help="share of rotating campaigns that also rotate display names (2-4 personas)")
+    ap.add_argument("--persona-brands-share", type=float, default=0.0,
+                    help="with --rotation on, the share of rotating campaigns that rotate one persona over the "
+                         "domains of unrelated brands, tied only by a phone number and a booking page (default 0)")
     ap.add_argument("--infrastructure", choices=["on", "off"], default="on",
                     help="on: signature block, website, link tracker and booking page in every outreach message")
     ap.add_argument("--generated-human", choices=["on", "off"], default="on",
@@ -1822,6 +1878,10 @@ def main(argv=None):
     ap.add_argument("--no-ham", action="store_true", help="outreach only")
     ap.add_argument("--quiet", action="store_true")
     args = ap.parse_args(argv)
+    if not 0.0 <= args.persona_brands_share <= 1.0:
+        ap.error("--persona-brands-share: a share from 0 to 1")
+    if args.persona_brands_share and args.rotation != "on":
+        ap.error("--persona-brands-share needs --rotation on (--rotation persona-brands: all rotating campaigns)")
     varied = resolve_variation(ap, args)
     t0 = time.time()
 
@@ -1860,9 +1920,15 @@ def main(argv=None):
                 camp.brand = candidate
                 break
         brands.add(camp.brand)
+    persona = None
+    if args.rotation == "persona-brands" or args.persona_brands_share:
+        # What keeps persona campaigns apart: brands of their own, and a phone and
+        # booking page that no other campaign has.
+        persona = argparse.Namespace(brands=set(brands), pages=set(), persona_phones=set(),
+                                     phones=Counter(c.campaign_value("phone", "phone") for c in campaigns))
     for camp in campaigns:
         camp.plan_sending(args.seed, args.rotation, args.rotation_share, args.personas_share,
-                          taken_domains, taken_addresses)
+                          taken_domains, taken_addresses, args.persona_brands_share, persona)
         if args.infrastructure == "off":
             camp.infra = None
         if camp.variation.mailbox == "role":
@@ -1887,6 +1953,8 @@ def main(argv=None):
                   "singles": args.singles, "human_context": args.human_context, "rotation": args.rotation,
                   "rotation_share": args.rotation_share, "personas_share": args.personas_share,
                   "infrastructure": args.infrastructure, "generated_human": args.generated_human}
+        if persona is not None:
+            header["persona_brands_share"] = 1.0 if args.rotation == "persona-brands" else args.persona_brands_share
         if varied.record:
             header["variation"] = {key: getattr(args, key) for key in VARIED_PROFILE}
             header["variation"]["profile"] = args.profile
