@@ -77,6 +77,7 @@ struct SymbolWeights {
   double feedback_ham = 0;         // negative: per release of this template (capped)
   double known_outreach = 0;       // an admin deleted or reported this template or sender
   double cold_pitch = 0;           // the text model reads a sales pitch or follow-up
+  double mail_merge = 0;           // one text, personalised per recipient, to several of our users
 };
 
 // Where the graded symbols start.
@@ -85,6 +86,7 @@ struct SymbolLimits {
   std::int64_t pair_rate_messages = 0;        // per shortest window
   std::int64_t sender_rate_recipients = 0;    // distinct recipients in the shortest window
   std::int64_t template_bulk_recipients = 0;  // distinct recipients in the longest window
+  std::int64_t mail_merge_recipients = 0;     // MAIL_MERGE: personalised copies to this many recipients
   std::int64_t rotation_mailboxes = 0;        // ROTATION: at least this many mailboxes...
   std::int64_t rotation_domains = 0;          // ...or this many sending domains in one campaign
   // The monologue symbols need one sign of outreach: a template this wide, a

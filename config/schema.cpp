@@ -175,6 +175,11 @@ std::vector<KeyInfo> build_schema() {
          "its probability, from symbol_limits.cold_pitch_probability up, counted only while the other evidence stays under "
          "the tag threshold: alone it tags a clear pitch (5.5 x p reaches 5.0 from p = 0.91), it never holds one.",
          &SymbolWeights::cold_pitch);
+  weight("weights.mail_merge", "5.0",
+         "MAIL_MERGE: the same text, with each recipient's own name or company filled in, reached "
+         "symbol_limits.mail_merge_recipients of our users in as many messages (a mail merge, not one message to "
+         "several people).",
+         &SymbolWeights::mail_merge);
   weight("weights.dialogue", "-20.0", "DIALOGUE: the recipient has written to the sender; a conversation is never the target.",
          &SymbolWeights::dialogue);
 

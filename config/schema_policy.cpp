@@ -114,6 +114,10 @@ void add_policy_keys(std::vector<KeyInfo>& keys) {
        .doc = "TEMPLATE_BULK fires once a template reached this many recipients in the longest window.", .min = 2,
        .max = 1000000,
        .apply = [](Config& c, const Value& v) { c.symbol_limits.template_bulk_recipients = as<std::int64_t>(v); }});
+  add({.path = "symbol_limits.mail_merge_recipients", .kind = ValueKind::integer, .default_toml = "3",
+       .doc = "MAIL_MERGE fires once one text, each copy with its recipient's name, reached this many recipients.",
+       .min = 2, .max = 1000000,
+       .apply = [](Config& c, const Value& v) { c.symbol_limits.mail_merge_recipients = as<std::int64_t>(v); }});
   add({.path = "symbol_limits.outreach_template_recipients", .kind = ValueKind::integer, .default_toml = "3",
        .doc = "Streak, rate and sequence symbols need outreach evidence: a pitch from or to a person whose template, or "
               "whose sender (campaign), reached this many recipients,",

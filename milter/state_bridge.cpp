@@ -126,6 +126,7 @@ scoring::HistoryFacts facts_of(const state::History& history, state::TimePoint n
                                           history.campaign.known ? at(history.campaign.counts.recipients, last) : 0u);
   facts.template_recipients_long = history.cluster.known ? at(history.cluster.counts.recipients, last) : 0;
   facts.template_senders_long = history.cluster.known ? at(history.cluster.senders, last) : 0;
+  facts.template_messages_long = history.cluster.known ? at(history.cluster.counts.messages, last) : 0;
   facts.cites_ids = history.cites_ids;
   facts.answers_our_message = history.answers_our_message;
   facts.template_ham = history.feedback.template_ham;

@@ -17,9 +17,10 @@ class CheckedFastText : public fasttext::FastText {
   bool header_ok(std::istream& in) { return checkModel(in); }
 };
 
-void append_tokens(std::string& out, std::string_view text) {
+// Appends up to `budget` tokens of `text`, one space apart.
+void append_tokens(std::string& out, std::string_view text, std::size_t& budget) {
   std::size_t at = 0;
-  while (at < text.size()) {
+  while (at < text.size() && budget > 0) {
     // fastText splits on white space and ends a line at '\n'.
     auto start = text.find_first_not_of(" \t\r\n\v\f", at);
     if (start == std::string_view::npos) break;
@@ -27,6 +28,7 @@ void append_tokens(std::string& out, std::string_view text) {
     if (end == std::string_view::npos) end = text.size();
     if (!out.empty()) out.push_back(' ');
     out.append(text.substr(start, end - start));
+    --budget;
     at = end;
   }
 }
@@ -35,9 +37,9 @@ void append_tokens(std::string& out, std::string_view text) {
 
 std::string model_input(const TextFeatures& text) {
   std::string line;
-  line.reserve(text.subject_text.size() + text.new_text.size() + 1);
-  append_tokens(line, text.subject_text);
-  append_tokens(line, text.new_text);
+  std::size_t budget = max_model_tokens;
+  append_tokens(line, text.subject_text, budget);
+  append_tokens(line, text.new_text, budget);
   return line;
 }
 

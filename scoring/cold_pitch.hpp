@@ -22,9 +22,13 @@ namespace pushback::scoring {
 inline constexpr std::string_view cold_pitch_label = "__label__outreach";
 inline constexpr std::string_view other_label = "__label__other";
 
+// A pitch says what it is in its first lines; the model reads at most this
+// many tokens, which bounds its time on long mail.
+inline constexpr std::size_t max_model_tokens = 200;
+
 // What the model reads of a message: one line of tokens, the subject (reply
-// prefixes stripped) then the new text, one space between tokens. Training
-// and prediction both use it.
+// prefixes stripped) then the new text, one space between tokens, at most
+// max_model_tokens. Training and prediction both use it.
 std::string model_input(const TextFeatures& text);
 
 class ColdPitchModel {

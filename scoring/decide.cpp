@@ -94,7 +94,7 @@ bool looks_like_outreach(const Analysis& analysis, const HistoryFacts& h, const 
   return personal_pitch || has_outreach_content(analysis, config, symbols);
 }
 
-void add_history_symbols(const HistoryFacts& h, const config::Config& config, bool outreach,
+void add_history_symbols(const HistoryFacts& h, const config::Config& config, bool outreach, bool names_recipient,
                          std::vector<Symbol>& symbols) {
   const auto& w = config.weights;
   const auto& limits = config.symbol_limits;
@@ -146,6 +146,16 @@ void add_history_symbols(const HistoryFacts& h, const config::Config& config, bo
     symbols.push_back({"SENDER_RATE", w.sender_rate,
                        fmt::format("{} recipients in {}", h.sender_recipients_short, h.short_window)});
   }
+  if (names_recipient && h.template_recipients_long >= limits.mail_merge_recipients &&
+      h.template_messages_long >= h.template_recipients_long &&
+      h.sender_recipients_long >= static_cast<std::uint32_t>(limits.mail_merge_recipients)) {
+    // One copy per person, each with that person's name, from this sender (or
+    // its campaign): a mail merge. People who happen to write alike do not
+    // add up, and one message to several people is no merge.
+    symbols.push_back({"MAIL_MERGE", w.mail_merge,
+                       fmt::format("same text with each recipient's name, to {} recipients in {} messages in {}",
+                                   h.template_recipients_long, h.template_messages_long, h.long_window)});
+  }
   if (h.template_recipients_long >= limits.template_bulk_recipients) {
     symbols.push_back({"TEMPLATE_BULK", w.template_bulk,
                        fmt::format("same text to {} recipients from {} sender(s) in {}", h.template_recipients_long,
@@ -159,24 +169,36 @@ void add_history_symbols(const HistoryFacts& h, const config::Config& config, bo
   }
 }
 
-// COLD_PITCH lifts a message to the tag line and no further: it counts when
-// the other evidence stays under the tag threshold, and then the sum stays
-// under the hold line (weight 5.5 < quarantine - tag). Once other evidence
-// tags the message (a streak, a step, admins' feedback), the model adds
-// nothing, so a text it misreads is never held for it.
-void count_cold_pitch_up_to_the_tag_line(const config::PolicySettings& policy, std::vector<Symbol>& symbols) {
+// First-contact evidence (the text model's reading, a mail merge) lifts a
+// message to the tag line and no further: it counts while the other evidence
+// stays under the tag threshold, only its strongest piece counts, and so the
+// sum stays under the hold line (tag 5.0 + 5.5 < 11.0). Once other evidence
+// tags the message (a streak, a step, admins' feedback) it adds nothing: a
+// text the model misreads, or a merge, is never held for it.
+bool lifts_to_tag_line(const Symbol& symbol) { return symbol.name == "COLD_PITCH" || symbol.name == "MAIL_MERGE"; }
+
+void count_first_contact_evidence_up_to_the_tag_line(const config::PolicySettings& policy,
+                                                      std::vector<Symbol>& symbols) {
   double others = 0;
-  Symbol* cold_pitch = nullptr;
+  Symbol* strongest = nullptr;
   for (auto& symbol : symbols) {
-    if (symbol.name == "COLD_PITCH") {
-      cold_pitch = &symbol;
-    } else if (std::isfinite(symbol.score)) {
+    if (!std::isfinite(symbol.score)) continue;
+    if (!lifts_to_tag_line(symbol)) {
       others += symbol.score;
+    } else if (strongest == nullptr || symbol.score > strongest->score) {
+      strongest = &symbol;
     }
   }
-  if (cold_pitch == nullptr || cold_pitch->score == 0 || others < policy.tag_threshold) return;
-  cold_pitch->score = 0;
-  cold_pitch->reason += "; the other evidence already tags";
+  for (auto& symbol : symbols) {
+    if (!lifts_to_tag_line(symbol) || symbol.score == 0) continue;
+    if (others >= policy.tag_threshold) {
+      symbol.score = 0;
+      symbol.reason += "; the other evidence already tags";
+    } else if (&symbol != strongest) {
+      symbol.score = 0;
+      symbol.reason += fmt::format("; counted once, as {}", strongest->name);
+    }
+  }
 }
 
 // What admins decided about earlier mail of this template or sender. A
@@ -275,10 +297,10 @@ Verdict decide(const Message& message, const Analysis& analysis, const HistoryFa
                                                    : "Re: subject, and none of our users wrote to the sender"});
     }
     add_history_symbols(history, config, looks_like_outreach(analysis, history, config, verdict.symbols),
-                        verdict.symbols);
+                        analysis.text.names_recipient, verdict.symbols);
     add_feedback_symbols(history, config, verdict.symbols);
   }
-  count_cold_pitch_up_to_the_tag_line(policy, verdict.symbols);
+  count_first_contact_evidence_up_to_the_tag_line(policy, verdict.symbols);
   for (auto& symbol : verdict.symbols) {
     if (!std::isfinite(symbol.score)) symbol.score = 0;
   }

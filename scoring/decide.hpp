@@ -31,6 +31,7 @@ struct HistoryFacts {
   std::uint32_t sender_recipients_long = 0;   // the sender's (or its campaign's) distinct recipients, longest window
   std::uint32_t template_recipients_long = 0;
   std::uint32_t template_senders_long = 0;
+  std::uint32_t template_messages_long = 0;
   bool sequence_step = false;   // an earlier, different template went to the same recipient
   std::uint32_t steps = 0;
   bool dialogue = false;        // a recipient has written to the sender

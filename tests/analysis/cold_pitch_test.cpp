@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -87,6 +88,16 @@ TEST(ColdPitchModel, RanksPitchesAboveOtherMail) {
   EXPECT_LT(*note, 0.2);
   // No words: no evidence either way.
   EXPECT_EQ(loaded.model->probability("").value_or(-1), 0.0);
+}
+
+TEST(ColdPitchModel, ReadsTheSubjectThenTheFirstTokensOfTheNewText) {
+  TextFeatures text;
+  text.subject_text = "quick  question";
+  for (int i = 0; i < 500; ++i) text.new_text += "word" + std::to_string(i) + (i % 7 ? " " : "\n");
+  auto input = model_input(text);
+  EXPECT_TRUE(input.starts_with("quick question word0 word1"));
+  EXPECT_EQ(std::count(input.begin(), input.end(), ' ') + 1, static_cast<long>(max_model_tokens));
+  EXPECT_EQ(input.find('\n'), std::string::npos);
 }
 
 TEST(ColdPitchModel, RejectsModelsWithOtherLabels) {

@@ -1,7 +1,9 @@
 // The decision as a table: each history symbol, the thresholds, forced
 // results, list mail, monitor mode and non-finite weights.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -206,6 +208,72 @@ TEST(Decide, SharedTemplateCountsOnlyFromOrToAPerson) {
 
   verdict = decide(message_from("dana@vendor.example", {"a@corp.example"}), analysis_with({}), facts, config);
   EXPECT_DOUBLE_EQ(score_of(verdict, "TEMPLATE_BULK"), 3.0);
+}
+
+// First contact: no streak yet. The text model tags a clear pitch alone and
+// never holds it; other evidence that already tags takes its place.
+TEST(Decide, ColdPitchLiftsToTheTagLineAndNoFurther) {
+  auto config = config_from("");
+  HistoryFacts first = sequence(1);
+  first.template_recipients_long = 1;
+  auto pitch = [](double p) {
+    return analysis_with({{"COLD_PITCH", 5.5 * p, fmt::format("p={:.2f}", p)}});
+  };
+  auto verdict = decide(message_from("sam@vendor.example", {"a@corp.example"}), pitch(0.97), first, config);
+  EXPECT_EQ(verdict.computed, Action::tag);
+  EXPECT_DOUBLE_EQ(score_of(verdict, "COLD_PITCH"), 5.5 * 0.97);
+  // A weaker reading needs other evidence.
+  verdict = decide(message_from("sam@vendor.example", {"a@corp.example"}), pitch(0.6), first, config);
+  EXPECT_EQ(verdict.computed, Action::pass);
+  // Step 5 of a sequence: the streak counts; the model adds nothing and says why.
+  verdict = decide(message_from("sam@vendor.example", {"a@corp.example"}), pitch(1.0), sequence(5), config);
+  EXPECT_DOUBLE_EQ(score_of(verdict, "COLD_PITCH"), 0.0);
+  EXPECT_NE(std::find_if(verdict.symbols.begin(), verdict.symbols.end(),
+                         [](const Symbol& s) { return s.reason.find("already tags") != std::string::npos; }),
+            verdict.symbols.end());
+  EXPECT_EQ(verdict.computed, Action::quarantine);
+  // A recipient who wrote to the sender: a conversation, whatever the model reads.
+  first.dialogue = true;
+  verdict = decide(message_from("sam@vendor.example", {"a@corp.example"}), pitch(1.0), first, config);
+  EXPECT_EQ(verdict.computed, Action::pass);
+}
+
+// Step 2 of a pitch that went to several of our users, with no phrase and no
+// model evidence: tagged by its streak and step.
+TEST(Decide, UnansweredStepTwoOfAPitchToSeveralUsersIsTagged) {
+  auto config = config_from("");
+  HistoryFacts facts = sequence(2);
+  facts.template_recipients_long = 1;   // the new step's text reached only this recipient so far...
+  facts.sender_recipients_long = 12;    // ...but its sender already wrote to twelve
+  auto verdict = decide(message_from("sam@vendor.example", {"a@corp.example"}), analysis_with({}), facts, config);
+  EXPECT_EQ(verdict.computed, Action::tag);
+  EXPECT_DOUBLE_EQ(verdict.score, 2.0 + 3.0);
+}
+
+TEST(Decide, MailMergeIsOneSendersPersonalisedCopies) {
+  auto config = config_from("");
+  HistoryFacts facts = sequence(1);
+  facts.template_recipients_long = 3;
+  facts.template_messages_long = 3;
+  facts.sender_recipients_long = 3;
+  Analysis merged = analysis_with({});
+  merged.text.names_recipient = true;  // "Hi Alice," in a mail to her alone
+  auto verdict = decide(message_from("sam@vendor.example", {"a@corp.example"}), merged, facts, config);
+  EXPECT_DOUBLE_EQ(score_of(verdict, "MAIL_MERGE"), 5.0);
+  EXPECT_EQ(verdict.computed, Action::tag);
+
+  HistoryFacts one_message = facts;  // one message to three people is no merge
+  one_message.template_messages_long = 1;
+  verdict = decide(message_from("sam@vendor.example", {"a@corp.example"}), merged, one_message, config);
+  EXPECT_TRUE(std::isnan(score_of(verdict, "MAIL_MERGE")));
+
+  HistoryFacts alike = facts;  // three people who happen to write the same words
+  alike.sender_recipients_long = 1;
+  verdict = decide(message_from("sam@vendor.example", {"a@corp.example"}), merged, alike, config);
+  EXPECT_TRUE(std::isnan(score_of(verdict, "MAIL_MERGE")));
+
+  verdict = decide(message_from("sam@vendor.example", {"a@corp.example"}), analysis_with({}), facts, config);
+  EXPECT_TRUE(std::isnan(score_of(verdict, "MAIL_MERGE"))) << "not written to the recipient by name";
 }
 
 TEST(Decide, PixelIsOutreachEvidenceOnlyFromAPerson) {
