@@ -18,7 +18,7 @@ SOURCE = Path(os.environ["PUSHBACK_SOURCE_DIR"])
 INSTALLED = "/usr/sbin/pushback"
 CONFIG = "/etc/pushback/pushback.toml"
 STATE_DIR = Path("/var/lib/pushback")
-DATA_FILES = ("followup_phrases.toml", "outreach_markers.toml")
+DATA_FILES = ("followup_phrases.toml", "outreach_markers.toml", "cold_pitch.model")
 
 
 def run(*args: str, timeout: float = 120, **kwargs) -> subprocess.CompletedProcess:
