@@ -10,7 +10,7 @@ import time
 import unittest
 from pathlib import Path
 
-from harness import Postfix, Pushback, SmtpSink, make_world_readable_tempdir, wait_until
+from harness import MailPath, Pushback, make_world_readable_tempdir, wait_until
 
 BINARY = os.environ["PUSHBACK_BIN"]
 SHIPPED_MODEL = Path(os.environ["PUSHBACK_SOURCE_DIR"]) / "data" / "cold_pitch.model"
@@ -43,14 +43,12 @@ class FirstContact(unittest.TestCase):
         config = (f"[analysis]\ncold_pitch_model = \"{cls.model}\"\n"
                   "[direction]\ninternal_domains = [\"corp.example\"]\n[policy]\nmode = \"enforce\"\n")
         cls.pushback = Pushback(BINARY, cls.work, config).start()
-        cls.sink = SmtpSink(cls.work)
-        cls.postfix = Postfix(cls.work, cls.sink.port, milters=cls.pushback.postfix_spec)
+        cls.path = MailPath(cls.work, cls.pushback)
+        cls.sink, cls.postfix = cls.path.sink, cls.path.postfix
 
     @classmethod
     def tearDownClass(cls):
-        cls.postfix.stop()
-        cls.sink.stop()
-        assert cls.pushback.stop() == 0
+        assert cls.path.stop() == 0
 
     def deliver(self, sender: str, subject: str, body: str):
         message_id, text = mail(sender, "alice@corp.example", subject, body)

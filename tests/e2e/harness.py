@@ -400,6 +400,22 @@ class Redis:
         wait_until(lambda: not port_open(self.port), 10, "redis-server to close its port")
 
 
+class MailPath:
+    """A started Pushback with a sink and a private Postfix in front of it, as
+    most end-to-end tests need; stop() stops all three and returns Pushback's
+    exit code."""
+
+    def __init__(self, work: Path, pushback: "Pushback"):
+        self.pushback = pushback
+        self.sink = SmtpSink(work)
+        self.postfix = Postfix(work, self.sink.port, milters=pushback.postfix_spec)
+
+    def stop(self) -> int:
+        self.postfix.stop()
+        self.sink.stop()
+        return self.pushback.stop()
+
+
 def own_words(sender: str) -> str:
     """A sentence of this sender's own, the same at every call."""
     if sender not in _words_of:

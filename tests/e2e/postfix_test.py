@@ -7,7 +7,7 @@ import time
 import unittest
 from pathlib import Path
 
-from harness import own_words, Postfix, Pushback, SmtpSink, make_world_readable_tempdir, wait_until
+from harness import MailPath, own_words, Postfix, Pushback, SmtpSink, make_world_readable_tempdir, wait_until
 
 BINARY = os.environ["PUSHBACK_BIN"]
 
@@ -32,14 +32,12 @@ class PostfixEndToEnd(unittest.TestCase):
                                     socket_spec=f"unix:{cls.work / 'pushback.sock'}").start()
         else:
             cls.pushback = Pushback(BINARY, cls.work).start()
-        cls.sink = SmtpSink(cls.work)
-        cls.postfix = Postfix(cls.work, cls.sink.port, milters=cls.pushback.postfix_spec)
+        cls.path = MailPath(cls.work, cls.pushback)
+        cls.sink, cls.postfix = cls.path.sink, cls.path.postfix
 
     @classmethod
     def tearDownClass(cls):
-        cls.postfix.stop()
-        cls.sink.stop()
-        cls.pushback.stop()
+        cls.path.stop()
 
     def delivered(self, before: int, count: int = 1):
         return self.sink.wait_for(before + count)[before:before + count]
