@@ -73,9 +73,8 @@ AnalyzerBuild Analyzer::build(const config::Config& config) {
 }
 
 // COLD_PITCH: the model's probability times the weight, from the configured
-// probability up. One rule for every strength: alone it tags a clear pitch
-// from a stranger at first contact (weight x p >= the tag threshold), a
-// weaker reading needs other evidence, and it never holds a message alone.
+// probability up. How far it counts (first-contact evidence, up to the tag
+// line) is the decision's to say: decide.cpp.
 void Analyzer::add_cold_pitch(Analysis& result) const {
   if (!cold_pitch_) return;
   result.cold_pitch = cold_pitch_->probability(model_input(result.text));

@@ -171,10 +171,11 @@ void add_history_symbols(const HistoryFacts& h, const config::Config& config, bo
 
 // First-contact evidence (the text model's reading, a mail merge) lifts a
 // message to the tag line and no further: it counts while the other evidence
-// stays under the tag threshold, only its strongest piece counts, and so the
-// sum stays under the hold line (tag 5.0 + 5.5 < 11.0). Once other evidence
-// tags the message (a streak, a step, admins' feedback) it adds nothing: a
-// text the model misreads, or a merge, is never held for it.
+// stays under the tag threshold, only its strongest piece counts, and that at
+// most the gap between the tag and hold thresholds, so the sum stays under
+// the hold line whatever the weights. Once other evidence tags the message (a
+// streak, a step, admins' feedback) it adds nothing: a text the model
+// misreads, or a merge, is never held for it.
 bool lifts_to_tag_line(const Symbol& symbol) { return symbol.name == "COLD_PITCH" || symbol.name == "MAIL_MERGE"; }
 
 void count_first_contact_evidence_up_to_the_tag_line(const config::PolicySettings& policy,
@@ -197,6 +198,8 @@ void count_first_contact_evidence_up_to_the_tag_line(const config::PolicySetting
     } else if (&symbol != strongest) {
       symbol.score = 0;
       symbol.reason += fmt::format("; counted once, as {}", strongest->name);
+    } else {
+      symbol.score = std::min(symbol.score, policy.quarantine_threshold - policy.tag_threshold);
     }
   }
 }

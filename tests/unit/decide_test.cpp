@@ -232,6 +232,12 @@ TEST(Decide, ColdPitchLiftsToTheTagLineAndNoFurther) {
                          [](const Symbol& s) { return s.reason.find("already tags") != std::string::npos; }),
             verdict.symbols.end());
   EXPECT_EQ(verdict.computed, Action::quarantine);
+  // However heavy an admin makes it, alone it never reaches the hold line.
+  auto heavy = config_from("[weights]\ncold_pitch = 50.0\n");
+  verdict = decide(message_from("sam@vendor.example", {"a@corp.example"}),
+                   analysis_with({{"COLD_PITCH", 50.0, "p=1.00"}, {"REPLY_WITHOUT_THREAD", 1.5, "Re:"}}), first, heavy);
+  EXPECT_EQ(verdict.computed, Action::tag);
+  EXPECT_DOUBLE_EQ(verdict.score, 1.5 + (11.0 - 5.0));
   // A recipient who wrote to the sender: a conversation, whatever the model reads.
   first.dialogue = true;
   verdict = decide(message_from("sam@vendor.example", {"a@corp.example"}), pitch(1.0), first, config);
