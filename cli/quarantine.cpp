@@ -223,7 +223,7 @@ int release_or_delete(Review& review, const QuarantineOptions& options, bool rel
       auto kind = release ? state::FeedbackKind::ham : state::FeedbackKind::outreach;
       auto decision = feedback_of(kind, held->entry.sender, held->entry.recipients, held->verdict);
       decision.source = release ? state::FeedbackSource::release : state::FeedbackSource::remove;
-      bool saved = store->record_feedback(decision);
+      bool saved = record_feedback_as_state_owner(review, *store, decision);
       feedback = saved ? (release ? "feedback: not outreach" : "feedback: outreach")
                        : "feedback NOT recorded: the state store is unavailable";
       if (!saved) status = 1;
