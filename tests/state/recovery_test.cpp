@@ -2,6 +2,7 @@
 // replaced, with the admin decisions restored; backups restore anywhere;
 // owners and modes are checked.
 #include <fcntl.h>
+#include <fmt/chrono.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -294,6 +295,33 @@ TEST_F(Recovery, BackupRestoresIntoAFreshDirectoryWithItsKey) {
   EXPECT_FALSE(restore_lmdb_store(settings, backup, false, clock_->now(), report, error));
   EXPECT_NE(error.find("another secret key"), std::string::npos) << error;
   fs::remove(backup);
+}
+
+TEST_F(Recovery, DailySnapshotsKeepTheDecisionsAndACopyOfTheStore) {
+  settings_.snapshot_whole_store = true;
+  settings_.snapshots_kept = 2;
+  auto store = open_store(settings_, clock_);
+  for (int day = 0; day < 3; ++day) take_daily_snapshots(*store, clock_->now() + std::chrono::hours(24 * day));
+  std::vector<std::string> copies, decisions;
+  for (const auto& entry : fs::directory_iterator(snapshot_directory(dir_.path()))) {
+    std::string name = entry.path().filename().string();
+    (name.starts_with("store-") ? copies : decisions).push_back(entry.path().string());
+  }
+  std::sort(copies.begin(), copies.end());
+  ASSERT_EQ(copies.size(), 2u) << "the newest two days are kept";
+  EXPECT_EQ(decisions.size(), 2u);
+  auto day_name = [&](int day) {
+    return fmt::format("store-{:%Y-%m-%d}.mdb",
+                       fmt::gmtime(std::chrono::system_clock::to_time_t(clock_->now() + std::chrono::hours(24 * day))));
+  };
+  EXPECT_EQ(fs::path(copies.front()).filename(), day_name(1));
+  EXPECT_EQ(fs::path(copies.back()).filename(), day_name(2));
+  // A daily copy is a sound store of its own.
+  testing::TempDir copy_dir;
+  fs::copy_file(copies.back(), copy_dir.path() + "/data.mdb");
+  auto health = check_lmdb_store(copy_dir.path(), 3600, 20s);
+  EXPECT_EQ(health.condition, StoreCondition::sound) << health.detail;
+  EXPECT_EQ(health.records, check().records);
 }
 
 TEST_F(Recovery, DamagedBackupIsNotRestored) {
