@@ -77,6 +77,17 @@ std::uint32_t field_u32(const std::vector<std::pair<std::string, std::string>>& 
   return static_cast<std::uint32_t>(std::strtoull(field(all, name).c_str(), nullptr, 10));
 }
 
+// A campaign's mailbox list as the script keeps it: "a@x,b@y".
+std::vector<std::string> comma_list(const std::string& list) {
+  std::vector<std::string> out;
+  for (std::size_t at = 0; at < list.size();) {
+    auto comma = list.find(',', at);
+    out.push_back(list.substr(at, comma == std::string::npos ? std::string::npos : comma - at));
+    at = comma == std::string::npos ? list.size() : comma + 1;
+  }
+  return out;
+}
+
 Series bucket_series(const std::vector<std::pair<std::string, std::string>>& all) {
   Series out;
   for (const auto& [key, value] : all) {
@@ -553,12 +564,7 @@ class RedisStore final : public Store {
           c.known = true;
           c.id = static_cast<std::uint32_t>(std::strtoul(campaign.c_str(), nullptr, 10));
           c.brand = field(record, "brand");
-          std::string list = field(record, "mbx");
-          for (std::size_t at = 0; at < list.size();) {
-            auto comma = list.find(',', at);
-            c.mailboxes.push_back(list.substr(at, comma == std::string::npos ? std::string::npos : comma - at));
-            at = comma == std::string::npos ? list.size() : comma + 1;
-          }
+          c.mailboxes = comma_list(field(record, "mbx"));
           c.mailbox_count = static_cast<std::uint32_t>(c.mailboxes.size());
           std::string domains = field(record, "dom");
           c.domain_count = domains.empty() ? 0 : static_cast<std::uint32_t>(std::count(domains.begin(), domains.end(), ',') + 1);
@@ -742,12 +748,7 @@ class RedisStore final : public Store {
           std::string id = std::to_string(std::strtoul(entry.c_str() + 9, nullptr, 16));
           auto record = fields(get({"HGETALL", prefix_ + "c:" + id}).get());
           decision.campaign_brand = field(record, "brand");
-          std::string list = field(record, "mbx");
-          for (std::size_t at = 0; at < list.size();) {
-            auto comma = list.find(',', at);
-            decision.campaign_mailboxes.push_back(list.substr(at, comma == std::string::npos ? std::string::npos : comma - at));
-            at = comma == std::string::npos ? list.size() : comma + 1;
-          }
+          decision.campaign_mailboxes = comma_list(field(record, "mbx"));
         }
         out.allows.push_back(std::move(decision));
       }

@@ -10,7 +10,7 @@ import threading
 import time
 import unittest
 
-from harness import MailPath, Pushback, make_world_readable_tempdir, own_words, wait_until
+from harness import MailPath, Pushback, make_world_readable_tempdir, own_words, plain_mail, wait_until
 
 BINARY = os.environ["PUSHBACK_BIN"]
 SESSIONS = 50
@@ -18,11 +18,6 @@ MESSAGES_PER_SESSION = 4
 SENDERS = [f"rep{n}@vendor{n % 6}.example" for n in range(12)]
 
 
-def mail(sender: str, recipient: str, subject: str, body: str) -> tuple[str, str]:
-    message_id = f"<{time.time_ns()}.{threading.get_ident()}@{sender.split('@')[1]}>"
-    text = (f"From: {sender}\r\nTo: {recipient}\r\nSubject: {subject}\r\nMessage-ID: {message_id}\r\n"
-            f"Date: {time.strftime('%a, %d %b %Y %H:%M:%S +0000', time.gmtime())}\r\n\r\n{body}\r\n")
-    return message_id, text
 
 
 class StoreBackup(unittest.TestCase):
@@ -61,7 +56,7 @@ class StoreBackup(unittest.TestCase):
                 for m in range(MESSAGES_PER_SESSION):
                     sender = SENDERS[(n + m) % len(SENDERS)]
                     recipient = f"user{(n * 7 + m) % 23}@corp.example"
-                    _, text = mail(sender, recipient, f"Step {m} for you",
+                    _, text = plain_mail(sender, recipient, f"Step {m} for you",
                                    f"Hello, {own_words(sender)} We help teams like yours, step {m}.")
                     client.sendmail(sender, [recipient], text.encode())
         except Exception as error:  # reported by the test thread

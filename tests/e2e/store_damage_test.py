@@ -12,7 +12,7 @@ import time
 import unittest
 from pathlib import Path
 
-from harness import MailPath, Pushback, make_world_readable_tempdir, own_words, wait_until
+from harness import MailPath, Pushback, make_world_readable_tempdir, own_words, plain_mail, wait_until
 
 BINARY = os.environ["PUSHBACK_BIN"]
 PAGE = 4096
@@ -22,12 +22,6 @@ META_VERSION, META_MAIN_ROOT, META_TXNID = 20, 128, 144
 SERVING_WITHIN = 10.0
 
 
-def mail(sender: str, recipient: str, subject: str, body: str) -> tuple[str, str]:
-    message_id = f"<{time.time_ns()}@{sender.split('@')[1]}>"
-    text = (f"From: {sender}\r\nTo: {recipient}\r\nSubject: {subject}\r\nMessage-ID: {message_id}\r\n"
-            f"Date: {time.strftime('%a, %d %b %Y %H:%M:%S +0000', time.gmtime())}\r\n\r\n"
-            + body.replace("\n", "\r\n") + "\r\n")
-    return message_id, text
 
 
 def live_pages(data: bytes) -> tuple[int, int]:
@@ -122,7 +116,7 @@ class StoreDamage(unittest.TestCase):
 
     @classmethod
     def deliver(cls, sender: str, subject: str, body: str) -> tuple[str, str]:
-        message_id, text = mail(sender, "alice@corp.example", subject, body)
+        message_id, text = plain_mail(sender, "alice@corp.example", subject, body)
         cls.postfix.send(sender, ["alice@corp.example"], text)
         def arrived():
             return next((m for m in cls.sink.messages() if str(m["Message-ID"]) == message_id), None)

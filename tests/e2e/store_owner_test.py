@@ -7,21 +7,15 @@ import os
 import pwd
 import stat
 import subprocess
-import time
 import unittest
 from pathlib import Path
 
-from harness import MailPath, Pushback, make_world_readable_tempdir, wait_until
+from harness import MailPath, Pushback, make_world_readable_tempdir, plain_mail, wait_until
 
 BINARY = os.environ["PUSHBACK_BIN"]
 USER = "pushback"
 
 
-def mail(sender: str, recipient: str, subject: str, body: str) -> tuple[str, str]:
-    message_id = f"<{time.time_ns()}@{sender.split('@')[1]}>"
-    text = (f"From: {sender}\r\nTo: {recipient}\r\nSubject: {subject}\r\nMessage-ID: {message_id}\r\n"
-            f"Date: {time.strftime('%a, %d %b %Y %H:%M:%S +0000', time.gmtime())}\r\n\r\n{body}\r\n")
-    return message_id, text
 
 
 def owner_of(path: Path) -> str:
@@ -62,7 +56,7 @@ class StateOwner(unittest.TestCase):
         path = MailPath(self.work, self.pushback)
         try:
             self.assertIn(f"running as user {USER}", self.pushback.log())
-            message_id, text = mail("friend@partner.example", "alice@corp.example", "Lunch", "Lunch on Friday?")
+            message_id, text = plain_mail("friend@partner.example", "alice@corp.example", "Lunch", "Lunch on Friday?")
             path.postfix.send("friend@partner.example", ["alice@corp.example"], text)
             got = wait_until(lambda: next((m for m in path.sink.messages() if str(m["Message-ID"]) == message_id),
                                           None), 30, "the message to be delivered")
