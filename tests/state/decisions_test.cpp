@@ -84,6 +84,9 @@ TYPED_TEST(Decisions, ExportedDecisionsRestoreIntoAnEmptyStore) {
   ASSERT_TRUE(store.allow("friend@partner.example"));
   ASSERT_TRUE(store.allow("partner.example"));
   ASSERT_TRUE(store.allow("campaign:sam@getacme.example"));
+  EXPECT_EQ(store.inspect("sam@acme-mail.example").allowlisted_by, "campaign") << "inspect says why";
+  EXPECT_EQ(store.inspect("friend@partner.example").allowlisted_by, "address");
+  EXPECT_FALSE(store.inspect("other@vendor.example").allowlisted);
   ASSERT_TRUE(store.record_feedback(this->feedback(FeedbackKind::ham, "bob@vendor.example", 0x1234)));
   ASSERT_TRUE(store.record_feedback(this->feedback(FeedbackKind::outreach, "pitch@spam.example", 0x5678)));
 
