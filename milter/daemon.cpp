@@ -92,13 +92,7 @@ bool ensure_state_dir(const std::string& dir, const config::MilterSettings& sett
 // The state directory and its files belong to the user the daemon now
 // runs as; anything else is named with its fix.
 bool state_has_one_owner(const config::Config& config) {
-  std::string error;
-  auto owner = expected_state_owner(config.milter, error);
-  if (!owner) {
-    spdlog::critical("{}", error);
-    return false;
-  }
-  auto problems = state::check_state_ownership(config.state.dir, *owner);
+  auto problems = state::check_state_ownership(config.state.dir, running_user());
   for (const auto& problem : problems) spdlog::critical("{}", problem);
   return problems.empty();
 }

@@ -77,13 +77,13 @@ bool switch_to_milter_user(const config::MilterSettings& settings, std::string& 
 }
 
 std::optional<state::StateOwner> expected_state_owner(const config::MilterSettings& settings, std::string& error) {
-  // After the switch the real uid is no longer 0 either; before it, the
-  // account named by milter.user is the owner to be.
-  if (getuid() == 0 && !settings.user.empty()) {
-    auto account = milter_account(settings, error);
-    if (!account) return std::nullopt;
-    return state::StateOwner{account->uid, settings.user};
-  }
+  if (settings.user.empty()) return running_user();
+  auto account = milter_account(settings, error);
+  if (!account) return std::nullopt;
+  return state::StateOwner{account->uid, settings.user};
+}
+
+state::StateOwner running_user() {
   const passwd* user = getpwuid(geteuid());
   return state::StateOwner{geteuid(), user ? user->pw_name : std::to_string(geteuid())};
 }

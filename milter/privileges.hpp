@@ -33,10 +33,13 @@ bool ensure_state_dir(const std::string& dir, const config::MilterSettings& sett
 // with `error` set.
 bool switch_to_milter_user(const config::MilterSettings& settings, std::string& error);
 
-// Who must own the state: milter.user when run as root with one set (before
-// or after the switch), else the user running. Nothing, with `error` set,
-// when milter.user does not exist.
+// Who must own the state as the configuration says: milter.user when one is
+// set, else the user running (for check-config and `state check`, whoever
+// runs them). Nothing, with `error` set, when milter.user does not exist.
 std::optional<state::StateOwner> expected_state_owner(const config::MilterSettings& settings, std::string& error);
+// The user this process runs as: the owner the daemon needs once it has
+// switched (or when systemd started it as its user).
+state::StateOwner running_user();
 
 // For commands: the state directory ensured, then the switch. Prints nothing.
 bool become_state_owner(const config::Config& config, std::string& error);
