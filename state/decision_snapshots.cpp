@@ -40,11 +40,24 @@ std::string day_of(TimePoint now) {
   return fmt::format("{:%Y-%m-%d}", fmt::gmtime(std::chrono::system_clock::to_time_t(now)));
 }
 
-bool ensure_directory(const std::string& dir, std::string& error) {
-  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+// A process running as root (the web console, for the MTA's queue) hands
+// what it creates in the state directory to the directory's owner, so that
+// the daemon still finds one owner for its state.
+void hand_to_state_owner(const std::string& path, const std::string& state_dir) {
+  struct stat owner {};
+  if (::geteuid() != 0 || ::stat(state_dir.c_str(), &owner) != 0 || owner.st_uid == 0) return;
+  if (::chown(path.c_str(), owner.st_uid, owner.st_gid) != 0) {
+    spdlog::warn("cannot hand {} to the owner of {}: {}", path, state_dir, std::strerror(errno));
+  }
+}
+
+bool ensure_directory(const std::string& dir, const std::string& state_dir, std::string& error) {
+  if (::mkdir(dir.c_str(), 0700) != 0) {
+    if (errno == EEXIST) return true;
     error = "cannot create " + dir + ": " + std::strerror(errno);
     return false;
   }
+  hand_to_state_owner(dir, state_dir);
   return true;
 }
 
@@ -66,7 +79,8 @@ void keep_newest(const std::string& dir, std::string_view prefix, std::string_vi
   for (std::size_t i = std::max<std::size_t>(kept, 1); i < files.size(); ++i) fs::remove(files[i], ec);
 }
 
-bool write_atomically(const std::string& path, const std::string& text, std::string& error) {
+bool write_atomically(const std::string& path, const std::string& text, const std::string& state_dir,
+                      std::string& error) {
   std::string temporary = path + ".tmp" + std::to_string(::getpid());
   int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) {
@@ -83,6 +97,7 @@ bool write_atomically(const std::string& path, const std::string& text, std::str
   bool ok = written == text.size() && ::fsync(fd) == 0;
   if (!ok) error = "cannot write " + temporary + ": " + std::strerror(errno);
   ::close(fd);
+  if (ok) hand_to_state_owner(temporary, state_dir);
   if (ok && ::rename(temporary.c_str(), path.c_str()) != 0) {
     error = "cannot rename " + temporary + " to " + path + ": " + std::strerror(errno);
     ok = false;
@@ -165,10 +180,10 @@ std::string write_decision_snapshot(Store& store, TimePoint now, std::string& er
     return {};
   }
   std::string dir = snapshot_directory(settings.state_dir);
-  if (!ensure_directory(dir, error)) return {};
+  if (!ensure_directory(dir, settings.state_dir, error)) return {};
   std::string path = dir + "/" + std::string(decisions_prefix) + day_of(now) + ".json";
   std::string backend = settings.backend == BackendKind::redis ? "redis" : "lmdb";
-  if (!write_atomically(path, decisions_to_json(*decisions, now, backend), error)) return {};
+  if (!write_atomically(path, decisions_to_json(*decisions, now, backend), settings.state_dir, error)) return {};
   keep_newest(dir, decisions_prefix, ".json", settings.snapshots_kept);
   return path;
 }
@@ -182,12 +197,14 @@ void refresh_decision_snapshot(Store& store, TimePoint now) {
 }
 
 std::string write_store_snapshot(Store& store, TimePoint now, std::string& error) {
-  std::string dir = snapshot_directory(store.settings().state_dir);
-  if (!ensure_directory(dir, error)) return {};
+  const std::string& state_dir = store.settings().state_dir;
+  std::string dir = snapshot_directory(state_dir);
+  if (!ensure_directory(dir, state_dir, error)) return {};
   std::string path = dir + "/" + std::string(store_prefix) + day_of(now) + ".mdb";
   std::error_code ec;
   if (fs::exists(path, ec)) return path;
   if (!store.copy_to(path, error)) return {};
+  hand_to_state_owner(path, state_dir);
   keep_newest(dir, store_prefix, ".mdb", store.settings().snapshots_kept);
   return path;
 }

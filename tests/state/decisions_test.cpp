@@ -1,6 +1,8 @@
 // Admin decisions leave the store and come back: export and import on both
 // backends, the snapshot that follows every decision, and its JSON.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -200,6 +202,24 @@ TEST(DecisionSnapshots, NewestReadableSnapshotWinsAndOldOnesArePruned) {
   }
   EXPECT_EQ(files, 2u) << "the oldest of three went";
   EXPECT_EQ(newest_decision_snapshot(dir.path())->decisions.allows.at(0).entry, "new@partner.example");
+}
+
+TEST(DecisionSnapshots, WrittenByRootTheyBelongToTheStateDirectorysOwner) {
+  if (::geteuid() != 0) GTEST_SKIP() << "handing files to another user needs root";
+  testing::TempDir dir;
+  StoreSettings settings;
+  settings.state_dir = dir.path();
+  auto store = open_store(settings, std::make_shared<FakeClock>());
+  const uid_t daemon_user = 65534;  // nobody: any user but root
+  ASSERT_EQ(::chown(dir.path().c_str(), daemon_user, daemon_user), 0);
+  ASSERT_TRUE(store->allow("friend@partner.example"));
+  auto snapshot = newest_decision_snapshot(dir.path());
+  ASSERT_TRUE(snapshot);
+  struct stat file {};
+  ASSERT_EQ(::stat(snapshot->path.c_str(), &file), 0);
+  EXPECT_EQ(file.st_uid, daemon_user) << "a root process's snapshot is the daemon's";
+  ASSERT_EQ(::stat(snapshot_directory(dir.path()).c_str(), &file), 0);
+  EXPECT_EQ(file.st_uid, daemon_user);
 }
 
 }  // namespace
