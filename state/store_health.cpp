@@ -16,6 +16,7 @@
 #include <bit>
 #include <cerrno>
 #include <cstring>
+#include <optional>
 #include <unordered_set>
 #include <vector>
 
@@ -151,7 +152,10 @@ class PageNumbers {
       std::memcpy(&depth, meta + db + 6, sizeof depth);
       std::memcpy(&root, meta + db + 40, sizeof root);
       if (depth > 1) {
-        if (auto wrong = walk_branch(map, root, depth - 1u, budget); !wrong.empty()) return wrong;
+        // Only the main database's keys are compared as bytes; the free
+        // list's are integers.
+        KeyRange whole{std::nullopt, std::nullopt, db == meta_main_db};
+        if (auto wrong = walk_branch(map, root, depth - 1u, whole, budget); !wrong.empty()) return wrong;
       }
     }
     return {};
@@ -165,9 +169,30 @@ class PageNumbers {
   static constexpr std::size_t meta_main_db = meta_free_db + 48;
   static constexpr std::size_t meta_txnid = meta_main_db + 48 + 8;
 
-  // `levels`: branch levels from this page down (0: a leaf, read through its records).
-  std::string walk_branch(const unsigned char* map, std::uint64_t number, unsigned levels, std::uint64_t& budget) {
-    if (levels == 0) return {};
+  // The keys a subtree may hold: from `low` (inclusive) to `high`
+  // (exclusive), as the separators above it say. LMDB finds where a new
+  // record goes by these separators alone: one out of place sends inserts
+  // to the wrong leaf, and the tree falls out of order at the next writes.
+  struct KeyRange {
+    std::optional<std::string_view> low;
+    std::optional<std::string_view> high;
+    bool ordered;
+  };
+
+  static std::string_view node_key(const unsigned char* page, std::uint16_t at) {
+    std::uint16_t key_size = 0;
+    std::memcpy(&key_size, page + at + 6, sizeof key_size);
+    return {reinterpret_cast<const char*>(page + at + 8), key_size};
+  }
+
+  static bool inside(std::string_view key, const KeyRange& range) {
+    return (!range.low || key >= *range.low) && (!range.high || key < *range.high);
+  }
+
+  // `levels`: branch levels from this page down (0: a leaf, whose records
+  // were read and whose layout was checked; here only its keys' range).
+  std::string walk_branch(const unsigned char* map, std::uint64_t number, unsigned levels, const KeyRange& range,
+                          std::uint64_t& budget) {
     if (number < 2 || number > last_page_) {
       return fmt::format("a branch names page {}, outside the file's {} pages", number, last_page_ + 1);
     }
@@ -179,16 +204,35 @@ class PageNumbers {
     std::memcpy(&flags, page + 10, sizeof flags);
     std::memcpy(&lower, page + 12, sizeof lower);
     std::memcpy(&upper, page + 14, sizeof upper);
-    if (own != number) return fmt::format("branch page {} says it is page {} in its header", number, own);
-    if ((flags & 0x01) == 0) return fmt::format("page {} should be a branch page and is not", number);
+    if (own != number) return fmt::format("{} page {} says it is page {} in its header", levels ? "branch" : "leaf", number, own);
     if (auto wrong = page_layout(page, number, page_size_); !wrong.empty()) return wrong;
-    for (std::size_t i = 0; i < (lower - 16u) / 2; ++i) {
+    const std::size_t count = (lower - 16u) / 2;
+    auto node_at = [&](std::size_t i) {
       std::uint16_t at = 0;
       std::memcpy(&at, page + 16 + 2 * i, sizeof at);
-      if (at < upper || at + 8u > page_size_) return fmt::format("branch page {} has a node outside it", number);
-      std::uint64_t child = 0;  // mn_lo, mn_hi, mn_flags: the child's page number
-      std::memcpy(&child, page + at, 6);
-      if (auto wrong = walk_branch(map, child, levels - 1, budget); !wrong.empty()) return wrong;
+      return at;
+    };
+    if (levels == 0) {
+      if ((flags & 0x02) == 0) return fmt::format("page {} should be a leaf page and is not", number);
+      for (std::size_t i = 0; range.ordered && i < count; ++i) {
+        if (!inside(node_key(page, node_at(i)), range)) {
+          return fmt::format("leaf page {} holds a key outside the range its branch gives it", number);
+        }
+      }
+      return {};
+    }
+    if ((flags & 0x01) == 0) return fmt::format("page {} should be a branch page and is not", number);
+    for (std::size_t i = 0; i < count; ++i) {
+      // The first separator is implicit: the parent's lower bound.
+      KeyRange child{i == 0 ? range.low : std::optional<std::string_view>(node_key(page, node_at(i))),
+                     i + 1 < count ? std::optional<std::string_view>(node_key(page, node_at(i + 1))) : range.high,
+                     range.ordered};
+      if (range.ordered && i > 0 && (!inside(*child.low, range) || (child.high && *child.low >= *child.high))) {
+        return fmt::format("branch page {} has separators out of order", number);
+      }
+      std::uint64_t next = 0;  // mn_lo, mn_hi, mn_flags: the child's page number
+      std::memcpy(&next, page + node_at(i), 6);
+      if (auto wrong = walk_branch(map, next, levels - 1, child, budget); !wrong.empty()) return wrong;
     }
     return {};
   }
