@@ -2,11 +2,36 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
+#include <string_view>
 
 #include "build_info.hpp"
 #include "cli/commands.hpp"
 #include "cli/quarantine.hpp"
 #include "milter/daemon.hpp"
+
+namespace {
+
+// The first word that names no subcommand where one is expected, or "".
+// CLI11 answers `pushback nosuch --help` with the main help and status 0,
+// which hides a typo from scripts; the caller turns it into an error.
+std::string unknown_subcommand(const CLI::App& app, int argc, char** argv) {
+  const CLI::App* level = &app;
+  for (int i = 1; i < argc; ++i) {
+    std::string_view word = argv[i];
+    if (word.starts_with('-')) return {};  // options end the walk: an option's value is not a command
+    auto children = level->get_subcommands([](const CLI::App*) { return true; });
+    if (children.empty()) return {};
+    const CLI::App* next = nullptr;
+    for (const auto* child : children) {
+      if (child->check_name(std::string(word))) next = child;
+    }
+    if (!next) return std::string(word);
+    level = next;
+  }
+  return {};
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"Pushback: a milter that pushes back on templated cold outreach", "pushback"};
@@ -122,6 +147,10 @@ int main(int argc, char** argv) {
   train->add_option("--seed", train_options.seed, "Random seed")->capture_default_str();
   train->add_option("--quantize", train_options.quantize, "Quantize (a model a few times smaller)")->capture_default_str();
   train->add_option("--cutoff", train_options.cutoff, "With --quantize: input rows kept")->capture_default_str()->check(CLI::Range(1000, 10000000));
+  if (auto unknown = unknown_subcommand(app, argc, argv); !unknown.empty()) {
+    std::fprintf(stderr, "pushback: unknown command \"%s\" (see pushback --help)\n", unknown.c_str());
+    return 2;
+  }
   CLI11_PARSE(app, argc, argv);
   if (train->parsed()) return pushback::cli::model_train(train_options);
 
