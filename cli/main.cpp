@@ -8,6 +8,7 @@
 #include "cli/commands.hpp"
 #include "cli/quarantine.hpp"
 #include "milter/daemon.hpp"
+#include "web/run.hpp"
 
 namespace {
 
@@ -128,6 +129,14 @@ int main(int argc, char** argv) {
   feedback->add_option("items", feedback_options.items, "Message files (- for standard input) or held queue ids")
       ->required();
 
+  pushback::web::WebOptions web_options;
+  web_options.config_path = default_config;
+  auto* web = app.add_subcommand("web", "Serve the web console: campaigns, the quarantine, recipients' release links");
+  web->fallthrough();  // --config also after `passwd`
+  web->add_option("--config,-c", web_options.config_path, "Configuration file")->capture_default_str();
+  web->add_option("--listen", web_options.listen, "Listen here instead of web.listen (HOST:PORT)");
+  auto* web_passwd = web->add_subcommand("passwd", "Set the console's admin password (stored as a crypto_pwhash hash)");
+
   pushback::cli::ModelTrainOptions train_options;
   auto* model = app.add_subcommand("model", "The cold-pitch text model (COLD_PITCH)");
   model->require_subcommand(1);
@@ -161,6 +170,8 @@ int main(int argc, char** argv) {
     return pushback::cli::quarantine(quarantine_options);
   }
   if (feedback->parsed()) return pushback::cli::feedback(feedback_options);
+  if (web_passwd->parsed()) return pushback::web::web_passwd(web_options.config_path);
+  if (web->parsed()) return pushback::web::run_web(web_options);
 
   if (milter->parsed()) return pushback::milter::run_daemon(daemon);
   if (scan->parsed()) return pushback::cli::scan(scan_options);

@@ -84,6 +84,34 @@ void audit(const std::string& line) {
   ::syslog(LOG_NOTICE, "%s", line.c_str());
   ::closelog();
   std::printf("%s\n", line.c_str());
+  std::fflush(stdout);  // a long-running console's log must not wait in a buffer
+}
+
+HeldDecision release_or_delete_held(Review& review, const quarantine::HeldMessage& held, bool release,
+                                    state::Store* store, const std::string& who, const std::string& why) {
+  HeldDecision decision;
+  const std::string& id = held.entry.queue_id;
+  auto result = release ? review.queue->release(id) : review.queue->remove(id);
+  if (!result.ok) {
+    decision.message = result.message;
+    return decision;
+  }
+  decision.done = true;
+  std::string feedback = "no feedback";
+  if (store) {
+    auto kind = release ? state::FeedbackKind::ham : state::FeedbackKind::outreach;
+    auto taught = feedback_of(kind, held.entry.sender, held.entry.recipients, held.verdict);
+    taught.source = release ? state::FeedbackSource::release : state::FeedbackSource::remove;
+    decision.feedback_saved = store->record_feedback(taught);
+    feedback = decision.feedback_saved ? (release ? "feedback: not outreach" : "feedback: outreach")
+                                       : "feedback NOT recorded: the state store is unavailable";
+  }
+  audit(fmt::format("quarantine {}: {} from=<{}> to=<{}> score={} template={} by {}: {} ({})",
+                    release ? "released" : "deleted", id, held.entry.sender, fmt::join(held.entry.recipients, ","),
+                    held.verdict.score,
+                    held.verdict.template_known ? fmt::format("{:08x}", held.verdict.template_id) : "unknown", who, why,
+                    feedback));
+  return decision;
 }
 
 state::Feedback feedback_of(state::FeedbackKind kind, const std::string& sender,

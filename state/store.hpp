@@ -15,6 +15,7 @@
 #include "scoring/campaign_evidence.hpp"
 #include "scoring/fingerprint.hpp"
 #include "state/clock.hpp"
+#include "state/daily_counts.hpp"
 #include "state/feedback.hpp"
 #include "state/settings.hpp"
 
@@ -271,6 +272,21 @@ class Store {
   virtual bool record_feedback(const Feedback& feedback) = 0;
   // Every kind and source of decision with its count so far; empty when unavailable.
   virtual std::vector<FeedbackTotal> feedback_totals() = 0;
+
+  // --- Daily counts for the console (state/daily_counts.hpp) ---
+  // Adds `days` to the stored counts, day by day; days older than
+  // daily_retention_days expire. Returns false when unavailable.
+  virtual bool add_daily_counts(const std::vector<DayCounts>& days) {
+    (void)days;
+    return false;
+  }
+  // The stored days in [first_day, last_day], oldest first; days without
+  // counts are left out. Empty when unavailable.
+  virtual std::vector<DayCounts> daily_counts(std::int64_t first_day, std::int64_t last_day) {
+    (void)first_day;
+    (void)last_day;
+    return {};
+  }
 };
 
 // Opens the configured backend. Creates the state directory's secret key file

@@ -1,0 +1,56 @@
+// The overview: messages per day by verdict and the quarantine's days (from
+// the store's daily counts), the top campaigns and the staff most targeted.
+#include <fmt/format.h>
+
+#include <map>
+
+#include "web/console.hpp"
+#include "web/html.hpp"
+
+namespace pushback::web {
+
+namespace {
+
+std::string ranking(const std::vector<state::TopEntry>& entries, std::size_t n) {
+  std::string rows;
+  for (std::size_t i = 0; i < entries.size() && i < n; ++i) {
+    rows += fmt::format("<tr><td>{}</td><td>{}</td></tr>", escape(entries[i].name), entries[i].value);
+  }
+  return rows.empty() ? "<tr><td colspan=\"2\">none yet</td></tr>" : rows;
+}
+
+}  // namespace
+
+Response Console::overview(const Admin& admin, const Request& request) {
+  int days = 7;
+  if (auto asked = request.param("days"); asked == "30" || asked == "90") days = std::stoi(asked);
+  std::string body = fmt::format(R"(<p>Last <a href="/overview?days=7">7</a> · <a href="/overview?days=30">30</a> · )"
+                                 R"(<a href="/overview?days=90">90</a> days</p>)");
+  body += daily_charts(days);
+
+  auto cached = top_report();
+  // Most-targeted staff: whom the held mail of the last week was for.
+  std::map<std::string, std::uint64_t> targeted;
+  auto now = now_();
+  auto listing = cli::list_ours(review_, "web");
+  for (const auto& held : listing.ours) {
+    if (now - held.entry.arrival_time > 7 * 86400) continue;
+    for (const auto& recipient : held.entry.recipients) ++targeted[staff_name(recipient)];
+  }
+  std::vector<state::TopEntry> staff;
+  for (const auto& [name, count] : targeted) staff.push_back({name, count});
+  std::stable_sort(staff.begin(), staff.end(), [](const auto& a, const auto& b) { return a.value > b.value; });
+
+  body += fmt::format(
+      R"(<div class="cards"><div class="card"><h2>Top campaigns</h2><table><thead><tr><th>Campaign</th><th>Recipients</th></tr></thead>)"
+      R"(<tbody>{}</tbody></table></div><div class="card"><h2>Longest unanswered streaks</h2><table><thead><tr><th>Campaign</th>)"
+      R"(<th>Streak</th></tr></thead><tbody>{}</tbody></table></div><div class="card"><h2>Most-targeted staff</h2>)"
+      R"(<table><thead><tr><th>Recipient</th><th>Held this week</th></tr></thead><tbody>{}</tbody></table></div></div>)",
+      ranking(cached.report.campaigns_by_reach, 10), ranking(cached.report.campaigns_by_streak, 10), ranking(staff, 10));
+  if (!cached.report.available) body = R"(<p class="error">The state store is unavailable.</p>)" + body;
+  return {.body = render_page({.title = "Overview", .signed_in = true, .csrf_token = admin.session.csrf,
+                               .active = "overview", .with_charts = true},
+                              body)};
+}
+
+}  // namespace pushback::web
