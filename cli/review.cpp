@@ -105,6 +105,11 @@ HeldDecision release_or_delete_held(Review& review, const quarantine::HeldMessag
     decision.feedback_saved = store->record_feedback(taught);
     feedback = decision.feedback_saved ? (release ? "feedback: not outreach" : "feedback: outreach")
                                        : "feedback NOT recorded: the state store is unavailable";
+    // The console's "quarantine per day" chart.
+    state::DayCounts today;
+    today.day = state::day_of(state::SystemClock().now());
+    today[release ? state::DailyEvent::released : state::DailyEvent::deleted] = 1;
+    store->add_daily_counts({today});
   }
   audit(fmt::format("quarantine {}: {} from=<{}> to=<{}> score={} template={} by {}: {} ({})",
                     release ? "released" : "deleted", id, held.entry.sender, fmt::join(held.entry.recipients, ","),

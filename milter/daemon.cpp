@@ -30,6 +30,7 @@
 #include "milter/state_bridge.hpp"
 #include "milter/tcp_nodelay.hpp"
 #include "quarantine/seal.hpp"
+#include "state/daily_flusher.hpp"
 #include "state/maintainer.hpp"
 #include "milter/logging.hpp"
 #include "metrics/http_server.hpp"
@@ -269,6 +270,10 @@ int run_daemon(const DaemonOptions& options) {
     return exit_os;
   }
   state::Maintainer maintainer(*store, std::chrono::duration_cast<std::chrono::milliseconds>(config->state.sync_interval));
+  state::DailyTally daily;
+  state::DailyFlusher daily_flusher(*store, daily,
+                                    std::chrono::duration_cast<std::chrono::milliseconds>(config->state.sync_interval));
+  services.daily = &daily;
   services.store = store.get();
   services.clock = clock.get();
   // The seal key comes from the secret key file that opening the store ensured.

@@ -39,6 +39,20 @@ DayCounts decode_day(std::int64_t day, std::string_view value) {
   return out;
 }
 
+std::string day_key(std::int64_t day) {
+  std::string out(8, '\0');
+  auto value = static_cast<std::uint64_t>(day);
+  for (std::size_t b = 0; b < 8; ++b) out[7 - b] = static_cast<char>((value >> (8 * b)) & 0xff);
+  return out;
+}
+
+std::int64_t day_of_key(std::string_view key) {
+  std::uint64_t value = 0;
+  if (key.size() < 8) return 0;
+  for (char c : key.substr(key.size() - 8)) value = (value << 8) | static_cast<unsigned char>(c);
+  return static_cast<std::int64_t>(value);
+}
+
 void DailyTally::add(DailyEvent event, TimePoint time) noexcept {
   std::int64_t day = day_of(time);
   auto& slot = slots_[static_cast<std::size_t>(day) % slots];

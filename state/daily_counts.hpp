@@ -38,6 +38,10 @@ std::int64_t day_of(TimePoint time);
 std::string encode_day(const DayCounts& day);
 DayCounts decode_day(std::int64_t day, std::string_view value);
 
+// The day as 8 big-endian bytes: keys sort by day (LMDB's "m" "daily:" + this).
+std::string day_key(std::int64_t day);
+std::int64_t day_of_key(std::string_view key);  // of the last 8 bytes
+
 // The milter's tally: a small ring of day slots, so a message costs one
 // atomic add and no lock. drain() takes what was counted and zeroes it.
 class DailyTally {

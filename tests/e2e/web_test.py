@@ -334,6 +334,25 @@ class WebConsole(unittest.TestCase):
         self.assertEqual(client.post(erin_path, {"csrf": csrf_of(page.text)}).status, 200)
         self.delivered(erin["message_id"])
 
+    def test_f_overview_charts_count_the_day(self):
+        """The milter's verdicts and the releases and deletes above, in today's bars."""
+        client = self.admin()
+
+        def today():
+            page = client.get("/overview?days=30").text
+            charts = {}
+            for chart_id, spec in re.findall(r'<canvas id="(\w+)" data-chart="([^"]+)"', page):
+                spec = json.loads(html.unescape(spec))
+                self.assertEqual(len(spec["labels"]), 30)
+                charts[chart_id] = {d["label"]: d["data"][-1] for d in spec["datasets"]}
+            ready = charts["quarantine"]["released"] >= 3 and charts["quarantine"]["deleted"] >= 2
+            return charts if ready and charts["verdicts"]["held"] >= 5 else None
+        # The milter flushes its tally every state.sync_interval (5 s).
+        charts = wait_until(today, 20, "today's counts on the overview", interval=1)
+        self.assertEqual(charts["quarantine"]["held"], charts["verdicts"]["held"])
+        self.assertGreaterEqual(charts["verdicts"]["pass"] + charts["verdicts"]["tag"], 5)
+        self.assertEqual(charts["verdicts"]["refused"], 0)
+
 
 class NonLoopback(unittest.TestCase):
     def test_non_loopback_listen_is_refused_without_the_key(self):
