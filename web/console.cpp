@@ -80,6 +80,7 @@ Response Console::handle(const Request& request) {
   if (!get && !post) return plain(405, "only GET and POST\n");
 
   if (path.starts_with("/static/")) return get ? static_file(path) : plain(405, "only GET\n");
+  if (path == "/favicon.ico") return plain(404, "no icon\n");
   if (path.starts_with("/release/")) {
     std::string_view token = std::string_view(path).substr(9);
     return get ? release_page(request, token) : release_by_link(request, token);
@@ -107,8 +108,12 @@ Response Console::handle(const Request& request) {
 }
 
 Response Console::login_page(const Request& request, const std::string& error, int status) {
-  (void)request;
-  std::string token = random_token(16);
+  // The token already in the browser is kept: a second tab, or the browser's
+  // own request for /favicon.ico, must not invalidate the form on screen.
+  auto existing = request.cookies.find(login_cookie);
+  bool reuse = existing != request.cookies.end() && existing->second.size() == 32 &&
+               existing->second.find_first_not_of("0123456789abcdef") == std::string::npos;
+  std::string token = reuse ? existing->second : random_token(16);
   std::string body = fmt::format(
       R"(<form method="post" action="/login" class="card">{}{}<p><label>Admin password<br>)"
       R"(<input type="password" name="password" autocomplete="current-password" autofocus required></label></p>)"

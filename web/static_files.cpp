@@ -13,10 +13,12 @@ namespace {
 constexpr const char* console_script = R"(// Draws every <canvas data-chart="{...}"> with Chart.js.
 document.querySelectorAll('canvas[data-chart]').forEach(function (canvas) {
   var spec = JSON.parse(canvas.getAttribute('data-chart'));
-  var colours = ['#2f7d32', '#c08a00', '#b23a2a', '#5a2a82', '#1f5fa8', '#777'];
-  spec.datasets.forEach(function (set, i) {
-    set.backgroundColor = colours[i % colours.length];
-    set.borderColor = colours[i % colours.length];
+  // One colour per series name, the same in every chart.
+  var colours = {pass: '#2f7d32', tag: '#c08a00', held: '#b23a2a', refused: '#5a2a82', released: '#1f5fa8',
+                 deleted: '#777'};
+  spec.datasets.forEach(function (set) {
+    set.backgroundColor = colours[set.label] || '#444';
+    set.borderColor = set.backgroundColor;
   });
   new Chart(canvas, {
     type: spec.type || 'bar',
