@@ -251,8 +251,9 @@ class DebianPackage(unittest.TestCase):
                 self.assertIn("Chart.js v", response.read(200).decode())
         finally:
             web.terminate()
-            self.assertEqual(web.wait(20), 0, (self.work / "web.log").read_text())
+            status = web.wait(20)
             log.close()
+            self.assertEqual(status, 0, (self.work / "web.log").read_text())
 
     def remove_keeps_state(self):
         marker = STATE_DIR / "kept.txt"

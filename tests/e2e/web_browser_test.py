@@ -128,22 +128,26 @@ class Browser(unittest.TestCase):
         subprocess.run([BINARY, "web", "passwd", "--config", str(cls.pushback.config_path)], input=PASSWORD + "\n",
                        text=True, check=True, capture_output=True, timeout=60)
         cls.web = Process([BINARY, "web", "--config", str(cls.pushback.config_path)], cls.work / "web.log")
-        wait_until(lambda: port_open(cls.web_port), 20, "pushback web to listen")
-        cls.driver_port = free_port()
-        cls.chromedriver = Process(["/usr/bin/chromedriver", f"--port={cls.driver_port}"], cls.work / "chromedriver.log")
-        wait_until(lambda: port_open(cls.driver_port), 20, "chromedriver to listen")
-        cls.browser = WebDriver(cls.driver_port, cls.work / "profile")
+        try:
+            wait_until(lambda: port_open(cls.web_port), 20, "pushback web to listen")
+            cls.driver_port = free_port()
+            cls.chromedriver = Process(["/usr/bin/chromedriver", f"--port={cls.driver_port}"],
+                                       cls.work / "chromedriver.log")
+            wait_until(lambda: port_open(cls.driver_port), 20, "chromedriver to listen")
+            cls.browser = WebDriver(cls.driver_port, cls.work / "profile")
+        except Exception:
+            cls.tearDownClass()  # unittest skips it when setUpClass fails: stop what was started
+            raise
 
     @classmethod
     def tearDownClass(cls):
         try:
-            cls.browser.quit()
+            if getattr(cls, "browser", None):
+                cls.browser.quit()
         finally:
-            cls.chromedriver.stop()
-            cls.web.stop()
-            cls.postfix.stop()
-            cls.sink.stop()
-            cls.pushback.stop()
+            for name in ("chromedriver", "web", "postfix", "sink", "pushback"):
+                if getattr(cls, name, None):
+                    getattr(cls, name).stop()
 
     def base(self, path: str) -> str:
         return f"http://127.0.0.1:{self.web_port}{path}"

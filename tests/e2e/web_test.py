@@ -111,7 +111,11 @@ class WebConsole(unittest.TestCase):
         subprocess.run([BINARY, "web", "passwd", "--config", str(cls.pushback.config_path)], input=PASSWORD + "\n",
                        text=True, check=True, capture_output=True, timeout=60)
         cls.web = Process([BINARY, "web", "--config", str(cls.pushback.config_path)], cls.work / "web.log")
-        wait_until(lambda: port_open(cls.web_port), 20, "pushback web to listen")
+        try:
+            wait_until(lambda: port_open(cls.web_port), 20, "pushback web to listen")
+        except Exception:
+            cls.tearDownClass()  # unittest skips it when setUpClass fails: stop what was started
+            raise
 
     @classmethod
     def tearDownClass(cls):
