@@ -3,6 +3,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <map>
+
 #include "state/keyed_hash.hpp"
 #include "web/html.hpp"
 #include "web/password.hpp"
@@ -27,14 +30,36 @@ Console::Console(cli::Review review, NowFunction now)
 
 state::Store* Console::store() { return cli::open_store(review_, "web"); }
 
-CachedTop Console::top_report() {
+Computed<state::TopReport> Console::top_report() {
   auto* s = store();
   if (!s) return {};
-  // The shortest pause between rankings (top_cache.hpp stretches it on a large store).
+  // The shortest pause between rankings (background_value.hpp stretches it on a large store).
   constexpr auto interval = std::chrono::seconds(10);
   constexpr std::size_t entries = 50;
-  if (!top_) top_ = std::make_unique<TopCache>([s] { return s->top(entries); }, interval);
-  return top_->wait_first(std::chrono::seconds(20));
+  if (!top_) top_ = std::make_unique<BackgroundValue<state::TopReport>>([s] { return s->top(entries); }, interval);
+  return top_->get(std::chrono::seconds(20));
+}
+
+Computed<std::vector<state::TopEntry>> Console::targeted_staff() {
+  if (!staff_) {
+    staff_ = std::make_unique<BackgroundValue<std::vector<state::TopEntry>>>(
+        [this] {
+          std::map<std::string, std::uint64_t> targeted;
+          auto now = now_();
+          auto listing = cli::list_ours(review_, "web");
+          for (const auto& held : listing.ours) {
+            if (now - held.entry.arrival_time > 7 * 86400) continue;
+            for (const auto& recipient : held.entry.recipients) ++targeted[staff_name(recipient)];
+          }
+          std::vector<state::TopEntry> staff;
+          for (const auto& [name, count] : targeted) staff.push_back({name, count});
+          std::stable_sort(staff.begin(), staff.end(), [](const auto& a, const auto& b) { return a.value > b.value; });
+          if (staff.size() > 50) staff.resize(50);
+          return staff;
+        },
+        std::chrono::seconds(10));
+  }
+  return staff_->get(std::chrono::seconds(20));
 }
 
 std::string Console::staff_name(const std::string& address) {

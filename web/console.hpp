@@ -15,7 +15,8 @@
 #include "web/release_link.hpp"
 #include "web/request.hpp"
 #include "web/sessions.hpp"
-#include "web/top_cache.hpp"
+#include "web/background_value.hpp"
+#include "state/store.hpp"
 
 namespace pushback::web {
 
@@ -60,8 +61,10 @@ class Console {
 
   // The store, opened on first use; null when it cannot be.
   state::Store* store();
-  // The store's rankings from the ranking thread (started with the store).
-  CachedTop top_report();
+  // The store's rankings, from their thread (started with the store).
+  Computed<state::TopReport> top_report();
+  // Whom the held mail of the last seven days was for, most first, from its thread.
+  Computed<std::vector<state::TopEntry>> targeted_staff();
   // A staff address as web.staff_names allows: the keyed hash, or the address.
   std::string staff_name(const std::string& address);
 
@@ -71,7 +74,8 @@ class Console {
   LoginLimiter limiter_;
   LinkSigner links_;
   UsedLinks used_links_;
-  std::unique_ptr<TopCache> top_;
+  std::unique_ptr<BackgroundValue<state::TopReport>> top_;
+  std::unique_ptr<BackgroundValue<std::vector<state::TopEntry>>> staff_;
 };
 
 }  // namespace pushback::web

@@ -46,7 +46,7 @@ std::string sender_form(std::string_view value) {
 
 Response Console::campaigns(const Admin& admin) {
   auto cached = top_report();
-  const auto& top = cached.report;
+  const auto& top = cached.value;
   struct Row {
     std::uint64_t reach = 0, mailboxes = 0, streak = 0;
   };

@@ -29,25 +29,18 @@ Response Console::overview(const Admin& admin, const Request& request) {
   body += daily_charts(days);
 
   auto cached = top_report();
-  // Most-targeted staff: whom the held mail of the last week was for.
-  std::map<std::string, std::uint64_t> targeted;
-  auto now = now_();
-  auto listing = cli::list_ours(review_, "web");
-  for (const auto& held : listing.ours) {
-    if (now - held.entry.arrival_time > 7 * 86400) continue;
-    for (const auto& recipient : held.entry.recipients) ++targeted[staff_name(recipient)];
-  }
-  std::vector<state::TopEntry> staff;
-  for (const auto& [name, count] : targeted) staff.push_back({name, count});
-  std::stable_sort(staff.begin(), staff.end(), [](const auto& a, const auto& b) { return a.value > b.value; });
-
+  auto staff = targeted_staff();
   body += fmt::format(
       R"(<div class="cards"><div class="card"><h2>Top campaigns</h2><table><thead><tr><th>Campaign</th><th>Recipients</th></tr></thead>)"
       R"(<tbody>{}</tbody></table></div><div class="card"><h2>Longest unanswered streaks</h2><table><thead><tr><th>Campaign</th>)"
       R"(<th>Streak</th></tr></thead><tbody>{}</tbody></table></div><div class="card"><h2>Most-targeted staff</h2>)"
       R"(<table><thead><tr><th>Recipient</th><th>Held this week</th></tr></thead><tbody>{}</tbody></table></div></div>)",
-      ranking(cached.report.campaigns_by_reach, 10), ranking(cached.report.campaigns_by_streak, 10), ranking(staff, 10));
-  if (!cached.report.available) body = R"(<p class="error">The state store is unavailable.</p>)" + body;
+      ranking(cached.value.campaigns_by_reach, 10), ranking(cached.value.campaigns_by_streak, 10),
+      ranking(staff.value, 10));
+  body += fmt::format(R"(<p class="note">Rankings computed {} s ago, the quarantine's {} s ago.</p>)",
+                      std::max<std::int64_t>(0, now_() - cached.computed_at),
+                      std::max<std::int64_t>(0, now_() - staff.computed_at));
+  if (!cached.value.available) body = R"(<p class="error">The state store is unavailable.</p>)" + body;
   return {.body = render_page({.title = "Overview", .signed_in = true, .csrf_token = admin.session.csrf,
                                .active = "overview", .with_charts = true},
                               body)};
