@@ -126,8 +126,11 @@ std::vector<DigestMail> build_digests(const config::Config& config, const std::v
                           html_escape(message->entry.queue_id),
                           link.empty() ? "" : fmt::format(" <a href=\"{}\">Release it</a>", html_escape(link)));
     }
-    text += links ? fmt::format("Each link works once, for {} days. Or ask {} and quote the queue id.\r\n",
-                                config.web.link_lifetime.count() / 86400, contact)
+    auto lifetime = config.web.link_lifetime.count();
+    std::string lasts = lifetime >= 2 * 86400 ? fmt::format("{} days", lifetime / 86400)
+                        : lifetime >= 7200    ? fmt::format("{} hours", lifetime / 3600)
+                                              : fmt::format("{} minutes", lifetime / 60);
+    text += links ? fmt::format("Each link works once, for {}. Or ask {} and quote the queue id.\r\n", lasts, contact)
                   : fmt::format("To have a message delivered, ask {} and quote its queue id.\r\n", contact);
     html +=
         fmt::format("</table>\r\n<p>To have a message delivered, ask {} and quote its queue id.</p></body></html>\r\n",

@@ -358,7 +358,22 @@ class WebConsole(unittest.TestCase):
         self.assertEqual(charts["verdicts"]["refused"], 0)
 
 
-class NonLoopback(unittest.TestCase):
+class StartUp(unittest.TestCase):
+    def test_cookies_are_secure_behind_tls(self):
+        work = make_world_readable_tempdir("pb-web-tls-")
+        (work / "secret.key").write_bytes(os.urandom(32))
+        port = free_port()
+        config = work / "pushback.toml"
+        config.write_text(f'[state]\ndir = "{work}"\n[web]\nlisten = "127.0.0.1:{port}"\n'
+                          f'public_url = "https://mail.example.com/pushback"\n')
+        web = Process([BINARY, "web", "--config", str(config)], work / "web.log")
+        try:
+            wait_until(lambda: port_open(port), 20, "pushback web to listen")
+            cookie = Client(port).get("/login").getheader("Set-Cookie")
+            self.assertRegex(cookie, r"^pb_login=[0-9a-f]{32}; Path=/; HttpOnly; SameSite=Strict; Secure$")
+        finally:
+            self.assertEqual(web.stop(), 0, web.log())
+
     def test_non_loopback_listen_is_refused_without_the_key(self):
         work = make_world_readable_tempdir("pb-web-listen-")
         config = work / "pushback.toml"
