@@ -30,13 +30,13 @@ Console::Console(cli::Review review, NowFunction now)
 
 state::Store* Console::store() { return cli::open_store(review_, "web"); }
 
-Computed<state::TopReport> Console::top_report() {
+Computed<Rankings> Console::top_report() {
   auto* s = store();
   if (!s) return {};
   // The shortest pause between rankings (background_value.hpp stretches it on a large store).
   constexpr auto interval = std::chrono::seconds(10);
   constexpr std::size_t entries = 50;
-  if (!top_) top_ = std::make_unique<BackgroundValue<state::TopReport>>([s] { return s->top(entries); }, interval);
+  if (!top_) top_ = std::make_unique<BackgroundValue<Rankings>>([s] { return rank(*s, entries); }, interval);
   return top_->get(std::chrono::seconds(20));
 }
 

@@ -16,6 +16,7 @@
 #include "web/request.hpp"
 #include "web/sessions.hpp"
 #include "web/background_value.hpp"
+#include "web/rankings.hpp"
 #include "state/store.hpp"
 
 namespace pushback::web {
@@ -62,7 +63,7 @@ class Console {
   // The store, opened on first use; null when it cannot be.
   state::Store* store();
   // The store's rankings, from their thread (started with the store).
-  Computed<state::TopReport> top_report();
+  Computed<Rankings> top_report();
   // Whom the held mail of the last seven days was for, most first, from its thread.
   Computed<std::vector<state::TopEntry>> targeted_staff();
   // A staff address as web.staff_names allows: the keyed hash, or the address.
@@ -74,7 +75,7 @@ class Console {
   LoginLimiter limiter_;
   LinkSigner links_;
   UsedLinks used_links_;
-  std::unique_ptr<BackgroundValue<state::TopReport>> top_;
+  std::unique_ptr<BackgroundValue<Rankings>> top_;
   std::unique_ptr<BackgroundValue<std::vector<state::TopEntry>>> staff_;
 };
 

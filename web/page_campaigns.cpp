@@ -24,17 +24,6 @@ std::string when(state::TimePoint time) {
   return buffer;
 }
 
-// "brand (0000002a)" as the store names a campaign: its id in decimal, for the quarantine filter.
-std::string campaign_id_of(const std::string& name) {
-  auto open = name.rfind('(');
-  if (open == std::string::npos || name.size() < open + 10) return {};
-  try {
-    return std::to_string(std::stoul(name.substr(open + 1, 8), nullptr, 16));
-  } catch (const std::exception&) {
-    return {};
-  }
-}
-
 std::string sender_form(std::string_view value) {
   return fmt::format(
       R"(<form method="get" action="/campaign" class="card"><label>Campaign of sender <input name="sender" )"
@@ -46,35 +35,29 @@ std::string sender_form(std::string_view value) {
 
 Response Console::campaigns(const Admin& admin) {
   auto cached = top_report();
-  const auto& top = cached.value;
-  struct Row {
-    std::uint64_t reach = 0, mailboxes = 0, streak = 0;
-  };
-  std::map<std::string, Row> rows;
-  for (const auto& entry : top.campaigns_by_reach) rows[entry.name].reach = entry.value;
-  for (const auto& entry : top.campaigns_by_mailboxes) rows[entry.name].mailboxes = entry.value;
-  for (const auto& entry : top.campaigns_by_streak) rows[entry.name].streak = entry.value;
-  std::vector<std::pair<std::string, Row>> ordered(rows.begin(), rows.end());
-  std::stable_sort(ordered.begin(), ordered.end(), [](const auto& a, const auto& b) { return a.second.reach > b.second.reach; });
+  const auto& rankings = cached.value;
   std::string table;
-  for (const auto& [name, row] : ordered) {
-    auto id = campaign_id_of(name);
-    table += fmt::format(R"(<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><a href="/quarantine?campaign={}">held</a></td></tr>)",
-                         escape(name), row.reach, row.mailboxes, row.streak, url_encode(id));
+  for (const auto& row : rankings.campaigns) {
+    std::string name = row.sender.empty()
+                           ? escape(row.name)
+                           : fmt::format(R"(<a href="/campaign?sender={}">{}</a>)", url_encode(row.sender), escape(row.name));
+    table += fmt::format(
+        R"(<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><a href="/quarantine?campaign={}">held</a></td></tr>)",
+        name, row.reach, row.mailboxes, row.sender.empty() ? "-" : std::to_string(row.domains), row.streak, row.id);
   }
   std::string senders;
-  for (const auto& entry : top.senders_by_streak) {
+  for (const auto& entry : rankings.top.senders_by_streak) {
     senders += fmt::format(R"(<tr><td><a href="/campaign?sender={}">{}</a></td><td>{}</td></tr>)", url_encode(entry.name),
                            escape(entry.name), entry.value);
   }
   std::string body = sender_form("");
   body += fmt::format(
       R"(<div class="cards"><div class="card"><h2>Campaigns</h2><table><thead><tr><th>Campaign</th><th>Reach</th>)"
-      R"(<th>Mailboxes</th><th>Longest streak</th><th></th></tr></thead><tbody>{}</tbody></table></div>)"
+      R"(<th>Mailboxes</th><th>Domains</th><th>Longest streak</th><th></th></tr></thead><tbody>{}</tbody></table></div>)"
       R"(<div class="card"><h2>Senders by unanswered streak</h2><table><thead><tr><th>Sender</th><th>Streak</th></tr></thead>)"
       R"(<tbody>{}</tbody></table></div></div><p class="note">Over the longest state window; ranked {} ago.</p>)",
       table, senders, cached.computed_at ? fmt::format("{} s", std::max<std::int64_t>(0, now_() - cached.computed_at)) : "never");
-  if (!top.available) body = R"(<p class="error">The state store is unavailable.</p>)" + body;
+  if (!rankings.top.available) body = R"(<p class="error">The state store is unavailable.</p>)" + body;
   return {.body = render_page({.title = "Campaigns", .signed_in = true, .csrf_token = admin.session.csrf,
                                .active = "campaigns"},
                               body)};

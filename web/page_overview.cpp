@@ -35,12 +35,12 @@ Response Console::overview(const Admin& admin, const Request& request) {
       R"(<tbody>{}</tbody></table></div><div class="card"><h2>Longest unanswered streaks</h2><table><thead><tr><th>Campaign</th>)"
       R"(<th>Streak</th></tr></thead><tbody>{}</tbody></table></div><div class="card"><h2>Most-targeted staff</h2>)"
       R"(<table><thead><tr><th>Recipient</th><th>Held this week</th></tr></thead><tbody>{}</tbody></table></div></div>)",
-      ranking(cached.value.campaigns_by_reach, 10), ranking(cached.value.campaigns_by_streak, 10),
+      ranking(cached.value.top.campaigns_by_reach, 10), ranking(cached.value.top.campaigns_by_streak, 10),
       ranking(staff.value, 10));
   body += fmt::format(R"(<p class="note">Rankings computed {} s ago, the quarantine's {} s ago.</p>)",
                       std::max<std::int64_t>(0, now_() - cached.computed_at),
                       std::max<std::int64_t>(0, now_() - staff.computed_at));
-  if (!cached.value.available) body = R"(<p class="error">The state store is unavailable.</p>)" + body;
+  if (!cached.value.top.available) body = R"(<p class="error">The state store is unavailable.</p>)" + body;
   return {.body = render_page({.title = "Overview", .signed_in = true, .csrf_token = admin.session.csrf,
                                .active = "overview", .with_charts = true},
                               body)};

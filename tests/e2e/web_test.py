@@ -280,7 +280,8 @@ class WebConsole(unittest.TestCase):
         campaigns = wait_until(lambda: (lambda page: page if "max@cloudcut.example" in page.text else None)(
             client.get("/campaigns")), 25, "the campaign rankings to include max", interval=1)
         self.assertEqual(campaigns.status, 200)
-        self.assertRegex(campaigns.text, r"<td>cloudcut \([0-9a-f]{8}\)</td><td>2</td><td>1</td><td>[3-9]</td>")
+        self.assertRegex(campaigns.text, r'<td><a href="/campaign\?sender=max%40cloudcut.example">cloudcut \([0-9a-f]{8}\)</a></td>'
+                                         r"<td>2</td><td>1</td><td>1</td><td>[3-9]</td>")
         token = csrf_of(page.text)
         self.assertEqual(client.post("/campaign/action", {"action": "allow", "sender": "dana@growthly.example"}).status,
                          403)
