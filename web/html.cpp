@@ -44,12 +44,13 @@ header{background:#1d2330;color:#fff;padding:.6rem 1rem;display:flex;flex-wrap:w
 header a{color:#fff;text-decoration:none;padding:.2rem .4rem;border-radius:3px}header a.active{background:#3d4a63}
 header form{margin-left:auto}main{padding:1rem;max-width:72rem;margin:auto}
 table{border-collapse:collapse;width:100%;background:#fff;font-size:.92rem}
-th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid #e2e5ea;vertical-align:top;overflow-wrap:anywhere}
+th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid #e2e5ea;vertical-align:top;overflow-wrap:break-word}
+th{white-space:nowrap}
 .cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(18rem,1fr));gap:1rem}
 .card{background:#fff;padding:.8rem;border-radius:6px;box-shadow:0 1px 2px #0002}
 .error{color:#a40000}.note{color:#555}button,input,select{font-size:1rem;padding:.3rem .5rem}
 pre{white-space:pre-wrap;overflow-wrap:anywhere;background:#fff;padding:.6rem}
-@media (max-width:40rem){.wide{display:none}main{padding:.5rem}}
+@media (max-width:40rem){.wide{display:none}main{padding:.5rem}table{display:block;overflow-x:auto}}
 )";
 
 }  // namespace

@@ -95,7 +95,7 @@ Response Console::quarantine_list(const Admin& admin, const Request& request) {
   body += fmt::format(
       R"(<form method="get" action="/quarantine" class="card"><input name="recipient" placeholder="recipient" value="{}"> )"
       R"(<input name="sender" placeholder="sender" value="{}"> <input name="campaign" placeholder="campaign id" value="{}" size="10"> )"
-      R"(<input name="older_than" placeholder="older than, e.g. 3d" value="{}" size="12"> <button>Filter</button></form>)",
+      R"(<input name="older_than" placeholder="older than, e.g. 3d" value="{}" size="16"> <button>Filter</button></form>)",
       escape(recipient), escape(sender), escape(campaign), escape(older));
   body += fmt::format(
       R"(<form method="post" action="/quarantine/action">{}<p>{} held by Pushback{}{}</p>)"

@@ -225,9 +225,12 @@ class Browser(unittest.TestCase):
         b.resize(390, 844)
         b.go(self.base("/overview"))
         wait_until(lambda: b.script(PAINTED, "#verdicts") > 100, 10, "the chart at phone size")
-        overflow = b.script("return document.documentElement.scrollWidth - document.documentElement.clientWidth;")
-        self.assertLessEqual(overflow, 0)
+        overflow = "return document.documentElement.scrollWidth - document.documentElement.clientWidth;"
+        self.assertLessEqual(b.script(overflow), 0)
         b.screenshot("web-overview-phone.png")
+        for path in ("/quarantine", "/campaigns", "/campaign?sender=max%40cloudcut.example"):
+            b.go(self.base(path))
+            self.assertLessEqual(b.script(overflow), 0, path)
         b.resize(1280, 1000)
 
         # The recipient: the digest's link, a confirmation page, then the release.
