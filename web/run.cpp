@@ -33,7 +33,7 @@ int run_web(const WebOptions& options) {
     Console console(std::move(*review), [] { return static_cast<std::int64_t>(std::time(nullptr)); });
     pthread_sigmask(SIG_UNBLOCK, &signals, nullptr);
     Server server(listen, allow_non_loopback, [&console](const Request& request) { return console.handle(request); });
-    std::printf("pushback web: listening on %s port %u\n", listen.c_str(), server.port());
+    std::printf("pushback web: listening on %s (port %u)\n", listen.c_str(), server.port());
     std::fflush(stdout);
     server.run();
   } catch (const std::exception& e) {
