@@ -138,11 +138,13 @@ class WebConsole(unittest.TestCase):
         return [json.loads(line) for line in result.stdout.splitlines()]
 
     def hold_one(self, sender: str, name: str, recipient: str, steps=STEPS, extra: str = "",
-                 subject_prefix: str = "") -> dict:
+                 subject_prefix: str = "", display_name: str = "") -> dict:
         """Sends a sequence until one step is held; that step's list entry."""
         for subject, body in steps:
             message_id, text = mail(sender, recipient, subject_prefix + subject.format(company="Corp"),
                                     body.format(name=name, company="Corp"), extra)
+            if display_name:
+                text = text.replace(f"From: {sender}\r\n", f'From: "{display_name}" <{sender}>\r\n', 1)
             self.postfix.send(sender, [recipient], text)
 
             def outcome():
@@ -223,7 +225,8 @@ class WebConsole(unittest.TestCase):
     def test_c_escaping_csrf_and_admin_release_and_delete(self):
         hostile = "<script>alert('x')</script> \"quoted\""
         held = self.hold_one("dana@growthly.example", "Alice", "alice@corp.example",
-                             extra=f"X-Note: {hostile}\r\n", subject_prefix=hostile + " ")
+                             extra=f"X-Note: {hostile}\r\n", subject_prefix=hostile + " ",
+                             display_name="Dana <script>alert(1)</script> 'D'")
         queue_id = held["queue_id"]
         client = self.admin()
         listing = client.get("/quarantine")
@@ -235,6 +238,8 @@ class WebConsole(unittest.TestCase):
         self.assertEqual(shown.status, 200)
         self.assertNotIn("<script>alert", shown.text)
         self.assertIn("X-Note: &lt;script&gt;", shown.text)
+        self.assertIn("From: &quot;Dana &lt;script&gt;alert(1)&lt;/script&gt; &#39;D&#39;&quot; "
+                      "&lt;dana@growthly.example&gt;", shown.text)
         self.assertIn("UNANSWERED_STREAK", shown.text)
         filtered = client.get("/quarantine?recipient=bob%40corp.example")
         self.assertNotIn(f'value="{queue_id}"', filtered.text)
