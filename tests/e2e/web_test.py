@@ -365,18 +365,25 @@ class WebConsole(unittest.TestCase):
 
 
 class StartUp(unittest.TestCase):
-    def test_cookies_are_secure_behind_tls(self):
+    def test_cookies_are_secure_behind_tls_and_no_password_means_no_login(self):
         work = make_world_readable_tempdir("pb-web-tls-")
         (work / "secret.key").write_bytes(os.urandom(32))
         port = free_port()
         config = work / "pushback.toml"
         config.write_text(f'[state]\ndir = "{work}"\n[web]\nlisten = "127.0.0.1:{port}"\n'
-                          f'public_url = "https://mail.example.com/pushback"\n')
+                          f'public_url = "https://mail.example.com/pushback"\npassword_file = "{work}/none"\n')
         web = Process([BINARY, "web", "--config", str(config)], work / "web.log")
         try:
             wait_until(lambda: port_open(port), 20, "pushback web to listen")
-            cookie = Client(port).get("/login").getheader("Set-Cookie")
-            self.assertRegex(cookie, r"^pb_login=[0-9a-f]{32}; Path=/; HttpOnly; SameSite=Strict; Secure$")
+            client = Client(port)
+            form = client.get("/login")
+            self.assertRegex(form.getheader("Set-Cookie"),
+                             r"^pb_login=[0-9a-f]{32}; Path=/; HttpOnly; SameSite=Strict; Secure$")
+            # web.password_file does not exist: no password opens the console.
+            refused = client.post("/login", {"csrf": csrf_of(form.text), "password": ""})
+            self.assertEqual(refused.status, 503)
+            self.assertIn("No admin password is set", refused.text)
+            self.assertIn("pushback web passwd", web.log())
         finally:
             self.assertEqual(web.stop(), 0, web.log())
 
