@@ -85,7 +85,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
  private:
   void on_read(beast::error_code ec) {
     if (ec == http::error::body_limit || ec == http::error::header_limit) {
-      answer(plain(413, "request too large\n"), 11);
+      answer(plain(413, "request too large\n"), 11, false);
       return;
     }
     if (ec) return;
@@ -96,10 +96,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
     } catch (const std::exception& e) {
       response = plain(500, std::string("internal error: ") + e.what() + "\n");
     }
-    answer(std::move(response), message.version());
+    answer(std::move(response), message.version(), message.method() == http::verb::head);
   }
 
-  void answer(Response response, unsigned version) {
+  void answer(Response response, unsigned version, bool head) {
     response_.version(version);
     response_.keep_alive(false);
     response_.result(static_cast<http::status>(response.status));
@@ -111,8 +111,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
     response_.set("Referrer-Policy", "no-referrer");  // release links must not leak through Referer
     response_.set("Content-Security-Policy", content_security_policy);
     for (auto& [name, value] : response.headers) response_.insert(name, value);
-    response_.body() = std::move(response.body);
-    response_.prepare_payload();
+    if (head) {
+      response_.content_length(response.body.size());  // the length a GET would send, without the body
+    } else {
+      response_.body() = std::move(response.body);
+      response_.prepare_payload();
+    }
     stream_.expires_after(io_timeout);
     http::async_write(stream_, response_, [self = shared_from_this()](beast::error_code, std::size_t) {
       beast::error_code ignored;

@@ -146,9 +146,9 @@ class Browser(unittest.TestCase):
             if getattr(cls, "browser", None):
                 cls.browser.quit()
         finally:
-            for name in ("chromedriver", "web", "postfix", "sink", "pushback"):
-                if getattr(cls, name, None):
-                    getattr(cls, name).stop()
+            statuses = {name: getattr(cls, name).stop() for name in ("chromedriver", "web", "postfix", "sink", "pushback")
+                        if getattr(cls, name, None)}
+        assert statuses.get("web", 0) == 0 and "Sanitizer" not in cls.web.log(), cls.web.log()
 
     def base(self, path: str) -> str:
         return f"http://127.0.0.1:{self.web_port}{path}"

@@ -12,6 +12,7 @@ import http.client
 import json
 import os
 import re
+import socket
 import subprocess
 import time
 import unittest
@@ -119,10 +120,13 @@ class WebConsole(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        cls.web.stop()
-        cls.postfix.stop()
-        cls.sink.stop()
-        assert cls.pushback.stop() == 0, cls.pushback.log()
+        try:
+            status = cls.web.stop()
+            assert status == 0 and "Sanitizer" not in cls.web.log(), cls.web.log()
+        finally:
+            cls.postfix.stop()
+            cls.sink.stop()
+            assert cls.pushback.stop() == 0, cls.pushback.log()
 
     # --- helpers -----------------------------------------------------------------------------------------------
 
@@ -207,6 +211,16 @@ class WebConsole(unittest.TestCase):
         self.assertIn("Chart.js v3", chart.text[:200])
         self.assertIn("failed login from 127.0.0.1", self.web_log())
         self.assertIn("web: login: admin from 127.0.0.1", self.web_log())
+        # HEAD: the headers a GET would send, no body.
+        with socket.create_connection(("127.0.0.1", self.web_port), timeout=10) as raw:
+            raw.sendall(b"HEAD /login HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+            answer = b""
+            while chunk := raw.recv(65536):
+                answer += chunk
+        head, _, rest = answer.partition(b"\r\n\r\n")
+        self.assertTrue(head.startswith(b"HTTP/1.1 200"), head)
+        self.assertGreater(int(re.search(rb"Content-Length: (\d+)", head).group(1)), 500)
+        self.assertEqual(rest, b"")
         # The login form is refused without its own token.
         self.assertEqual(Client(self.web_port).post("/login", {"password": PASSWORD}).status, 403)
 
