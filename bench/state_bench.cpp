@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "state/store.hpp"
+#include "state/store_health.hpp"
 #include "support.hpp"
 
 namespace pushback::state {
@@ -226,31 +227,39 @@ void print_breakdown(MDB_env* env, std::uint64_t pairs) {
 // Fills the LMDB store with N pairs: senders of 100 recipients each, every
 // pair a first step and a follow-up some days later (templates per step,
 // personalised per recipient), over 30 days; then measures the file.
+// N pairs: senders of 100 recipients each, every pair a first step and a
+// follow-up some days later (templates per step, personalised per
+// recipient), over 30 days. Returns the messages observed.
+std::uint64_t fill_pairs(Backend& backend, std::uint64_t pairs, benchmark::State& state) {
+  const std::uint64_t per_sender = 100;
+  const std::uint64_t sender_count = pairs / per_sender;
+  const auto step = std::chrono::duration_cast<std::chrono::system_clock::duration>(30 * 24h) / (2 * pairs);
+  std::uint64_t n = 0;
+  for (std::uint32_t sequence_step = 0; sequence_step < 2; ++sequence_step) {
+    for (std::uint64_t s = 0; s < sender_count; ++s) {
+      for (std::uint64_t k = 0; k < per_sender; ++k) {
+        Observation observation;
+        observation.sender = "rep" + std::to_string(s) + "@vendor" + std::to_string(s / 10) + ".example";
+        observation.recipients = {"user" + std::to_string((s * per_sender + k) % 1'000'003) + "@corp.example"};
+        observation.message_id = std::to_string(n) + "@bench.example";
+        observation.fingerprint =
+            testing::fingerprint(static_cast<std::uint32_t>(s * 2 + sequence_step), static_cast<std::uint32_t>(k), 6);
+        observation.campaign = evidence_of(s, s / 10);
+        backend.clock->advance(step);
+        if (backend.store->observe(observation).outcome != Outcome::counted) state.SkipWithError("observe failed");
+        ++n;
+      }
+    }
+  }
+  backend.store->maintain();
+  return n;
+}
+
 void BM_LmdbBytesPerPair(benchmark::State& state) {
   const auto pairs = static_cast<std::uint64_t>(state.range(0));
   for (auto _ : state) {
     Backend backend(BackendKind::lmdb);
-    const std::uint64_t per_sender = 100;
-    const std::uint64_t sender_count = pairs / per_sender;
-    const auto step = std::chrono::duration_cast<std::chrono::system_clock::duration>(30 * 24h) / (2 * pairs);
-    std::uint64_t n = 0;
-    for (std::uint32_t sequence_step = 0; sequence_step < 2; ++sequence_step) {
-      for (std::uint64_t s = 0; s < sender_count; ++s) {
-        for (std::uint64_t k = 0; k < per_sender; ++k) {
-          Observation observation;
-          observation.sender = "rep" + std::to_string(s) + "@vendor" + std::to_string(s / 10) + ".example";
-          observation.recipients = {"user" + std::to_string((s * per_sender + k) % 1'000'003) + "@corp.example"};
-          observation.message_id = std::to_string(n) + "@bench.example";
-          observation.fingerprint =
-              testing::fingerprint(static_cast<std::uint32_t>(s * 2 + sequence_step), static_cast<std::uint32_t>(k), 6);
-          observation.campaign = evidence_of(s, s / 10);
-          backend.clock->advance(step);
-          if (backend.store->observe(observation).outcome != Outcome::counted) state.SkipWithError("observe failed");
-          ++n;
-        }
-      }
-    }
-    backend.store->maintain();
+    std::uint64_t n = fill_pairs(backend, pairs, state);
     backend.store.reset();
     MDB_env* env = nullptr;
     mdb_env_create(&env);
@@ -274,6 +283,36 @@ void BM_LmdbBytesPerPair(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_LmdbBytesPerPair)->Arg(100'000)->Arg(1'000'000)->Iterations(1)->Unit(benchmark::kSecond);
+
+// What the store check at start and a backup cost on a store of N pairs:
+// the check's child reads every record and free page; the backup is a
+// compacted copy taken from one read transaction (docs/state.md, Recovery).
+void BM_LmdbCheckAndBackup(benchmark::State& state) {
+  const auto pairs = static_cast<std::uint64_t>(state.range(0));
+  Backend backend(BackendKind::lmdb);
+  fill_pairs(backend, pairs, state);
+  struct stat file {};
+  ::stat((backend.dir.path() + "/data.mdb").c_str(), &file);
+  std::string copy = backend.dir.path() + "/backup.mdb";
+  for (auto _ : state) {
+    auto began = std::chrono::steady_clock::now();
+    auto health = check_lmdb_store(backend.dir.path(), 3600, 600s);
+    auto checked = std::chrono::steady_clock::now();
+    if (health.condition != StoreCondition::sound) state.SkipWithError(health.detail.c_str());
+    ::unlink(copy.c_str());
+    std::string error;
+    if (!backend.store->copy_to(copy, error)) state.SkipWithError(error.c_str());
+    auto copied = std::chrono::steady_clock::now();
+    state.counters["records"] = static_cast<double>(health.records);
+    state.counters["file_mb"] = static_cast<double>(file.st_size) / 1e6;
+    state.counters["check_s"] = std::chrono::duration<double>(checked - began).count();
+    state.counters["backup_s"] = std::chrono::duration<double>(copied - checked).count();
+    struct stat backup {};
+    ::stat(copy.c_str(), &backup);
+    state.counters["backup_mb"] = static_cast<double>(backup.st_size) / 1e6;
+  }
+}
+BENCHMARK(BM_LmdbCheckAndBackup)->Arg(100'000)->Arg(1'000'000)->Iterations(1)->Unit(benchmark::kSecond);
 BENCHMARK(BM_LmdbBytesPerPair)->Name("BM_LmdbBytesPerPair_10M")->Arg(10'000'000)->Iterations(1)->Unit(benchmark::kSecond);
 
 // The same traffic as BM_LmdbBytesPerPair into Redis: used_memory (INFO
@@ -460,7 +499,7 @@ static void BM_DailyFlushLmdb(benchmark::State& state) {
   settings.state_dir = dir.path();
   auto store = open_store(settings, std::make_shared<SystemClock>());
   DayCounts today;
-  today.day = day_of(SystemClock().now());
+  today.day = day_number(SystemClock().now());
   today[DailyEvent::pass] = 1000;
   for (auto _ : state) benchmark::DoNotOptimize(store->add_daily_counts({today}));
 }

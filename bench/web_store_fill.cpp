@@ -53,7 +53,7 @@ int main(int argc, char** argv) {
   std::vector<DayCounts> days;
   for (std::int64_t d = 0; d < 90; ++d) {
     DayCounts day;
-    day.day = day_of(now) - d;
+    day.day = day_number(now) - d;
     day[DailyEvent::pass] = 5000 + static_cast<std::uint64_t>(d) * 13 % 700;
     day[DailyEvent::tag] = 300 + static_cast<std::uint64_t>(d) * 7 % 90;
     day[DailyEvent::held] = 40 + static_cast<std::uint64_t>(d) % 20;

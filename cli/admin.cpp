@@ -8,6 +8,7 @@
 
 #include "cli/commands.hpp"
 #include "config/load.hpp"
+#include "milter/privileges.hpp"
 #include "milter/state_bridge.hpp"
 #include "scoring/organisation.hpp"
 #include "state/address.hpp"
@@ -24,6 +25,13 @@ std::unique_ptr<state::Store> open_configured_store(const std::string& config_pa
     return nullptr;
   }
   identity = loaded.config->analysis.campaign_identity;
+  // As root: the daemon's user from here on, so that nothing this command
+  // creates in the state directory is root's.
+  std::string error;
+  if (!milter::become_state_owner(*loaded.config, error)) {
+    std::fprintf(stderr, "pushback: %s\n", error.c_str());
+    return nullptr;
+  }
   try {
     return state::open_store(milter::store_settings(loaded.config->state), std::make_shared<state::SystemClock>());
   } catch (const std::exception& e) {
@@ -41,6 +49,16 @@ std::string windows_header(const std::vector<std::chrono::seconds>& windows) {
   std::string out;
   for (auto w : windows) out += fmt::format("{}{}d", out.empty() ? "" : "/", w.count() / 86400);
   return out;
+}
+
+// ", allowlisted (its domain example.com)": which entry lets it through.
+std::string allowlisted_because(const state::SenderReport& report) {
+  if (report.allowlisted_by == "domain") return fmt::format(", allowlisted (its domain {})", report.domain);
+  if (report.allowlisted_by == "campaign") {
+    return fmt::format(", allowlisted (its campaign {:08x}{})", report.campaign.id,
+                       report.campaign.brand.empty() ? "" : ", " + report.campaign.brand);
+  }
+  return ", allowlisted";
 }
 
 std::string list(const std::vector<std::uint32_t>& values) { return fmt::format("{}", fmt::join(values, "/")); }
@@ -68,11 +86,12 @@ int admin(const AdminOptions& options) {
       std::fputs("pushback: the state store is unavailable\n", stderr);
       return 1;
     }
+    std::string allowlisted = report.allowlisted ? allowlisted_because(report) : "";
     if (!report.known) {
-      fmt::print("{}: not seen\n", subject);
+      fmt::print("{}: not seen{}\n", subject, allowlisted);
       return 0;
     }
-    fmt::print("sender {} (domain {}){}\n", report.sender, report.domain, report.allowlisted ? ", allowlisted" : "");
+    fmt::print("sender {} (domain {}){}\n", report.sender, report.domain, allowlisted);
     fmt::print("  windows {}: messages {}, recipients {}; domain messages {}, recipients {}\n",
                windows_header(report.windows), list(report.counts.messages), list(report.counts.recipients),
                list(report.domain_counts.messages), list(report.domain_counts.recipients));

@@ -5,7 +5,9 @@
 #include "cli/commands.hpp"
 #include "config/load.hpp"
 #include "config/schema.hpp"
+#include "milter/privileges.hpp"
 #include "milter/state_bridge.hpp"
+#include "state/ownership.hpp"
 #include "state/redis_store.hpp"
 
 namespace pushback::cli {
@@ -36,6 +38,16 @@ int check_config(const std::vector<std::string>& files, const std::string& schem
       if (!problem.empty()) std::fprintf(stderr, "%s: warning: %s\n", file.c_str(), problem.c_str());
     }
     if (result.ok()) {
+      // The state directory's owner and modes, as the daemon checks them at start.
+      std::string error;
+      auto owner = milter::expected_state_owner(result.config->milter, error);
+      std::vector<std::string> problems =
+          owner ? state::check_state_ownership(result.config->state.dir, *owner) : std::vector<std::string>{error};
+      for (const auto& problem : problems) std::fprintf(stderr, "%s: state.dir: %s\n", file.c_str(), problem.c_str());
+      if (!problems.empty()) {
+        status = 1;
+        continue;
+      }
       std::printf("%s: OK\n", file.c_str());
     } else {
       status = 1;

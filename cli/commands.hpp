@@ -43,6 +43,17 @@ struct AdminOptions {
 
 int admin(const AdminOptions& options);
 
+// `pushback state check|backup|restore` (docs/state.md, "Recovery").
+struct StateOptions {
+  std::string command;  // check, backup, restore
+  std::string config_path;
+  std::string file;            // backup: where (default: the snapshots directory); restore: what
+  bool replace = false;        // restore: move an existing store aside
+  bool decisions_only = false; // backup: only the admin decisions (JSON), also for LMDB
+};
+
+int state_command(const StateOptions& options);
+
 // `pushback model train`: the cold-pitch text model from labelled examples
 // (docs/model.md). Hyper-parameters default to the shipped model's.
 struct ModelTrainOptions {

@@ -91,6 +91,20 @@ int main(int argc, char** argv) {
     command->add_option("--config,-c", admin_options.config_path, "Configuration file")->capture_default_str();
   }
 
+  pushback::cli::StateOptions state_options;
+  state_options.config_path = default_config;
+  auto* state = app.add_subcommand("state", "Check the state store, back it up, restore it");
+  state->require_subcommand(1);
+  state->fallthrough();
+  state->add_option("--config,-c", state_options.config_path, "Configuration file")->capture_default_str();
+  auto* s_check = state->add_subcommand("check", "Read the whole store back; exit 1 when it is damaged or mis-owned");
+  auto* s_backup = state->add_subcommand("backup", "A consistent copy of the store (LMDB) or of the admin decisions");
+  s_backup->add_option("file", state_options.file, "Where (default: a new file in STATE_DIR/snapshots)");
+  s_backup->add_flag("--decisions", state_options.decisions_only, "Only the admin decisions, as JSON");
+  auto* s_restore = state->add_subcommand("restore", "Restore a store backup, or add the admin decisions of a JSON file");
+  s_restore->add_option("file", state_options.file, "A backup or a decisions file")->required();
+  s_restore->add_flag("--replace", state_options.replace, "Move the store that is there aside (kept) and restore in its place");
+
   pushback::cli::QuarantineOptions quarantine_options;
   quarantine_options.config_path = default_config;
   auto* quarantine = app.add_subcommand("quarantine", "Review what Pushback held in the MTA's hold queue");
@@ -172,6 +186,12 @@ int main(int argc, char** argv) {
   if (feedback->parsed()) return pushback::cli::feedback(feedback_options);
   if (web_passwd->parsed()) return pushback::web::web_passwd(web_options.config_path);
   if (web->parsed()) return pushback::web::run_web(web_options);
+  if (state->parsed()) {
+    for (auto* command : {s_check, s_backup, s_restore}) {
+      if (command->parsed()) state_options.command = command->get_name();
+    }
+    return pushback::cli::state_command(state_options);
+  }
 
   if (milter->parsed()) return pushback::milter::run_daemon(daemon);
   if (scan->parsed()) return pushback::cli::scan(scan_options);

@@ -131,6 +131,7 @@ int replay(const ReplayOptions& options) {
   settings.backend = state::BackendKind::lmdb;
   settings.state_dir = state_dir.string();
   settings.durability = state::Durability::periodic;
+  settings.snapshot_decisions = false;  // a throwaway store: nothing to keep
   auto clock = std::make_shared<state::FakeClock>();
   std::map<std::string, std::size_t> verdicts;
   {

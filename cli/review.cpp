@@ -9,8 +9,10 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <stdexcept>
 
 #include "config/load.hpp"
+#include "milter/privileges.hpp"
 #include "milter/state_bridge.hpp"
 #include "state/address.hpp"
 
@@ -25,7 +27,17 @@ std::optional<Review> open_review(const std::string& config_path, const char* co
   }
   Review review;
   review.config = loaded.config;
+  // Root stays root for the MTA's queue, but acts as milter.user for the
+  // state directory, so that a key file created here is the daemon's.
+  std::string error;
+  bool created = false;
+  if (!milter::ensure_state_dir(review.config->state.dir, review.config->milter, error, created)) {
+    std::fprintf(stderr, "pushback %s: %s\n", command, error.c_str());
+    return std::nullopt;
+  }
   try {
+    milter::ActingAsStateOwner acting(review.config->milter);
+    if (!acting.ok()) throw std::runtime_error(acting.error());
     review.sealer.emplace(quarantine::Sealer::from_state_dir(review.config->state.dir));
   } catch (const std::exception& e) {
     std::fprintf(stderr, "pushback %s: %s (the verdict seal needs it: run as root or the daemon's account)\n", command,
@@ -35,7 +47,6 @@ std::optional<Review> open_review(const std::string& config_path, const char* co
   if (need_queue) {
     const auto& q = review.config->quarantine;
     quarantine::QueueSettings settings{q.mta, q.command_dir, q.postfix_config_dir, q.sendmail_config};
-    std::string error;
     review.queue = quarantine::open_mta_queue(settings, error);
     if (!review.queue) {
       std::fprintf(stderr, "pushback %s: %s\n", command, error.c_str());
@@ -48,12 +59,19 @@ std::optional<Review> open_review(const std::string& config_path, const char* co
 state::Store* open_store(Review& review, const char* command) {
   if (review.store) return review.store.get();
   try {
+    milter::ActingAsStateOwner acting(review.config->milter);
+    if (!acting.ok()) throw std::runtime_error(acting.error());
     review.store =
         state::open_store(milter::store_settings(review.config->state), std::make_shared<state::SystemClock>());
   } catch (const std::exception& e) {
     std::fprintf(stderr, "pushback %s: cannot open the state store: %s\n", command, e.what());
   }
   return review.store.get();
+}
+
+bool record_feedback_as_state_owner(Review& review, state::Store& store, const state::Feedback& feedback) {
+  milter::ActingAsStateOwner acting(review.config->milter);
+  return acting.ok() && store.record_feedback(feedback);
 }
 
 HeldListing list_ours(Review& review, const char* command) {
@@ -102,14 +120,15 @@ HeldDecision release_or_delete_held(Review& review, const quarantine::HeldMessag
     auto kind = release ? state::FeedbackKind::ham : state::FeedbackKind::outreach;
     auto taught = feedback_of(kind, held.entry.sender, held.entry.recipients, held.verdict);
     taught.source = release ? state::FeedbackSource::release : state::FeedbackSource::remove;
-    decision.feedback_saved = store->record_feedback(taught);
+    decision.feedback_saved = record_feedback_as_state_owner(review, *store, taught);
     feedback = decision.feedback_saved ? (release ? "feedback: not outreach" : "feedback: outreach")
                                        : "feedback NOT recorded: the state store is unavailable";
     // The console's "quarantine per day" chart.
     state::DayCounts today;
-    today.day = state::day_of(state::SystemClock().now());
+    today.day = state::day_number(state::SystemClock().now());
     today[release ? state::DailyEvent::released : state::DailyEvent::deleted] = 1;
-    store->add_daily_counts({today});
+    milter::ActingAsStateOwner acting(review.config->milter);  // as for the feedback: the store stays the daemon's
+    if (acting.ok()) store->add_daily_counts({today});
   }
   audit(fmt::format("quarantine {}: {} from=<{}> to=<{}> score={} template={} by {}: {} ({})",
                     release ? "released" : "deleted", id, held.entry.sender, fmt::join(held.entry.recipients, ","),

@@ -28,6 +28,8 @@ std::optional<Review> open_review(const std::string& config_path, const char* co
 
 // The state store, opened on first use; null (and said on stderr) when it cannot be.
 state::Store* open_store(Review& review, const char* command);
+// Feedback written as milter.user (the snapshot it refreshes is a new file).
+bool record_feedback_as_state_owner(Review& review, state::Store& store, const state::Feedback& feedback);
 
 struct HeldListing {
   std::vector<quarantine::HeldMessage> ours;  // Pushback's holds, verified by their seal

@@ -106,6 +106,9 @@ struct StateSettings {
   std::chrono::seconds sync_interval{0};
   std::string durability;  // "periodic" or "commit"
   std::int64_t map_size = 0;
+  std::int64_t snapshots_kept = 0;       // days of snapshots kept in state.dir/snapshots
+  bool snapshot_whole_store = false;     // also a daily compacted copy of the LMDB store
+  std::chrono::seconds verify_time_limit{0};  // the check of the LMDB store at start
   FailureAction on_unavailable = FailureAction::accept;
   double template_similarity = 0;
   std::string redis_host;

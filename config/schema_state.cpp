@@ -101,6 +101,19 @@ void add_state_keys(std::vector<KeyInfo>& keys) {
        .doc = "Largest size of the LMDB file in bytes; it grows sparsely up to this.",
        .min = 16.0 * 1024 * 1024, .max = 1024.0 * 1024 * 1024 * 1024,
        .apply = [](Config& c, const Value& v) { c.state.map_size = as<std::int64_t>(v); }});
+  add({.path = "state.snapshots_kept", .kind = ValueKind::integer, .default_toml = "7",
+       .doc = "Days of snapshots kept in state.dir/snapshots: the admin decisions (allowlist, feedback), rewritten "
+              "on every change, and with state.snapshot_whole_store a copy of the store.",
+       .min = 1, .max = 366,
+       .apply = [](Config& c, const Value& v) { c.state.snapshots_kept = as<std::int64_t>(v); }});
+  add({.path = "state.snapshot_whole_store", .kind = ValueKind::boolean, .default_toml = "false",
+       .doc = "Also keep a compacted copy of the whole LMDB store once a day (taken while the daemon runs).",
+       .apply = [](Config& c, const Value& v) { c.state.snapshot_whole_store = as<bool>(v); }});
+  add({.path = "state.verify_time_limit", .kind = ValueKind::duration, .default_toml = R"("60s")",
+       .doc = "The LMDB store is read through at start in a child process; one that takes longer is taken for "
+              "damaged and moved aside.",
+       .min = 1, .max = 3600,
+       .apply = [](Config& c, const Value& v) { c.state.verify_time_limit = as<std::chrono::seconds>(v); }});
   add({.path = "state.on_unavailable", .kind = ValueKind::string, .default_toml = R"("accept")",
        .doc = "When the store cannot be reached: accept the message unjudged, or tempfail it (451 4.7.1).",
        .choices = {"accept", "tempfail"},

@@ -25,6 +25,9 @@ std::string PushbackMetrics::render(const std::string& version) const {
   out += limits_hit.render("pushback_limits_hit_total");
   out += head("pushback_internal_errors_total", "counter", "Messages let through (or tempfailed) after an internal error.");
   out += fmt::format("pushback_internal_errors_total {}\n", internal_errors.value());
+  out += head("pushback_store_recoveries_total", "counter",
+              "Damaged or unreadable LMDB stores moved aside at start (docs/state.md, Recovery).");
+  out += fmt::format("pushback_store_recoveries_total {}\n", store_recoveries.value());
   out += head("pushback_analysis_seconds", "histogram", "Time spent at end of message: analysis, state and decision.");
   out += analysis_seconds.render("pushback_analysis_seconds", "");
   out += head("pushback_store_operation_seconds", "histogram", "Latency of state store operations.");

@@ -3,10 +3,8 @@
 #include "milter/daemon.hpp"
 
 #include <fcntl.h>
-#include <grp.h>
 #include <libmilter/mfapi.h>
 #include <netinet/in.h>
-#include <pwd.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
@@ -31,8 +29,11 @@
 #include "milter/tcp_nodelay.hpp"
 #include "quarantine/seal.hpp"
 #include "state/daily_flusher.hpp"
+#include "state/decision_snapshots.hpp"
 #include "state/maintainer.hpp"
+#include "state/store_recovery.hpp"
 #include "milter/logging.hpp"
+#include "milter/privileges.hpp"
 #include "metrics/http_server.hpp"
 #include "metrics/pushback_metrics.hpp"
 
@@ -53,85 +54,48 @@ bool write_pid_file(const std::string& path) {
   return static_cast<bool>(out.flush());
 }
 
-// milter.user's uid and milter.group's gid (the user's own group when none);
-// nothing, logged, when either does not exist.
-struct Account {
-  uid_t uid;
-  gid_t gid;
-};
-std::optional<Account> milter_account(const config::MilterSettings& settings) {
-  errno = 0;
-  const passwd* user = getpwnam(settings.user.c_str());
-  if (!user) {
-    spdlog::critical("user '{}' (milter.user) does not exist", settings.user);
-    return std::nullopt;
-  }
-  Account account{user->pw_uid, user->pw_gid};
-  if (!settings.group.empty()) {
-    const group* grp = getgrnam(settings.group.c_str());
-    if (!grp) {
-      spdlog::critical("group '{}' (milter.group) does not exist", settings.group);
-      return std::nullopt;
-    }
-    account.gid = grp->gr_gid;
-  }
-  return account;
-}
-
+// The unix socket goes to milter.user before the switch, so that the
+// unprivileged daemon can still remove it at the end.
 bool drop_privileges(const config::MilterSettings& settings) {
   if (geteuid() != 0 || settings.user.empty()) return true;
-  auto account = milter_account(settings);
-  if (!account) return false;
-  const uid_t uid = account->uid;
-  const gid_t gid = account->gid;
-  if (settings.socket.kind == config::SocketSpec::Kind::unix_path &&
-      chown(settings.socket.path.c_str(), uid, gid) != 0) {
-    spdlog::warn("cannot hand socket {} to {}: {}", settings.socket.path, settings.user, std::strerror(errno));
-  }
-  if (initgroups(settings.user.c_str(), gid) != 0 || setgid(gid) != 0 || setuid(uid) != 0) {
-    spdlog::critical("cannot switch to user {}: {}", settings.user, std::strerror(errno));
+  std::string error;
+  auto account = milter_account(settings, error);
+  if (!account) {
+    spdlog::critical("{}", error);
     return false;
   }
-  if (setuid(0) == 0) {
-    spdlog::critical("privileges could be regained after switching to {}", settings.user);
+  if (settings.socket.kind == config::SocketSpec::Kind::unix_path &&
+      chown(settings.socket.path.c_str(), account->uid, account->gid) != 0) {
+    spdlog::warn("cannot hand socket {} to {}: {}", settings.socket.path, settings.user, std::strerror(errno));
+  }
+  if (!switch_to_milter_user(settings, error)) {
+    spdlog::critical("{}", error);
     return false;
   }
   spdlog::info("running as user {}", settings.user);
   return true;
 }
 
-// A missing state directory is created as the package creates it: mode
-// 0750, owned by milter.user (and milter.group or the user's group) when
-// started as root, so that a hand-started daemon needs no package. Its
-// parents are created root-owned with the usual 0755. An existing directory
-// is left as it is.
 bool ensure_state_dir(const std::string& dir, const config::MilterSettings& settings) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(dir, ec)) return true;
-  std::filesystem::path path(dir);
-  if (path.has_parent_path() && !std::filesystem::is_directory(path.parent_path(), ec)) {
-    std::filesystem::create_directories(path.parent_path(), ec);
-    if (ec) {
-      spdlog::critical("cannot create {} (for state.dir): {}", path.parent_path().string(), ec.message());
-      return false;
-    }
-  }
-  if (::mkdir(dir.c_str(), 0750) != 0 && errno != EEXIST) {
-    spdlog::critical("cannot create the state directory {}: {}", dir, std::strerror(errno));
+  std::string error;
+  bool created = false;
+  if (!milter::ensure_state_dir(dir, settings, error, created)) {
+    spdlog::critical("{}", error);
     return false;
   }
-  ::chmod(dir.c_str(), 0750);  // whatever the umask
-  if (geteuid() == 0 && !settings.user.empty()) {
-    auto account = milter_account(settings);
-    if (!account) return false;
-    if (::chown(dir.c_str(), account->uid, account->gid) != 0) {
-      spdlog::critical("cannot hand the state directory {} to {}: {}", dir, settings.user, std::strerror(errno));
-      return false;
-    }
+  if (created) {
+    spdlog::info("created the state directory {} (mode 0750{})", dir,
+                 geteuid() == 0 && !settings.user.empty() ? ", owner " + settings.user : std::string{});
   }
-  spdlog::info("created the state directory {} (mode 0750{})", dir,
-               geteuid() == 0 && !settings.user.empty() ? ", owner " + settings.user : std::string{});
   return true;
+}
+
+// The state directory and its files belong to the user the daemon now
+// runs as; anything else is named with its fix.
+bool state_has_one_owner(const config::Config& config) {
+  auto problems = state::check_state_ownership(config.state.dir, running_user());
+  for (const auto& problem : problems) spdlog::critical("{}", problem);
+  return problems.empty();
 }
 
 bool open_socket(const config::MilterSettings& settings) {
@@ -261,15 +225,29 @@ int run_daemon(const DaemonOptions& options) {
   }
 
   // Opened as the unprivileged user, so that the files are its own.
+  if (!state_has_one_owner(*config)) return exit_config;
   auto clock = std::make_shared<state::SystemClock>();
   std::unique_ptr<state::Store> store;
   try {
-    store = state::open_store(store_settings(config->state), clock);
+    auto checked = state::open_checked_store(store_settings(config->state), clock);
+    store = std::move(checked.store);
+    if (checked.recovery) {
+      spdlog::critical("{}", state::describe(*checked.recovery, config->state.dir));
+      for (const auto& skipped : checked.recovery->skipped_snapshots) spdlog::warn("unreadable snapshot {}", skipped);
+      metrics.store_recoveries.add();
+    } else if (!checked.restored_snapshot.empty()) {
+      spdlog::warn("state store {} was missing: a fresh store was created with the admin decisions of {}",
+                   config->state.dir, checked.restored_snapshot);
+    } else if (checked.health.condition == state::StoreCondition::sound && config->state.backend == "lmdb") {
+      spdlog::info("state store checked: {}", checked.health.detail);
+    }
   } catch (const std::exception& e) {
     spdlog::critical("cannot open the state store: {}", e.what());
     return exit_os;
   }
-  state::Maintainer maintainer(*store, std::chrono::duration_cast<std::chrono::milliseconds>(config->state.sync_interval));
+  state::take_daily_snapshots(*store, clock->now());
+  state::Maintainer maintainer(*store, std::chrono::duration_cast<std::chrono::milliseconds>(config->state.sync_interval),
+                               true);
   state::DailyTally daily;
   state::DailyFlusher daily_flusher(*store, daily,
                                     std::chrono::duration_cast<std::chrono::milliseconds>(config->state.sync_interval));

@@ -39,6 +39,9 @@ state::StoreSettings store_settings(const config::StateSettings& s) {
   out.sync_interval = s.sync_interval;
   out.durability = s.durability == "commit" ? state::Durability::commit : state::Durability::periodic;
   out.lmdb_map_size = static_cast<std::uint64_t>(s.map_size);
+  out.snapshots_kept = static_cast<std::size_t>(s.snapshots_kept);
+  out.snapshot_whole_store = s.snapshot_whole_store;
+  out.verify_time_limit = s.verify_time_limit;
   out.on_unavailable =
       s.on_unavailable == config::FailureAction::tempfail ? state::StoreFailureAction::tempfail : state::StoreFailureAction::accept;
   out.template_similarity = s.template_similarity;

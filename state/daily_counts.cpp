@@ -15,7 +15,7 @@ std::string_view to_string(DailyEvent event) {
   return "?";
 }
 
-std::int64_t day_of(TimePoint time) {
+std::int64_t day_number(TimePoint time) {
   auto seconds = std::chrono::duration_cast<std::chrono::seconds>(time.time_since_epoch()).count();
   return seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400;
 }
@@ -54,7 +54,7 @@ std::int64_t day_of_key(std::string_view key) {
 }
 
 void DailyTally::add(DailyEvent event, TimePoint time) noexcept {
-  std::int64_t day = day_of(time);
+  std::int64_t day = day_number(time);
   auto& slot = slots_[static_cast<std::size_t>(day) % slots];
   std::int64_t seen = slot.day.load(std::memory_order_relaxed);
   if (seen != day) {

@@ -31,7 +31,7 @@ struct DayCounts {
   std::uint64_t operator[](DailyEvent event) const { return counts[static_cast<std::size_t>(event)]; }
 };
 
-std::int64_t day_of(TimePoint time);
+std::int64_t day_number(TimePoint time);
 
 // The stored form: the six counts as little-endian 64-bit integers. A value
 // of another length (a later version with more events) decodes what it can.

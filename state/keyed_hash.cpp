@@ -42,11 +42,8 @@ bool read_key(const std::string& path, Key& key) {
   return true;
 }
 
-void create_key(const std::string& dir, const std::string& path) {
-  Key key{};
-  if (::getrandom(key.data(), key.size(), 0) != static_cast<ssize_t>(key.size())) {
-    throw sys_error("cannot read random bytes for", path);
-  }
+// Links `key` into place as `path`; false when a key file is there already.
+bool install_key(const std::string& dir, const std::string& path, const Key& key) {
   std::string temp = fmt::format("{}/.{}.{}", dir, secret_key_file, ::getpid());
   int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) throw sys_error("cannot create", temp);
@@ -65,6 +62,15 @@ void create_key(const std::string& dir, const std::string& path) {
     errno = link_errno;
     throw sys_error("cannot create", path);
   }
+  return linked == 0;
+}
+
+void create_key(const std::string& dir, const std::string& path) {
+  Key key{};
+  if (::getrandom(key.data(), key.size(), 0) != static_cast<ssize_t>(key.size())) {
+    throw sys_error("cannot read random bytes for", path);
+  }
+  install_key(dir, path, key);
 }
 
 }  // namespace
@@ -82,6 +88,14 @@ KeyedHasher KeyedHasher::from_state_dir(const std::string& state_dir) {
     if (!read_key(path, key)) throw sys_error("cannot read", path);
   }
   return KeyedHasher(key);
+}
+
+bool read_secret_key(const std::string& state_dir, Key& key) {
+  return read_key(state_dir + "/" + secret_key_file, key);
+}
+
+bool install_secret_key(const std::string& state_dir, const Key& key) {
+  return install_key(state_dir, state_dir + "/" + secret_key_file, key);
 }
 
 KeyedHasher::KeyedHasher(const Key& key) {

@@ -38,6 +38,12 @@ class KeyedHasher {
   std::array<std::uint8_t, 192> secret_{};  // XXH3 secret derived from the key
 };
 
+// DIR/secret.key's bytes; false when there is none. Throws when it cannot be
+// read or has the wrong size.
+bool read_secret_key(const std::string& state_dir, std::array<std::uint8_t, secret_key_size>& key);
+// Installs `key` as DIR/secret.key (mode 0600); false when one is there already.
+bool install_secret_key(const std::string& state_dir, const std::array<std::uint8_t, secret_key_size>& key);
+
 // 16 lower-case hex digits.
 std::string to_hex(std::uint64_t value);
 

@@ -5,11 +5,14 @@
 
 #include <lmdb.h>
 #include <spdlog/spdlog.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <mutex>
@@ -19,6 +22,7 @@
 #include "scoring/organisation.hpp"
 #include "state/address.hpp"
 #include "state/campaign_link.hpp"
+#include "state/decision_snapshots.hpp"
 #include "state/records.hpp"
 #include "state/windows.hpp"
 
@@ -28,9 +32,7 @@ namespace {
 
 using namespace detail;
 
-// The record layout (state/records.hpp). A store written with another one is
-// refused: its counts cannot be read, and the admin decides to start afresh.
-inline constexpr std::string_view format_version = "3";
+inline constexpr std::string_view format_version = lmdb_record_format;
 // Runtime allowlist entries that name a campaign.
 inline constexpr std::string_view campaign_entry_prefix = "campaign:";
 // Message tags a sender record keeps for dedup of split deliveries.
@@ -243,8 +245,12 @@ class LmdbStore final : public Store {
       out.sender = normalise_address(sender_address);
       out.domain = domain_of(out.sender);
       out.windows = settings_.windows;
-      out.allowlisted = is_allowed(txn, out.sender);
       OwnerRecord sender = load<OwnerRecord>(txn, make_key(key_sender, out.sender), windows_.bucket_seconds, &out.known);
+      out.allowlisted_by = txn.get(make_key(key_allow, out.sender))    ? "address"
+                           : txn.get(make_key(key_allow, out.domain))  ? "domain"
+                           : is_campaign_allowed(txn, sender.campaign) ? "campaign"
+                                                                       : "";
+      out.allowlisted = !out.allowlisted_by.empty();
       OwnerRecord domain = load<OwnerRecord>(txn, make_key(key_domain, out.domain), windows_.bucket_seconds);
       out.counts = owner_counts(sender, windows_, now);
       out.domain_counts = owner_counts(domain, windows_, now);
@@ -411,13 +417,9 @@ class LmdbStore final : public Store {
     }
   }
 
-  bool allow(std::string_view entry) override {
-    return write_allow(entry, true);
-  }
+  bool allow(std::string_view entry) override { return decided(write_allow(entry, true)); }
 
-  bool disallow(std::string_view entry) override {
-    return write_allow(entry, false);
-  }
+  bool disallow(std::string_view entry) override { return decided(write_allow(entry, false)); }
 
   std::vector<AllowEntry> allowlist() override {
     std::vector<AllowEntry> out;
@@ -468,7 +470,7 @@ class LmdbStore final : public Store {
       for (const auto& reply : replies_of_release(feedback, now)) observe_outbound(txn, reply, now);
       txn.commit();
       note_success();
-      return true;
+      return decided(true);
     } catch (const std::exception& error) {
       note_failure(error.what());
       return false;
@@ -504,7 +506,7 @@ class LmdbStore final : public Store {
         for (std::size_t i = 0; i < daily_event_count; ++i) stored.counts[i] += day.counts[i];
         txn.put(key, encode_day(stored));
       }
-      std::int64_t oldest_kept = day_of(clock_->now()) - daily_retention_days;
+      std::int64_t oldest_kept = day_number(clock_->now()) - daily_retention_days;
       std::vector<std::string> expired;
       scan_prefix(txn, prefix, [&](std::string_view key, std::string_view) {
         if (day_of_key(key) >= oldest_kept) return false;  // in day order: the rest is younger
@@ -544,7 +546,99 @@ class LmdbStore final : public Store {
   }
   // --- end of daily counts ---
 
+  std::optional<AdminDecisions> export_decisions() override {
+    try {
+      Txn txn(env_, dbi_, false);
+      AdminDecisions out;
+      std::map<std::uint32_t, std::size_t> campaign_entries;  // campaign id -> index in out.allows
+      scan_prefix(txn, std::string(1, key_allow), [&](std::string_view key, std::string_view value) {
+        AllowDecision decision{std::string(key.substr(1)), from_seconds(decode_u32(value)), {}, {}};
+        if (decision.entry.starts_with(campaign_entry_prefix)) {
+          auto id = static_cast<std::uint32_t>(
+              std::strtoul(decision.entry.c_str() + campaign_entry_prefix.size(), nullptr, 16));
+          bool found = false;
+          auto record = load<CampaignRecord>(txn, make_campaign_key(id), windows_.bucket_seconds, &found);
+          if (found) {
+            decision.campaign_brand = record.brand;
+            campaign_entries[id] = out.allows.size();
+          }
+        }
+        out.allows.push_back(std::move(decision));
+        return true;
+      });
+      if (!campaign_entries.empty()) {
+        scan_prefix(txn, std::string(1, key_sender), [&](std::string_view key, std::string_view value) {
+          auto it = campaign_entries.find(OwnerRecord::decode(value, windows_.bucket_seconds).campaign);
+          if (it != campaign_entries.end()) out.allows[it->second].campaign_mailboxes.emplace_back(key.substr(1));
+          return true;
+        });
+      }
+      scan_prefix(txn, std::string(1, key_feedback), [&](std::string_view key, std::string_view value) {
+        auto record = FeedbackRecord::decode(value);
+        out.marks.push_back({std::string(key.substr(1)), record.ham, record.outreach, from_seconds(record.touched)});
+        return true;
+      });
+      return out;
+    } catch (const std::exception& error) {
+      note_failure(error.what());
+      return std::nullopt;
+    }
+  }
+
+  bool import_decisions(const AdminDecisions& decisions) override {
+    try {
+      Txn txn(env_, dbi_, true);
+      auto add_entry = [&](const std::string& entry, TimePoint added) {
+        std::string key = make_key(key_allow, entry);
+        if (!txn.get(key)) txn.put(key, encode_u32(to_seconds(added)));
+      };
+      for (const auto& allow : decisions.allows) {
+        add_entry(allow.entry, allow.added);
+        for (const auto& mailbox : allow.campaign_mailboxes) add_entry(normalise_address(mailbox), allow.added);
+      }
+      for (const auto& mark : decisions.marks) {
+        std::string key = make_key(key_feedback, mark.subject);
+        auto record = FeedbackRecord::decode(txn.get(key).value_or(std::string_view{}));
+        record.touched = std::max(record.touched, to_seconds(mark.touched));
+        record.ham = std::max(record.ham, mark.ham);
+        record.outreach = std::max(record.outreach, mark.outreach);
+        txn.put(key, record.encode());
+      }
+      txn.commit();
+      note_success();
+      return true;
+    } catch (const std::exception& error) {
+      note_failure(error.what());
+      return false;
+    }
+  }
+
+  bool copy_to(const std::string& path, std::string& error) override {
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) {
+      error = "cannot create " + path + ": " + std::strerror(errno);
+      return false;
+    }
+    // Compaction copies only live pages, from one read transaction: the copy
+    // is consistent while the daemon goes on writing.
+    int rc = mdb_env_copyfd2(env_, fd, MDB_CP_COMPACT);
+    if (rc == 0 && ::fsync(fd) != 0) rc = errno;
+    ::close(fd);
+    if (rc != 0) {
+      error = "cannot copy the store to " + path + ": " + mdb_strerror(rc);
+      ::unlink(path.c_str());
+      return false;
+    }
+    return true;
+  }
+
  private:
+  // An admin decision was written: the snapshot follows it.
+  bool decided(bool ok) {
+    if (ok) refresh_decision_snapshot(*this, clock_->now());
+    return ok;
+  }
+
   FeedbackFacts read_feedback(Txn& txn, const Observation& observation, const History& history) {
     FeedbackFacts facts;
     auto subjects = feedback_subjects(normalise_address(observation.sender), history.cluster.known,

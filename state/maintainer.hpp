@@ -11,8 +11,10 @@ namespace pushback::state {
 
 class Maintainer {
  public:
-  // Starts at once; the first run comes after one interval.
-  Maintainer(Store& store, std::chrono::milliseconds interval);
+  // Starts at once; the first run comes after one interval. With
+  // `daily_snapshots`, the first run of each UTC day also takes the day's
+  // snapshots (state/decision_snapshots.hpp).
+  Maintainer(Store& store, std::chrono::milliseconds interval, bool daily_snapshots = false);
   // Stops the timer and runs maintain() one last time.
   ~Maintainer();
   Maintainer(const Maintainer&) = delete;

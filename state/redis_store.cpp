@@ -18,6 +18,7 @@
 
 #include "state/address.hpp"
 #include "state/campaign_link.hpp"
+#include "state/decision_snapshots.hpp"
 #include "state/redis_client.hpp"
 #include "state/redis_sentinel.hpp"
 #include "state/streak_ceilings.hpp"
@@ -74,6 +75,17 @@ std::string field(const std::vector<std::pair<std::string, std::string>>& all, s
 
 std::uint32_t field_u32(const std::vector<std::pair<std::string, std::string>>& all, std::string_view name) {
   return static_cast<std::uint32_t>(std::strtoull(field(all, name).c_str(), nullptr, 10));
+}
+
+// A campaign's mailbox list as the script keeps it: "a@x,b@y".
+std::vector<std::string> comma_list(const std::string& list) {
+  std::vector<std::string> out;
+  for (std::size_t at = 0; at < list.size();) {
+    auto comma = list.find(',', at);
+    out.push_back(list.substr(at, comma == std::string::npos ? std::string::npos : comma - at));
+    at = comma == std::string::npos ? list.size() : comma + 1;
+  }
+  return out;
 }
 
 Series bucket_series(const std::vector<std::pair<std::string, std::string>>& all) {
@@ -435,7 +447,7 @@ class RedisStore final : public Store {
       // Totals for the metrics: one hash, never expired.
       return command(context, {"HINCRBY", prefix_ + "fb:totals", feedback_total_name(feedback.kind, feedback.source), "1"});
     });
-    return reply && reply->type != REDIS_REPLY_ERROR;
+    return decided(reply && reply->type != REDIS_REPLY_ERROR);
   }
 
   std::vector<FeedbackTotal> feedback_totals() override {
@@ -548,8 +560,15 @@ class RedisStore final : public Store {
       out.domain_counts = {windows_.sums(bucket_series(domain), now), member_counts(get, prefix_ + "dr:" + out.domain, now)};
       out.first_seen = from_seconds(field_u32(sender, "first"));
       out.last_seen = from_seconds(field_u32(sender, "touched"));
-      out.allowlisted = integer(get({"HEXISTS", prefix_ + "a", out.sender}).get()) != 0 ||
-                        integer(get({"HEXISTS", prefix_ + "a", out.domain}).get()) != 0;
+      std::string campaign_id = field(sender, "camp");
+      std::string campaign_entry =
+          campaign_id.empty() ? "" : fmt::format("campaign:{:08x}", std::strtoul(campaign_id.c_str(), nullptr, 10));
+      out.allowlisted_by = integer(get({"HEXISTS", prefix_ + "a", out.sender}).get()) != 0   ? "address"
+                           : integer(get({"HEXISTS", prefix_ + "a", out.domain}).get()) != 0 ? "domain"
+                           : !campaign_entry.empty() && integer(get({"HEXISTS", prefix_ + "a", campaign_entry}).get()) != 0
+                               ? "campaign"
+                               : "";
+      out.allowlisted = !out.allowlisted_by.empty();
       std::vector<std::string> recipients;
       if (!recipient_address.empty()) {
         recipients.push_back(to_hex(hasher_.hash(HashKind::recipient, normalise_address(recipient_address))));
@@ -589,12 +608,7 @@ class RedisStore final : public Store {
           c.known = true;
           c.id = static_cast<std::uint32_t>(std::strtoul(campaign.c_str(), nullptr, 10));
           c.brand = field(record, "brand");
-          std::string list = field(record, "mbx");
-          for (std::size_t at = 0; at < list.size();) {
-            auto comma = list.find(',', at);
-            c.mailboxes.push_back(list.substr(at, comma == std::string::npos ? std::string::npos : comma - at));
-            at = comma == std::string::npos ? list.size() : comma + 1;
-          }
+          c.mailboxes = comma_list(field(record, "mbx"));
           c.mailbox_count = static_cast<std::uint32_t>(c.mailboxes.size());
           std::string domains = field(record, "dom");
           c.domain_count = domains.empty() ? 0 : static_cast<std::uint32_t>(std::count(domains.begin(), domains.end(), ',') + 1);
@@ -739,19 +753,19 @@ class RedisStore final : public Store {
   bool allow(std::string_view entry) override {
     std::string key = allow_entry(entry);
     if (key.empty()) return false;
-    return with_context([&](redisContext* context) {
+    return decided(with_context([&](redisContext* context) {
       Reply reply = command(context, {"HSET", prefix_ + "a", key, std::to_string(to_seconds(clock_->now()))});
       if (!reply || context->err) throw std::runtime_error(error_text(context, reply));
-    });
+    }));
   }
 
   bool disallow(std::string_view entry) override {
     std::string key = allow_entry(entry);
     if (key.empty()) return false;
-    return with_context([&](redisContext* context) {
+    return decided(with_context([&](redisContext* context) {
       Reply reply = command(context, {"HDEL", prefix_ + "a", key});
       if (!reply || context->err) throw std::runtime_error(error_text(context, reply));
-    });
+    }));
   }
 
   std::vector<AllowEntry> allowlist() override {
@@ -767,6 +781,69 @@ class RedisStore final : public Store {
     return out;
   }
 
+  std::optional<AdminDecisions> export_decisions() override {
+    AdminDecisions out;
+    bool ok = with_context([&](redisContext* context) {
+      auto get = checked(context);
+      for (const auto& [entry, added] : fields(get({"HGETALL", prefix_ + "a"}).get())) {
+        AllowDecision decision{entry, from_seconds(static_cast<std::uint32_t>(std::strtoull(added.c_str(), nullptr, 10))),
+                               {}, {}};
+        if (entry.starts_with("campaign:")) {
+          std::string id = std::to_string(std::strtoul(entry.c_str() + 9, nullptr, 16));
+          auto record = fields(get({"HGETALL", prefix_ + "c:" + id}).get());
+          decision.campaign_brand = field(record, "brand");
+          decision.campaign_mailboxes = comma_list(field(record, "mbx"));
+        }
+        out.allows.push_back(std::move(decision));
+      }
+      const std::string pattern = prefix_ + "fb:*";
+      std::string cursor = "0";
+      do {
+        Reply page = get({"SCAN", cursor, "MATCH", pattern, "COUNT", "1000"});
+        if (page->type != REDIS_REPLY_ARRAY || page->elements != 2) throw std::runtime_error("unexpected SCAN reply");
+        cursor = bulk(page->element[0]);
+        const redisReply* keys = page->element[1];
+        for (std::size_t i = 0; i < keys->elements; ++i) {
+          std::string key = bulk(keys->element[i]);
+          std::string subject = key.substr(pattern.size() - 1);
+          if (subject == "totals") continue;
+          auto record = fields(get({"HGETALL", key}).get());
+          FeedbackMark mark{subject, field_u32(record, "ham"), field_u32(record, "out"), {}};
+          Reply ttl = get({"TTL", key});
+          // Redis keeps no touched time: the mark was last written a
+          // retention before it expires.
+          if (integer(ttl.get()) > 0) {
+            mark.touched = clock_->now() - (settings_.retention - std::chrono::seconds(integer(ttl.get())));
+          }
+          out.marks.push_back(std::move(mark));
+        }
+      } while (cursor != "0");
+    });
+    if (!ok) return std::nullopt;
+    return out;
+  }
+
+  bool import_decisions(const AdminDecisions& decisions) override {
+    const std::string retention = std::to_string(settings_.retention.count());
+    return with_context([&](redisContext* context) {
+      auto get = checked(context);
+      for (const auto& allow : decisions.allows) {
+        std::string added = std::to_string(to_seconds(allow.added));
+        get({"HSETNX", prefix_ + "a", allow.entry, added});
+        for (const auto& mailbox : allow.campaign_mailboxes) {
+          get({"HSETNX", prefix_ + "a", normalise_address(mailbox), added});
+        }
+      }
+      for (const auto& mark : decisions.marks) {
+        std::string key = prefix_ + "fb:" + mark.subject;
+        auto record = fields(get({"HGETALL", key}).get());
+        get({"HSET", key, "ham", std::to_string(std::max(field_u32(record, "ham"), mark.ham)), "out",
+             std::to_string(std::max(field_u32(record, "out"), mark.outreach))});
+        get({"EXPIRE", key, retention});
+      }
+    });
+  }
+
   // Redis expires keys itself (EXPIRE on every write); nothing to sweep.
   std::size_t maintain() override { return 0; }
 
@@ -775,6 +852,12 @@ class RedisStore final : public Store {
   ConnectFailure probe(std::string& error) { return pool_.probe(error); }
 
  private:
+  // An admin decision was written: the snapshot follows it.
+  bool decided(bool ok) {
+    if (ok) refresh_decision_snapshot(*this, clock_->now());
+    return ok;
+  }
+
   // The campaign (decimal id) named by one of its addresses or its brand; "" when none.
   template <typename Get>
   std::string find_campaign(Get& get, std::string_view address_or_brand) const {

@@ -80,6 +80,16 @@ struct StoreSettings {
   // Templates remembered per (sender, recipient) pair to link sequence steps.
   std::size_t pair_templates = 4;
   RedisSettings redis;
+  // Admin decisions (allowlist, feedback) are written to
+  // STATE_DIR/snapshots/ whenever they change and once a day; the newest
+  // `snapshots_kept` days are kept (docs/state.md, "Recovery").
+  bool snapshot_decisions = true;
+  std::size_t snapshots_kept = 7;
+  // Also a compacted copy of the whole LMDB store once a day.
+  bool snapshot_whole_store = false;
+  // How long the check of an LMDB store at start may take before the store
+  // is taken for damaged (a walk that hangs).
+  std::chrono::seconds verify_time_limit{60};
 };
 
 // Empty when the settings are usable, else what is wrong.

@@ -184,6 +184,7 @@ struct SenderReport {
   std::string sender;
   std::string domain;
   bool allowlisted = false;
+  std::string allowlisted_by;  // "address", "domain" or "campaign" when allowlisted
   std::vector<std::chrono::seconds> windows;
   WindowCounts counts;
   WindowCounts domain_counts;
@@ -216,6 +217,27 @@ struct TopReport {
 struct AllowEntry {
   std::string entry;  // a normalised address, or a domain
   TimePoint added{};
+};
+
+// What admins decided, which a new store must not lose: the runtime
+// allowlist and the feedback marks (docs/state.md, "Recovery").
+struct AllowDecision {
+  std::string entry;  // as in AllowEntry; "campaign:ID" (8 hex digits) for a campaign
+  TimePoint added{};
+  // A campaign's mailboxes and brand when it was exported, so that a store
+  // that never saw the campaign still lets its known mailboxes through.
+  std::vector<std::string> campaign_mailboxes;
+  std::string campaign_brand;
+};
+struct FeedbackMark {
+  std::string subject;  // as feedback_subjects() names it: "t:…", "s:…", "c:…"
+  std::uint32_t ham = 0;
+  std::uint32_t outreach = 0;
+  TimePoint touched{};
+};
+struct AdminDecisions {
+  std::vector<AllowDecision> allows;
+  std::vector<FeedbackMark> marks;
 };
 
 class Store {
@@ -272,6 +294,22 @@ class Store {
   virtual bool record_feedback(const Feedback& feedback) = 0;
   // Every kind and source of decision with its count so far; empty when unavailable.
   virtual std::vector<FeedbackTotal> feedback_totals() = 0;
+
+  // Every admin decision; nothing when the store is unavailable.
+  virtual std::optional<AdminDecisions> export_decisions() = 0;
+  // Adds decisions (a restore, a recovery): allowlist entries are added,
+  // with a campaign's recorded mailboxes as address entries; a mark keeps
+  // the higher of the stored and the imported counts, so importing twice
+  // changes nothing. Returns false when unavailable.
+  virtual bool import_decisions(const AdminDecisions& decisions) = 0;
+  // A consistent copy of the whole store to a new file `path`, taken while
+  // it is in use (LMDB, compacted); false with `error` set when the backend
+  // cannot (Redis keeps its own persistence) or the copy fails.
+  virtual bool copy_to(const std::string& path, std::string& error) {
+    (void)path;
+    error = "this backend keeps no file to copy";
+    return false;
+  }
 
   // --- Daily counts for the console (state/daily_counts.hpp) ---
   // Adds `days` to the stored counts, day by day; days older than

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <sodium.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -162,6 +163,14 @@ bool UsedLinks::used(std::string_view nonce) const {
 bool UsedLinks::mark(const LinkClaim& claim, std::int64_t now) {
   int fd = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0) return false;
+  // The console runs as root; the state directory and what is in it stay its owner's (the daemon's).
+  struct stat directory{};
+  auto slash = path_.rfind('/');
+  if (::geteuid() == 0 && slash != std::string::npos && ::stat(path_.substr(0, slash).c_str(), &directory) == 0 &&
+      directory.st_uid != 0 && ::fchown(fd, directory.st_uid, directory.st_gid) != 0) {
+    ::close(fd);
+    return false;
+  }
   ::flock(fd, LOCK_EX);
   auto entries = read_used(fd);
   bool fresh = true;

@@ -6,11 +6,10 @@ it) and at reload (a damaged file is refused and the running model kept).
 import os
 import signal
 import subprocess
-import time
 import unittest
 from pathlib import Path
 
-from harness import MailPath, Pushback, make_world_readable_tempdir, wait_until
+from harness import MailPath, Pushback, make_world_readable_tempdir, plain_mail, wait_until
 
 BINARY = os.environ["PUSHBACK_BIN"]
 SHIPPED_MODEL = Path(os.environ["PUSHBACK_SOURCE_DIR"]) / "data" / "cold_pitch.model"
@@ -26,12 +25,6 @@ ENQUIRY = ("Missing part from my order",
            "I can send a photo of the receipt if that helps.\n\nThanks,\nMargaret")
 
 
-def mail(sender: str, recipient: str, subject: str, body: str) -> tuple[str, str]:
-    message_id = f"<{time.time_ns()}@{sender.split('@')[1]}>"
-    text = (f"From: {sender}\r\nTo: {recipient}\r\nSubject: {subject}\r\nMessage-ID: {message_id}\r\n"
-            f"Date: {time.strftime('%a, %d %b %Y %H:%M:%S +0000', time.gmtime())}\r\n\r\n"
-            + body.replace("\n", "\r\n") + "\r\n")
-    return message_id, text
 
 
 class FirstContact(unittest.TestCase):
@@ -51,7 +44,7 @@ class FirstContact(unittest.TestCase):
         assert cls.path.stop() == 0
 
     def deliver(self, sender: str, subject: str, body: str):
-        message_id, text = mail(sender, "alice@corp.example", subject, body)
+        message_id, text = plain_mail(sender, "alice@corp.example", subject, body)
         self.postfix.send(sender, ["alice@corp.example"], text)
         def delivered():
             return next((m for m in self.sink.messages() if str(m["Message-ID"]) == message_id), None)
@@ -99,9 +92,9 @@ class FirstContact(unittest.TestCase):
         outreach.mkdir(exist_ok=True)
         ham.mkdir(exist_ok=True)
         for i in range(12):
-            (outreach / f"{i}.eml").write_text(mail("sdr@vendor.example", "bob@corp.example", PITCH[0],
+            (outreach / f"{i}.eml").write_text(plain_mail("sdr@vendor.example", "bob@corp.example", PITCH[0],
                                                     PITCH[1].replace("30%", f"{20 + i}%"))[1])
-            (ham / f"{i}.eml").write_text(mail("pat@partner.example", "bob@corp.example", ENQUIRY[0],
+            (ham / f"{i}.eml").write_text(plain_mail("pat@partner.example", "bob@corp.example", ENQUIRY[0],
                                                ENQUIRY[1].replace("3rd", f"{i + 4}th"))[1])
         trained = self.work / "trained.model"
         run = subprocess.run([BINARY, "model", "train", "--outreach", str(outreach), "--ham", str(ham),

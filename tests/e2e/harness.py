@@ -15,6 +15,7 @@ import shutil
 import signal
 import smtplib
 import socket
+import threading
 import subprocess
 import tempfile
 import time
@@ -421,3 +422,12 @@ def own_words(sender: str) -> str:
     if sender not in _words_of:
         _words_of[sender] = OWN_WORDS[len(_words_of) % len(OWN_WORDS)]
     return _words_of[sender]
+
+
+def plain_mail(sender: str, recipient: str, subject: str, body: str) -> tuple[str, str]:
+    """A plain text message with a unique Message-ID: (message_id, text)."""
+    message_id = f"<{time.time_ns()}.{threading.get_ident()}@{sender.split('@')[1]}>"
+    text = (f"From: {sender}\r\nTo: {recipient}\r\nSubject: {subject}\r\nMessage-ID: {message_id}\r\n"
+            f"Date: {time.strftime('%a, %d %b %Y %H:%M:%S +0000', time.gmtime())}\r\n\r\n"
+            + body.replace("\n", "\r\n") + "\r\n")
+    return message_id, text

@@ -134,7 +134,10 @@ class SentinelFailover(unittest.TestCase):
     @classmethod
     def config(cls, password_file: Path | None = None, sentinel_password_file: Path | None = None) -> str:
         sentinels = ", ".join(f'"127.0.0.1:{node.port}"' for node in cls.sentinels)
-        return (f"[policy]\nmode = \"monitor\"\n[state]\nbackend = \"redis\"\ndir = \"{cls.state_dir}\"\n"
+        # The daemon runs as root here (milter.user empty), so check-config
+        # must expect root to own the state directory too.
+        return (f"[milter]\nuser = \"\"\n[policy]\nmode = \"monitor\"\n[state]\nbackend = \"redis\"\n"
+                f"dir = \"{cls.state_dir}\"\n"
                 f"[state.redis]\nsentinels = [{sentinels}]\nmaster_name = \"{MASTER}\"\n"
                 f"username = \"pushback\"\npassword_file = \"{password_file or cls.password_file}\"\n"
                 f"sentinel_username = \"watcher\"\nsentinel_password_file = \"{sentinel_password_file or cls.sentinel_password_file}\"\n")

@@ -22,7 +22,7 @@ DayCounts day_with(std::int64_t day, DailyEvent event, std::uint64_t n) {
 
 void check_daily(StoreSettings settings) {
   auto clock = std::make_shared<FakeClock>();
-  std::int64_t today = day_of(clock->now());
+  std::int64_t today = day_number(clock->now());
   auto writer = open_store(settings, clock);
   ASSERT_TRUE(writer->add_daily_counts({day_with(today, DailyEvent::pass, 5), day_with(today - 1, DailyEvent::held, 2)}));
   ASSERT_TRUE(writer->add_daily_counts({day_with(today, DailyEvent::pass, 1), day_with(today, DailyEvent::released, 1)}));
@@ -57,7 +57,7 @@ TEST(DailyCounts, Redis) {
   check_daily(settings);
   // Each day's hash expires daily_retention_days after its last write.
   auto clock = FakeClock();
-  auto ttl = redis.command({"TTL", settings.redis.key_prefix + "daily:" + std::to_string(day_of(clock.now()))});
+  auto ttl = redis.command({"TTL", settings.redis.key_prefix + "daily:" + std::to_string(day_number(clock.now()))});
   ASSERT_EQ(ttl.size(), 1u);
   EXPECT_GT(std::stoll(ttl[0]), (daily_retention_days - 1) * 86400);
   EXPECT_LE(std::stoll(ttl[0]), daily_retention_days * 86400);
@@ -69,10 +69,10 @@ TEST(DailyCounts, LmdbExpiresOldDays) {
   settings.state_dir = dir.path();
   auto clock = std::make_shared<FakeClock>();
   auto store = open_store(settings, clock);
-  std::int64_t today = day_of(clock->now());
+  std::int64_t today = day_number(clock->now());
   ASSERT_TRUE(store->add_daily_counts({day_with(today, DailyEvent::tag, 1)}));
   clock->advance(std::chrono::hours(24 * (daily_retention_days + 1)));
-  std::int64_t later = day_of(clock->now());
+  std::int64_t later = day_number(clock->now());
   ASSERT_TRUE(store->add_daily_counts({day_with(later, DailyEvent::tag, 1)}));
   EXPECT_TRUE(store->daily_counts(today, today).empty());
   EXPECT_EQ(store->daily_counts(today, later).size(), 1u);
@@ -103,7 +103,7 @@ TEST(DailyTally, CountsFromManyThreadsAndDrains) {
   auto days = tally.drain();
   ASSERT_EQ(days.size(), 2u);
   std::sort(days.begin(), days.end(), [](const auto& a, const auto& b) { return a.day < b.day; });
-  EXPECT_EQ(days[0].day, day_of(clock.now()));
+  EXPECT_EQ(days[0].day, day_number(clock.now()));
   EXPECT_EQ(days[0][DailyEvent::pass], 20000u);
   EXPECT_EQ(days[0][DailyEvent::held], 20000u);
   EXPECT_EQ(days[1][DailyEvent::refused], 1u);
@@ -117,7 +117,7 @@ TEST(DailyFlusher, FlushesOnItsIntervalAndWhenStopped) {
   auto clock = std::make_shared<FakeClock>();
   auto store = open_store(settings, clock);
   DailyTally tally;
-  std::int64_t today = day_of(clock->now());
+  std::int64_t today = day_number(clock->now());
   {
     DailyFlusher flusher(*store, tally, std::chrono::milliseconds(100));
     tally.add(DailyEvent::tag, clock->now());
