@@ -75,6 +75,8 @@ def main() -> int:
     web_port = free_port()
     config = work / "pushback.toml"
     config.write_text(f"""
+[milter]
+user = ""
 [state]
 dir = "{state}"
 map_size = {16 << 30}

@@ -384,7 +384,7 @@ class StartUp(unittest.TestCase):
         (work / "secret.key").write_bytes(os.urandom(32))
         port = free_port()
         config = work / "pushback.toml"
-        config.write_text(f'[state]\ndir = "{work}"\n[web]\nlisten = "127.0.0.1:{port}"\n'
+        config.write_text(f'[milter]\nuser = ""\n[state]\ndir = "{work}"\n[web]\nlisten = "127.0.0.1:{port}"\n'
                           f'public_url = "https://mail.example.com/pushback"\npassword_file = "{work}/none"\n')
         web = Process([BINARY, "web", "--config", str(config)], work / "web.log")
         try:
@@ -404,13 +404,13 @@ class StartUp(unittest.TestCase):
     def test_non_loopback_listen_is_refused_without_the_key(self):
         work = make_world_readable_tempdir("pb-web-listen-")
         config = work / "pushback.toml"
-        config.write_text(f'[state]\ndir = "{work}"\n[web]\nlisten = "0.0.0.0:{free_port()}"\n')
+        config.write_text(f'[milter]\nuser = ""\n[state]\ndir = "{work}"\n[web]\nlisten = "0.0.0.0:{free_port()}"\n')
         result = subprocess.run([BINARY, "web", "--config", str(config)], capture_output=True, text=True, timeout=30)
         self.assertEqual(result.returncode, 78)
         self.assertIn("web.listen: \"0.0.0.0:", result.stderr)
         self.assertIn("set web.allow_non_loopback = true", result.stderr)
         # The command-line override is held to the same rule.
-        config.write_text(f'[state]\ndir = "{work}"\n')
+        config.write_text(f'[milter]\nuser = ""\n[state]\ndir = "{work}"\n')
         (work / "secret.key").write_bytes(os.urandom(32))
         (work / "secret.key").chmod(0o600)
         result = subprocess.run([BINARY, "web", "--config", str(config), "--listen", f"0.0.0.0:{free_port()}"],

@@ -75,7 +75,8 @@ class WebUnit(unittest.TestCase):
         (state / "secret.key").write_bytes(os.urandom(32))
         port = free_port()
         config = self.work / "pushback.toml"
-        config.write_text(f'[state]\ndir = "{state}"\n[web]\nlisten = "127.0.0.1:{port}"\n')
+        # Run as root, the console reads the state as milter.user; the test's files are root's.
+        config.write_text(f'[milter]\nuser = ""\n[state]\ndir = "{state}"\n[web]\nlisten = "127.0.0.1:{port}"\n')
         argv = self.directives["ExecStart"][0].replace("/usr/sbin/pushback", BINARY).split()
         argv[argv.index("/etc/pushback/pushback.toml")] = str(config)
         web = Process(argv, self.work / "web.log")
