@@ -32,7 +32,7 @@ void add_web_keys(std::vector<KeyInfo>& keys) {
        .doc = "Let web.listen be a non-loopback address: the console then speaks plain HTTP to the network.",
        .apply = [](Config& c, const Value& v) { c.web.allow_non_loopback = as<bool>(v); }});
   add({.path = "web.public_url", .kind = ValueKind::string, .default_toml = R"("")",
-       .doc = "The console's address as users reach it (e.g. https://mail.example.com/pushback): the base of the "
+       .doc = "The console's address as users reach it (e.g. https://pushback.example.com): the base of the "
               "digest's release links; https:// also marks cookies Secure. Empty: the digest carries no links.",
        .validate = validate_public_url,
        .apply = [](Config& c, const Value& v) { c.web.public_url = as<std::string>(v); }});

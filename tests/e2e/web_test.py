@@ -385,7 +385,7 @@ class StartUp(unittest.TestCase):
         port = free_port()
         config = work / "pushback.toml"
         config.write_text(f'[milter]\nuser = ""\n[state]\ndir = "{work}"\n[web]\nlisten = "127.0.0.1:{port}"\n'
-                          f'public_url = "https://mail.example.com/pushback"\npassword_file = "{work}/none"\n')
+                          f'public_url = "https://pushback.example.com"\npassword_file = "{work}/none"\n')
         web = Process([BINARY, "web", "--config", str(config)], work / "web.log")
         try:
             wait_until(lambda: port_open(port), 20, "pushback web to listen")
