@@ -55,6 +55,12 @@ pre{white-space:pre-wrap;overflow-wrap:anywhere;background:#fff;padding:.6rem}
 
 }  // namespace
 
+std::string rankings_notice(std::int64_t computed_at, bool available) {
+  if (computed_at == 0) return R"(<p class="note">The rankings are still being computed: reload in a moment.</p>)";
+  if (!available) return R"(<p class="error">The state store was unavailable at the last ranking.</p>)";
+  return {};
+}
+
 std::string csrf_input(std::string_view token) {
   return fmt::format(R"(<input type="hidden" name="csrf" value="{}">)", escape(token));
 }

@@ -3,6 +3,7 @@
 // a phone and a desktop window).
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -24,6 +25,11 @@ struct PageFrame {
 
 // The whole document around `body` (already HTML).
 std::string render_page(const PageFrame& frame, std::string_view body);
+
+// What a page says about rankings from the ranking thread: "" when they are
+// there; that they are still being computed (the first after start on a large
+// store), or that the store was unavailable when they were.
+std::string rankings_notice(std::int64_t computed_at, bool available);
 
 // A hidden input carrying the CSRF token, for every state-changing form.
 std::string csrf_input(std::string_view token);

@@ -57,7 +57,7 @@ Response Console::campaigns(const Admin& admin) {
       R"(<div class="card"><h2>Senders by unanswered streak</h2><table><thead><tr><th>Sender</th><th>Streak</th></tr></thead>)"
       R"(<tbody>{}</tbody></table></div></div><p class="note">Over the longest state window; ranked {} ago.</p>)",
       table, senders, cached.computed_at ? fmt::format("{} s", std::max<std::int64_t>(0, now_() - cached.computed_at)) : "never");
-  if (!rankings.top.available) body = R"(<p class="error">The state store is unavailable.</p>)" + body;
+  body = rankings_notice(cached.computed_at, rankings.top.available) + body;
   return {.body = render_page({.title = "Campaigns", .signed_in = true, .csrf_token = admin.session.csrf,
                                .active = "campaigns"},
                               body)};
@@ -70,7 +70,12 @@ Response Console::campaign(const Admin& admin, const Request& request) {
   if (!notice.empty()) body += fmt::format(R"(<p class="note">{}</p>)", escape(notice));
   body += sender_form(sender);
   auto* s = store();
-  if (!s) return {.status = 503, .body = render_page({.title = "Campaign", .signed_in = true, .csrf_token = admin.session.csrf, .active = "campaigns"}, body + R"(<p class="error">The state store is unavailable.</p>)")};
+  if (!s) {
+    return {.status = 503,
+            .body = render_page({.title = "Campaign", .signed_in = true, .csrf_token = admin.session.csrf,
+                                 .active = "campaigns"},
+                                body + R"(<p class="error">The state store is unavailable.</p>)")};
+  }
   auto report = s->inspect(sender);
   if (!report.known) {
     body += fmt::format(R"(<p>Nothing is known about {}.</p>)", escape(sender));

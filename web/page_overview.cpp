@@ -40,7 +40,7 @@ Response Console::overview(const Admin& admin, const Request& request) {
   body += fmt::format(R"(<p class="note">Rankings computed {} s ago, the quarantine's {} s ago.</p>)",
                       std::max<std::int64_t>(0, now_() - cached.computed_at),
                       std::max<std::int64_t>(0, now_() - staff.computed_at));
-  if (!cached.value.top.available) body = R"(<p class="error">The state store is unavailable.</p>)" + body;
+  body = rankings_notice(cached.computed_at, cached.value.top.available) + body;
   return {.body = render_page({.title = "Overview", .signed_in = true, .csrf_token = admin.session.csrf,
                                .active = "overview", .with_charts = true},
                               body)};

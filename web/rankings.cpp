@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <map>
-#include <set>
 
 namespace pushback::web {
 
@@ -33,9 +32,15 @@ Rankings rank(state::Store& store, std::size_t n) {
   for (const auto& entry : out.top.campaigns_by_reach) row_of(entry.name).reach = entry.value;
   for (const auto& entry : out.top.campaigns_by_mailboxes) row_of(entry.name).mailboxes = entry.value;
   for (const auto& entry : out.top.campaigns_by_streak) row_of(entry.name).streak = entry.value;
-  std::set<std::string> senders;
-  for (const auto* list : {&out.top.senders_by_streak, &out.top.senders_by_reach, &out.top.senders_by_volume}) {
-    for (const auto& entry : *list) senders.insert(entry.name);
+  // Each inspection lists its campaign's mailboxes (a walk over the senders):
+  // the first n distinct ranked senders are enough to reach the ranked campaigns.
+  std::vector<std::string> senders;
+  for (const auto* list : {&out.top.senders_by_reach, &out.top.senders_by_streak, &out.top.senders_by_volume}) {
+    for (const auto& entry : *list) {
+      if (senders.size() < n && std::find(senders.begin(), senders.end(), entry.name) == senders.end()) {
+        senders.push_back(entry.name);
+      }
+    }
   }
   for (const auto& sender : senders) {
     // One pair is enough: the campaign's figures come with any of them.

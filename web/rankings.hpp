@@ -27,7 +27,8 @@ struct Rankings {
   std::vector<CampaignRow> campaigns;  // by reach, most first
 };
 
-// `n` entries per top list; each ranked sender is inspected once.
+// `n` entries per top list; the first `n` distinct ranked senders are
+// inspected once each (by reach, then streak, then volume).
 Rankings rank(state::Store& store, std::size_t n);
 
 // The id in a campaign's ranking name "brand (0000002a)"; 0 when there is none.

@@ -41,5 +41,11 @@ TEST(Html, PageEscapesTheTitleAndFitsSmallScreens) {
   EXPECT_NE(signed_in.find(R"(<a href="/quarantine" class="active">)"), std::string::npos);
 }
 
+TEST(Html, RankingsNoticeTellsComputingFromUnavailable) {
+  EXPECT_NE(rankings_notice(0, false).find("still being computed"), std::string::npos);
+  EXPECT_NE(rankings_notice(1000, false).find("unavailable"), std::string::npos);
+  EXPECT_EQ(rankings_notice(1000, true), "");
+}
+
 }  // namespace
 }  // namespace pushback::web
