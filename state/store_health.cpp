@@ -12,8 +12,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <bit>
 #include <cerrno>
 #include <cstring>
+#include <unordered_set>
+#include <vector>
 
 #include "state/lmdb_store.hpp"
 #include "state/records.hpp"
@@ -36,6 +40,164 @@ struct Environment {
     if (txn) mdb_txn_abort(txn);
     if (env) mdb_env_close(env);
   }
+};
+
+// A meta page of LMDB at `page`: the meta flag (P_META) and LMDB's magic
+// right after the 16-byte page header. (LMDB never reads a meta page's own
+// number, nor rewrites it.)
+bool is_meta_page(const unsigned char* page) {
+  std::uint16_t flags = 0;
+  std::uint32_t magic = 0;
+  std::memcpy(&flags, page + 10, sizeof flags);
+  std::memcpy(&magic, page + 16, sizeof magic);
+  return (flags & 0x08) != 0 && magic == 0xBEEFC0DE;
+}
+
+// The nodes of a leaf or branch page must tile it, from its upper bound to
+// its end, as LMDB packs them: a node whose key or value size was changed
+// reads back but makes the next write that moves it shift the wrong bytes.
+std::string page_layout(const unsigned char* page, std::uint64_t number, std::uint64_t page_size) {
+  std::uint16_t flags = 0, lower = 0, upper = 0;
+  std::memcpy(&flags, page + 10, sizeof flags);
+  std::memcpy(&lower, page + 12, sizeof lower);
+  std::memcpy(&upper, page + 14, sizeof upper);
+  if ((flags & 0x04) != 0) return {};  // an overflow page holds one value, no nodes
+  const bool leaf = (flags & 0x02) != 0;
+  if (!leaf && (flags & 0x01) == 0) return fmt::format("page {} is neither a leaf nor a branch page", number);
+  if (lower < 16 || lower > upper || upper > page_size || (lower - 16) % 2 != 0) {
+    return fmt::format("page {} has bounds {} and {}, outside the page", number, lower, upper);
+  }
+  std::vector<std::uint16_t> nodes((lower - 16u) / 2);
+  if (!nodes.empty()) std::memcpy(nodes.data(), page + 16, nodes.size() * sizeof(std::uint16_t));
+  std::sort(nodes.begin(), nodes.end());
+  std::uint64_t at = upper;
+  for (std::uint16_t node : nodes) {
+    if (node != at || at + 8 > page_size) {
+      return fmt::format("page {} has a node at {} where one should end at {}", number, node, at);
+    }
+    std::uint16_t low = 0, high = 0, node_flags = 0, key_size = 0;
+    std::memcpy(&low, page + node, sizeof low);
+    std::memcpy(&high, page + node + 2, sizeof high);
+    std::memcpy(&node_flags, page + node + 4, sizeof node_flags);
+    std::memcpy(&key_size, page + node + 6, sizeof key_size);
+    // mn_lo and mn_hi: the value's size on a leaf (F_BIGDATA: an overflow
+    // page number in the value), part of the child's page number on a branch.
+    std::uint64_t value_size = !leaf ? 0 : (node_flags & 0x01) != 0 ? 8 : (std::uint64_t{high} << 16 | low);
+    std::uint64_t size = 8 + key_size + value_size;
+    at += size + (size & 1);
+  }
+  if (at != page_size) return fmt::format("page {}'s nodes end at {}, not at the end of the page", number, at);
+  return {};
+}
+
+// Every page a record or a free-list entry was read from, and every branch
+// page above them, must carry its own number in its header and be laid out
+// as LMDB lays pages out: LMDB trusts that number when the next write copies
+// the page and frees the old one, so a wrong number puts a page that is in
+// use, or one beyond the file, on the free list. The first page seen places
+// the map (pages 0 and 1 must be the meta pages there; a wrong place faults,
+// in the child); every other page must agree with it.
+class PageNumbers {
+ public:
+  PageNumbers(std::uint64_t page_size, std::uint64_t last_page)
+      : page_size_(page_size), last_page_(last_page),
+        // The map starts on a page boundary only when LMDB's pages are the system's.
+        usable_(page_size == static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE))) {}
+
+  // Empty when the page holding `val` is where its header says.
+  std::string check(const MDB_val& val) {
+    if (!usable_ || val.mv_size == 0) return {};
+    const auto address = reinterpret_cast<std::uintptr_t>(val.mv_data);
+    const std::uintptr_t page = address - address % page_size_;
+    std::uint64_t number = 0;
+    std::memcpy(&number, reinterpret_cast<const void*>(page), sizeof number);
+    if (number < 2 || number > last_page_) {
+      return fmt::format("a page's header says it is page {}, outside the file's {} pages", number, last_page_ + 1);
+    }
+    const std::uintptr_t base = page - number * page_size_;
+    if (base_ == 0) {
+      const auto* map = reinterpret_cast<const unsigned char*>(base);
+      if (!is_meta_page(map) || !is_meta_page(map + page_size_)) {
+        return fmt::format("a page's header says it is page {}, which it is not", number);
+      }
+      base_ = base;
+    } else if (base != base_) {
+      return fmt::format("page {} says it is page {} in its header",
+                         static_cast<std::int64_t>((page - base_) / page_size_), number);
+    }
+    if (laid_out_.insert(number).second) {
+      return page_layout(reinterpret_cast<const unsigned char*>(page), number, page_size_);
+    }
+    return {};
+  }
+
+  // The branch pages, which no record is read from: walked from the roots of
+  // both databases as the meta page of transaction `txnid` names them. Each
+  // must carry its own number and name children inside the file.
+  std::string check_branches(std::uint64_t txnid) {
+    if (!usable_ || base_ == 0 || std::endian::native != std::endian::little) return {};
+    const auto* map = reinterpret_cast<const unsigned char*>(base_);
+    const unsigned char* meta = nullptr;
+    for (std::uint64_t m = 0; m < 2 && !meta; ++m) {
+      std::uint64_t id = 0;
+      std::memcpy(&id, map + m * page_size_ + meta_txnid, sizeof id);
+      if (id == txnid) meta = map + m * page_size_;
+    }
+    if (!meta) return "no meta page holds the transaction LMDB read";
+    std::uint64_t budget = last_page_ + 1;  // more branch pages than the file holds: a loop
+    for (std::size_t db : {meta_free_db, meta_main_db}) {
+      std::uint16_t depth = 0;
+      std::uint64_t root = 0;
+      std::memcpy(&depth, meta + db + 6, sizeof depth);
+      std::memcpy(&root, meta + db + 40, sizeof root);
+      if (depth > 1) {
+        if (auto wrong = walk_branch(map, root, depth - 1u, budget); !wrong.empty()) return wrong;
+      }
+    }
+    return {};
+  }
+
+ private:
+  // MDB_meta after the 16-byte page header: magic, version, address, map
+  // size, then the two MDB_db (48 bytes each: pad, flags, depth, three page
+  // counts, entries, root), the last page and the transaction id.
+  static constexpr std::size_t meta_free_db = 16 + 24;
+  static constexpr std::size_t meta_main_db = meta_free_db + 48;
+  static constexpr std::size_t meta_txnid = meta_main_db + 48 + 8;
+
+  // `levels`: branch levels from this page down (0: a leaf, read through its records).
+  std::string walk_branch(const unsigned char* map, std::uint64_t number, unsigned levels, std::uint64_t& budget) {
+    if (levels == 0) return {};
+    if (number < 2 || number > last_page_) {
+      return fmt::format("a branch names page {}, outside the file's {} pages", number, last_page_ + 1);
+    }
+    if (budget-- == 0) return "the branch pages loop";
+    const unsigned char* page = map + number * page_size_;
+    std::uint64_t own = 0;
+    std::uint16_t flags = 0, lower = 0, upper = 0;
+    std::memcpy(&own, page, sizeof own);
+    std::memcpy(&flags, page + 10, sizeof flags);
+    std::memcpy(&lower, page + 12, sizeof lower);
+    std::memcpy(&upper, page + 14, sizeof upper);
+    if (own != number) return fmt::format("branch page {} says it is page {} in its header", number, own);
+    if ((flags & 0x01) == 0) return fmt::format("page {} should be a branch page and is not", number);
+    if (auto wrong = page_layout(page, number, page_size_); !wrong.empty()) return wrong;
+    for (std::size_t i = 0; i < (lower - 16u) / 2; ++i) {
+      std::uint16_t at = 0;
+      std::memcpy(&at, page + 16 + 2 * i, sizeof at);
+      if (at < upper || at + 8u > page_size_) return fmt::format("branch page {} has a node outside it", number);
+      std::uint64_t child = 0;  // mn_lo, mn_hi, mn_flags: the child's page number
+      std::memcpy(&child, page + at, 6);
+      if (auto wrong = walk_branch(map, child, levels - 1, budget); !wrong.empty()) return wrong;
+    }
+    return {};
+  }
+
+  std::uint64_t page_size_;
+  std::uint64_t last_page_;
+  bool usable_;
+  std::uintptr_t base_ = 0;
+  std::unordered_set<std::uint64_t> laid_out_;
 };
 
 // Every value's bytes are summed so that each page, overflow pages too, is
@@ -92,6 +254,7 @@ StoreHealth walk(const std::string& dir, std::uint32_t bucket_seconds) {
   // Every record, in key order. A walk that yields more records than LMDB
   // counts is a tree that loops; fewer, a tree that lost a branch.
   MDB_cursor* cursor = nullptr;
+  PageNumbers pages(page_size, last_page);
   if ((rc = mdb_cursor_open(environment.txn, dbi, &cursor)) != 0) return damaged(mdb_strerror(rc));
   MDB_val key{}, value{};
   volatile std::uint64_t sum = 0;
@@ -107,6 +270,10 @@ StoreHealth walk(const std::string& dir, std::uint32_t bucket_seconds) {
       return damaged(fmt::format("record {} is out of key order", health.records));
     }
     previous.assign(name);
+    if (auto wrong = pages.check(key); !wrong.empty() || !(wrong = pages.check(value)).empty()) {
+      mdb_cursor_close(cursor);
+      return damaged(fmt::format("record {}: {}", health.records, wrong));
+    }
     sum = sum + touch(key) + touch(value);
     if (name == format_key) format.assign(view_of(value));
     if (name == width_key) width.assign(view_of(value));
@@ -126,6 +293,10 @@ StoreHealth walk(const std::string& dir, std::uint32_t bucket_seconds) {
   bool first = true;
   while ((rc = mdb_cursor_get(cursor, &key, &value, first ? MDB_FIRST : MDB_NEXT)) == 0) {
     first = false;
+    if (auto wrong = pages.check(key); !wrong.empty() || !(wrong = pages.check(value)).empty()) {
+      mdb_cursor_close(cursor);
+      return damaged(fmt::format("the free list: {}", wrong));
+    }
     const auto* ids = static_cast<const std::size_t*>(value.mv_data);
     if (value.mv_size < sizeof(std::size_t) || value.mv_size != (ids[0] + 1) * sizeof(std::size_t)) {
       mdb_cursor_close(cursor);
@@ -140,6 +311,7 @@ StoreHealth walk(const std::string& dir, std::uint32_t bucket_seconds) {
   }
   mdb_cursor_close(cursor);
   if (rc != MDB_NOTFOUND) return damaged(fmt::format("reading the free list failed: {}", mdb_strerror(rc)));
+  if (auto wrong = pages.check_branches(info.me_last_txnid); !wrong.empty()) return damaged(wrong);
 
   if (health.records > 0 && format != lmdb_record_format) {
     health.condition = StoreCondition::incompatible;
