@@ -479,6 +479,32 @@ void BM_LmdbScale(benchmark::State& state) {
 }
 BENCHMARK(BM_LmdbScale)->Arg(100'000)->Arg(1'000'000)->Iterations(1)->Unit(benchmark::kSecond);
 
+// --- Daily counts: what the console adds to the milter's per-message path
+// (one DailyTally::add) and the flush every sync interval (off that path). ---
+static void BM_DailyTallyAdd(benchmark::State& state) {
+  static DailyTally tally;  // shared by the benchmark's threads, as by the milter's workers
+  SystemClock clock;
+  auto now = clock.now();
+  int i = 0;
+  for (auto _ : state) {
+    tally.add(static_cast<DailyEvent>(i++ & 3), now);
+  }
+  benchmark::DoNotOptimize(tally);
+}
+BENCHMARK(BM_DailyTallyAdd)->Unit(benchmark::kNanosecond)->Threads(1)->Threads(2)->Threads(8)->UseRealTime();
+
+static void BM_DailyFlushLmdb(benchmark::State& state) {
+  testing::TempDir dir;
+  StoreSettings settings;
+  settings.state_dir = dir.path();
+  auto store = open_store(settings, std::make_shared<SystemClock>());
+  DayCounts today;
+  today.day = day_number(SystemClock().now());
+  today[DailyEvent::pass] = 1000;
+  for (auto _ : state) benchmark::DoNotOptimize(store->add_daily_counts({today}));
+}
+BENCHMARK(BM_DailyFlushLmdb)->Unit(benchmark::kMicrosecond);
+
 }  // namespace
 }  // namespace pushback::state
 

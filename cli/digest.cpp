@@ -15,6 +15,7 @@
 #include "scoring/header_text.hpp"
 #include "scoring/message.hpp"
 #include "state/address.hpp"
+#include "web/release_link.hpp"
 
 namespace pushback::cli {
 
@@ -87,6 +88,18 @@ std::vector<DigestMail> build_digests(const config::Config& config, const std::v
   }
   std::string from = config.quarantine.digest_sender.empty() ? "postmaster" : config.quarantine.digest_sender;
   std::string contact = scoring::sanitise_header_value(config.quarantine.release_contact);
+  // Release links need the state secret; without it (or without a public
+  // URL) the digest still goes out, with the ask-the-admin line only.
+  std::optional<web::LinkSigner> links;
+  if (!config.web.public_url.empty()) {
+    try {
+      links.emplace(web::LinkSigner::from_state_dir(config.state.dir));
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "pushback quarantine digest: no release links: %s\n", e.what());
+    }
+  }
+  std::string base = config.web.public_url;
+  while (!base.empty() && base.back() == '/') base.pop_back();
   std::vector<DigestMail> out;
   for (const auto& [recipient, messages] : by_recipient) {
     std::string text = fmt::format("Pushback held {} message(s) for you since {}.\r\n\r\n", messages.size(),
@@ -99,13 +112,26 @@ std::vector<DigestMail> build_digests(const config::Config& config, const std::v
       std::string sender = scoring::sanitise_header_value(message->entry.sender.empty() ? "<>" : message->entry.sender);
       std::string subject = message->subject.empty() ? "(no subject)" : message->subject;
       std::string at = when(message->entry.arrival_time, "%Y-%m-%d %H:%M UTC");
-      text += fmt::format("- {}  from {}\r\n  Subject: {}\r\n  Why: {}\r\n  Queue id: {}\r\n\r\n", at, sender, subject,
-                          why(*message), message->entry.queue_id);
-      html += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\r\n", html_escape(at),
+      std::string link;
+      if (links) {
+        link = base + "/release/" +
+               links->issue(message->entry.queue_id, state::normalise_address(recipient),
+                            now + config.web.link_lifetime.count());
+      }
+      text += fmt::format("- {}  from {}\r\n  Subject: {}\r\n  Why: {}\r\n  Queue id: {}\r\n{}\r\n", at, sender,
+                          subject, why(*message), message->entry.queue_id,
+                          link.empty() ? "" : "  Release it: " + link + "\r\n");
+      html += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}{}</td></tr>\r\n", html_escape(at),
                           html_escape(sender), html_escape(subject), html_escape(why(*message)),
-                          html_escape(message->entry.queue_id));
+                          html_escape(message->entry.queue_id),
+                          link.empty() ? "" : fmt::format(" <a href=\"{}\">Release it</a>", html_escape(link)));
     }
-    text += fmt::format("To have a message delivered, ask {} and quote its queue id.\r\n", contact);
+    auto lifetime = config.web.link_lifetime.count();
+    std::string lasts = lifetime >= 2 * 86400 ? fmt::format("{} days", lifetime / 86400)
+                        : lifetime >= 7200    ? fmt::format("{} hours", lifetime / 3600)
+                                              : fmt::format("{} minutes", lifetime / 60);
+    text += links ? fmt::format("Each link works once, for {}. Or ask {} and quote the queue id.\r\n", lasts, contact)
+                  : fmt::format("To have a message delivered, ask {} and quote its queue id.\r\n", contact);
     html +=
         fmt::format("</table>\r\n<p>To have a message delivered, ask {} and quote its queue id.</p></body></html>\r\n",
                     html_escape(contact));

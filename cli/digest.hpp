@@ -18,7 +18,8 @@ struct DigestMail {
 
 // One mail per internal recipient (a domain in direction.internal_domains)
 // with something held for them since now - quarantine.digest_period. Never
-// one for an external address.
+// one for an external address. With web.public_url set, each entry carries
+// that recipient's signed, single-use release link (web/release_link.hpp).
 std::vector<DigestMail> build_digests(const config::Config& config, const std::vector<quarantine::HeldMessage>& held,
                                       std::int64_t now);
 

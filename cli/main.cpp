@@ -2,11 +2,37 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
+#include <string_view>
 
 #include "build_info.hpp"
 #include "cli/commands.hpp"
 #include "cli/quarantine.hpp"
 #include "milter/daemon.hpp"
+#include "web/run.hpp"
+
+namespace {
+
+// The first word that names no subcommand where one is expected, or "".
+// CLI11 answers `pushback nosuch --help` with the main help and status 0,
+// which hides a typo from scripts; the caller turns it into an error.
+std::string unknown_subcommand(const CLI::App& app, int argc, char** argv) {
+  const CLI::App* level = &app;
+  for (int i = 1; i < argc; ++i) {
+    std::string_view word = argv[i];
+    if (word.starts_with('-')) return {};  // options end the walk: an option's value is not a command
+    auto children = level->get_subcommands([](const CLI::App*) { return true; });
+    if (children.empty()) return {};
+    const CLI::App* next = nullptr;
+    for (const auto* child : children) {
+      if (child->check_name(std::string(word))) next = child;
+    }
+    if (!next) return std::string(word);
+    level = next;
+  }
+  return {};
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"Pushback: a milter that pushes back on templated cold outreach", "pushback"};
@@ -117,6 +143,14 @@ int main(int argc, char** argv) {
   feedback->add_option("items", feedback_options.items, "Message files (- for standard input) or held queue ids")
       ->required();
 
+  pushback::web::WebOptions web_options;
+  web_options.config_path = default_config;
+  auto* web = app.add_subcommand("web", "Serve the web console: campaigns, the quarantine, recipients' release links");
+  web->fallthrough();  // --config also after `passwd`
+  web->add_option("--config,-c", web_options.config_path, "Configuration file")->capture_default_str();
+  web->add_option("--listen", web_options.listen, "Listen here instead of web.listen (HOST:PORT)");
+  auto* web_passwd = web->add_subcommand("passwd", "Set the console's admin password (stored as a crypto_pwhash hash)");
+
   pushback::cli::ModelTrainOptions train_options;
   auto* model = app.add_subcommand("model", "The cold-pitch text model (COLD_PITCH)");
   model->require_subcommand(1);
@@ -136,6 +170,10 @@ int main(int argc, char** argv) {
   train->add_option("--seed", train_options.seed, "Random seed")->capture_default_str();
   train->add_option("--quantize", train_options.quantize, "Quantize (a model a few times smaller)")->capture_default_str();
   train->add_option("--cutoff", train_options.cutoff, "With --quantize: input rows kept")->capture_default_str()->check(CLI::Range(1000, 10000000));
+  if (auto unknown = unknown_subcommand(app, argc, argv); !unknown.empty()) {
+    std::fprintf(stderr, "pushback: unknown command \"%s\" (see pushback --help)\n", unknown.c_str());
+    return 2;
+  }
   CLI11_PARSE(app, argc, argv);
   if (train->parsed()) return pushback::cli::model_train(train_options);
 
@@ -146,6 +184,8 @@ int main(int argc, char** argv) {
     return pushback::cli::quarantine(quarantine_options);
   }
   if (feedback->parsed()) return pushback::cli::feedback(feedback_options);
+  if (web_passwd->parsed()) return pushback::web::web_passwd(web_options.config_path);
+  if (web->parsed()) return pushback::web::run_web(web_options);
   if (state->parsed()) {
     for (auto* command : {s_check, s_backup, s_restore}) {
       if (command->parsed()) state_options.command = command->get_name();

@@ -211,28 +211,14 @@ int release_or_delete(Review& review, const QuarantineOptions& options, bool rel
       status = 1;
       continue;
     }
-    auto result = release ? review.queue->release(id) : review.queue->remove(id);
-    if (!result.ok) {
+    auto decision = release_or_delete_held(review, *held, release, store, who, why);
+    if (!decision.done) {
       std::fprintf(stderr, "pushback %s: %s: left in the hold queue: %s\n", command, id.c_str(),
-                   result.message.c_str());
+                   decision.message.c_str());
       status = 1;
       continue;
     }
-    std::string feedback = "no feedback";
-    if (store) {
-      auto kind = release ? state::FeedbackKind::ham : state::FeedbackKind::outreach;
-      auto decision = feedback_of(kind, held->entry.sender, held->entry.recipients, held->verdict);
-      decision.source = release ? state::FeedbackSource::release : state::FeedbackSource::remove;
-      bool saved = record_feedback_as_state_owner(review, *store, decision);
-      feedback = saved ? (release ? "feedback: not outreach" : "feedback: outreach")
-                       : "feedback NOT recorded: the state store is unavailable";
-      if (!saved) status = 1;
-    }
-    audit(fmt::format("quarantine {}: {} from=<{}> to=<{}> score={} template={} by {}: {} ({})",
-                      release ? "released" : "deleted", id, held->entry.sender, fmt::join(held->entry.recipients, ","),
-                      held->verdict.score,
-                      held->verdict.template_known ? fmt::format("{:08x}", held->verdict.template_id) : "unknown", who,
-                      why, feedback));
+    if (!decision.feedback_saved) status = 1;
   }
   return status;
 }

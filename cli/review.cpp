@@ -102,6 +102,40 @@ void audit(const std::string& line) {
   ::syslog(LOG_NOTICE, "%s", line.c_str());
   ::closelog();
   std::printf("%s\n", line.c_str());
+  std::fflush(stdout);  // a long-running console's log must not wait in a buffer
+}
+
+HeldDecision release_or_delete_held(Review& review, const quarantine::HeldMessage& held, bool release,
+                                    state::Store* store, const std::string& who, const std::string& why) {
+  HeldDecision decision;
+  const std::string& id = held.entry.queue_id;
+  auto result = release ? review.queue->release(id) : review.queue->remove(id);
+  if (!result.ok) {
+    decision.message = result.message;
+    return decision;
+  }
+  decision.done = true;
+  std::string feedback = "no feedback";
+  if (store) {
+    auto kind = release ? state::FeedbackKind::ham : state::FeedbackKind::outreach;
+    auto taught = feedback_of(kind, held.entry.sender, held.entry.recipients, held.verdict);
+    taught.source = release ? state::FeedbackSource::release : state::FeedbackSource::remove;
+    decision.feedback_saved = record_feedback_as_state_owner(review, *store, taught);
+    feedback = decision.feedback_saved ? (release ? "feedback: not outreach" : "feedback: outreach")
+                                       : "feedback NOT recorded: the state store is unavailable";
+    // The console's "quarantine per day" chart.
+    state::DayCounts today;
+    today.day = state::day_number(state::SystemClock().now());
+    today[release ? state::DailyEvent::released : state::DailyEvent::deleted] = 1;
+    milter::ActingAsStateOwner acting(review.config->milter);  // as for the feedback: the store stays the daemon's
+    if (acting.ok()) store->add_daily_counts({today});
+  }
+  audit(fmt::format("quarantine {}: {} from=<{}> to=<{}> score={} template={} by {}: {} ({})",
+                    release ? "released" : "deleted", id, held.entry.sender, fmt::join(held.entry.recipients, ","),
+                    held.verdict.score,
+                    held.verdict.template_known ? fmt::format("{:08x}", held.verdict.template_id) : "unknown", who, why,
+                    feedback));
+  return decision;
 }
 
 state::Feedback feedback_of(state::FeedbackKind kind, const std::string& sender,

@@ -46,6 +46,19 @@ std::string who_ran();
 // One audit line to syslog (facility mail) and to stdout.
 void audit(const std::string& line);
 
+struct HeldDecision {
+  bool done = false;           // the queue changed
+  bool feedback_saved = true;  // false: released or deleted, but the store was unavailable
+  std::string message;         // why nothing was done
+};
+
+// Releases (`release`) or deletes one message Pushback holds, teaches the
+// store (a release is "not outreach", a delete "outreach"; nothing when
+// `store` is null) and writes the audit line with `who` and `why`. The one
+// path `pushback quarantine` and the console both take.
+HeldDecision release_or_delete_held(Review& review, const quarantine::HeldMessage& held, bool release,
+                                    state::Store* store, const std::string& who, const std::string& why);
+
 // Feedback on one judged message, from the facts its seal vouches for.
 state::Feedback feedback_of(state::FeedbackKind kind, const std::string& sender,
                             const std::vector<std::string>& recipients, const quarantine::SealFacts& verdict);

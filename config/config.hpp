@@ -179,6 +179,19 @@ struct QuarantineSettings {
   std::string release_contact;
 };
 
+// The console (`pushback web`) and the digest's release links.
+struct WebSettings {
+  std::string listen;  // HOST:PORT
+  bool allow_non_loopback = false;
+  std::string public_url;     // empty: the digest carries no release links
+  std::string password_file;  // the admin password's crypto_pwhash string
+  std::chrono::seconds session_lifetime{0};
+  std::chrono::seconds link_lifetime{0};
+  std::int64_t login_attempts = 0;  // failed logins per client address per window
+  std::chrono::seconds login_window{0};
+  std::string staff_names;  // hash or address
+};
+
 struct Config {
   std::string source_path;  // the file this was loaded from, for messages
   MilterSettings milter;
@@ -192,6 +205,7 @@ struct Config {
   PolicySettings policy;
   MetricsSettings metrics;
   QuarantineSettings quarantine;
+  WebSettings web;
 };
 
 }  // namespace pushback::config

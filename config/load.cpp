@@ -305,6 +305,12 @@ class Loader {
             "\"" + metrics.listen + "\" is not a loopback address; set metrics.allow_non_loopback = true to expose "
             "the unauthenticated endpoint");
     }
+    const auto& web = config_.web;
+    if (!web.allow_non_loopback && !is_loopback_listen(web.listen)) {
+      error(lines_["web.listen"], "web.listen",
+            "\"" + web.listen + "\" is not a loopback address; set web.allow_non_loopback = true to serve the "
+            "console to the network (better: keep it on loopback behind a TLS proxy)");
+    }
   }
 
   void error(std::uint32_t line, std::string key, std::string message) {

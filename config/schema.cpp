@@ -1,6 +1,6 @@
 // The configuration schema: the keys of [milter], [log], [headers], [analysis],
 // [weights] and [metrics] here, [state], [direction], [policy] and
-// [symbol_limits] in schema_state.cpp and schema_policy.cpp. Adding a key means
+// [symbol_limits] in schema_state.cpp and schema_policy.cpp, [web] in schema_web.cpp. Adding a key means
 // adding one entry and a field in config.hpp; loader, checks and docs follow.
 #include "config/schema.hpp"
 
@@ -197,6 +197,7 @@ std::vector<KeyInfo> build_schema() {
   add({.path = "metrics.allow_non_loopback", .kind = ValueKind::boolean, .default_toml = "false",
        .doc = "Let metrics.listen be a non-loopback address (the endpoint has no authentication).",
        .apply = [](Config& c, const Value& v) { c.metrics.allow_non_loopback = as<bool>(v); }});
+  detail::add_web_keys(keys);
   return keys;
 }
 

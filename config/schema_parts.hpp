@@ -10,6 +10,7 @@ namespace pushback::config::detail {
 void add_state_keys(std::vector<KeyInfo>& keys);
 void add_policy_keys(std::vector<KeyInfo>& keys);
 void add_quarantine_keys(std::vector<KeyInfo>& keys);
+void add_web_keys(std::vector<KeyInfo>& keys);
 
 // "1d" and the like, as the loader reads durations; nullopt when malformed.
 std::optional<std::chrono::seconds> parse_duration_text(std::string_view text);

@@ -28,6 +28,7 @@
 #include "milter/state_bridge.hpp"
 #include "milter/tcp_nodelay.hpp"
 #include "quarantine/seal.hpp"
+#include "state/daily_flusher.hpp"
 #include "state/decision_snapshots.hpp"
 #include "state/maintainer.hpp"
 #include "state/store_recovery.hpp"
@@ -247,6 +248,10 @@ int run_daemon(const DaemonOptions& options) {
   state::take_daily_snapshots(*store, clock->now());
   state::Maintainer maintainer(*store, std::chrono::duration_cast<std::chrono::milliseconds>(config->state.sync_interval),
                                true);
+  state::DailyTally daily;
+  state::DailyFlusher daily_flusher(*store, daily,
+                                    std::chrono::duration_cast<std::chrono::milliseconds>(config->state.sync_interval));
+  services.daily = &daily;
   services.store = store.get();
   services.clock = clock.get();
   // The seal key comes from the secret key file that opening the store ensured.

@@ -41,7 +41,8 @@ Session::Session(std::shared_ptr<const Runtime> runtime, const Services& service
       metrics_(services.metrics),
       store_(services.store),
       clock_(services.clock),
-      sealer_(services.sealer) {
+      sealer_(services.sealer),
+      daily_(services.daily) {
   metrics_.connections_open.add(1);
 }
 
@@ -116,6 +117,7 @@ std::optional<Status> Session::refuse_recipient(Mta& mta, const std::string& rec
   if (auto at = text.find("{streak}"); at != std::string::npos) text.replace(at, 8, std::to_string(streak));
   mta.set_reply("550", "5.7.1", escape_reply_text(text));
   metrics_.messages.with({"inbound", "rcpt_refused"}).add();
+  if (daily_) daily_->add(state::DailyEvent::refused, clock_ ? clock_->now() : state::SystemClock().now());
   spdlog::info("{}: from=<{}> refused recipient <{}> at RCPT: {} unanswered messages{}", log_id(),
                message_.envelope.mail_from, recipient, streak,
                by_campaign ? fmt::format(" from {} addresses of its campaign", snapshot.campaign_senders) : "");
@@ -212,6 +214,17 @@ Status Session::on_end_of_message(Mta& mta) {
 
   scoring::Verdict verdict = scoring::decide(message_, analysis, facts, *config_);
   Status status = outbound ? Status::proceed : apply(mta, verdict, history_line);
+  if (!outbound && daily_) {
+    // What was done, not what the score asked for (monitor mode passes everything); a tempfail is not counted.
+    using scoring::Action;
+    switch (verdict.action) {
+      case Action::pass: daily_->add(state::DailyEvent::pass, now); break;
+      case Action::tag: daily_->add(state::DailyEvent::tag, now); break;
+      case Action::quarantine: daily_->add(state::DailyEvent::held, now); break;
+      case Action::reject: daily_->add(state::DailyEvent::refused, now); break;
+      case Action::tempfail: break;
+    }
+  }
   if (!outbound) add_seal(mta, verdict, cluster, now);
 
   auto elapsed = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started);

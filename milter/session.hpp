@@ -42,6 +42,8 @@ struct Services {
   bool unix_socket = false;
   // Seals the verdict headers of inbound mail (X-Pushback-Seal); null: no seal.
   const quarantine::Sealer* sealer = nullptr;
+  // Messages per day by verdict, for the console's charts; null: not counted.
+  state::DailyTally* daily = nullptr;
 };
 
 class Session {
@@ -90,6 +92,7 @@ class Session {
   state::Store* store_;
   const state::Clock* clock_;
   const quarantine::Sealer* sealer_;
+  state::DailyTally* daily_;
   NoReplySteps no_reply_;
   std::string connect_addr_;
   scoring::Message message_;

@@ -493,6 +493,59 @@ class LmdbStore final : public Store {
     }
   }
 
+  // --- Daily counts (state/daily_counts.hpp): meta records "daily:" + day, which
+  // the sweep never touches; the days past daily_retention_days go here. ---
+  bool add_daily_counts(const std::vector<DayCounts>& days) override {
+    if (days.empty()) return true;
+    try {
+      Txn txn(env_, dbi_, true);
+      const std::string prefix = make_key(key_meta, "daily:");
+      for (const auto& day : days) {
+        std::string key = prefix + day_key(day.day);
+        DayCounts stored = decode_day(day.day, txn.get(key).value_or(std::string_view{}));
+        for (std::size_t i = 0; i < daily_event_count; ++i) stored.counts[i] += day.counts[i];
+        txn.put(key, encode_day(stored));
+      }
+      std::int64_t oldest_kept = day_number(clock_->now()) - daily_retention_days;
+      std::vector<std::string> expired;
+      scan_prefix(txn, prefix, [&](std::string_view key, std::string_view) {
+        if (day_of_key(key) >= oldest_kept) return false;  // in day order: the rest is younger
+        expired.emplace_back(key);
+        return true;
+      });
+      for (const auto& key : expired) txn.del(key);
+      txn.commit();
+      return true;
+    } catch (const std::exception& error) {
+      note_failure(error.what());
+      return false;
+    }
+  }
+
+  std::vector<DayCounts> daily_counts(std::int64_t first_day, std::int64_t last_day) override {
+    std::vector<DayCounts> out;
+    try {
+      Txn txn(env_, dbi_, false);
+      const std::string prefix = make_key(key_meta, "daily:");
+      MDB_cursor* cursor = nullptr;
+      check(mdb_cursor_open(txn.raw(), dbi_, &cursor), "open cursor");
+      std::string start = prefix + day_key(first_day);
+      MDB_val k = as_val(start);
+      MDB_val v{};
+      for (int rc = mdb_cursor_get(cursor, &k, &v, MDB_SET_RANGE); rc == 0; rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT)) {
+        auto key = as_view(k);
+        if (!key.starts_with(prefix) || day_of_key(key) > last_day) break;
+        out.push_back(decode_day(day_of_key(key), as_view(v)));
+      }
+      mdb_cursor_close(cursor);
+    } catch (const std::exception& error) {
+      note_failure(error.what());
+      out.clear();
+    }
+    return out;
+  }
+  // --- end of daily counts ---
+
   std::optional<AdminDecisions> export_decisions() override {
     try {
       Txn txn(env_, dbi_, false);

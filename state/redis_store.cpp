@@ -460,6 +460,50 @@ class RedisStore final : public Store {
     return feedback_totals_of(named);
   }
 
+  // --- Daily counts (state/daily_counts.hpp): one hash per day, "daily:" + the
+  // day number, a field per event, expiring daily_retention_days after its last write. ---
+  bool add_daily_counts(const std::vector<DayCounts>& days) override {
+    if (days.empty()) return true;
+    std::string lifetime = std::to_string(daily_retention_days * 86400);
+    Reply reply = run([&](redisContext* context) {
+      Reply last;
+      for (const auto& day : days) {
+        std::string key = prefix_ + "daily:" + std::to_string(day.day);
+        for (std::size_t i = 0; i < daily_event_count; ++i) {
+          if (day.counts[i] == 0) continue;
+          last = command(context, {"HINCRBY", key, std::string(to_string(static_cast<DailyEvent>(i))),
+                                   std::to_string(day.counts[i])});
+          if (is_error(last)) return last;
+        }
+        last = command(context, {"EXPIRE", key, lifetime});
+        if (is_error(last)) return last;
+      }
+      return last;
+    });
+    return reply && reply->type != REDIS_REPLY_ERROR;
+  }
+
+  std::vector<DayCounts> daily_counts(std::int64_t first_day, std::int64_t last_day) override {
+    std::vector<DayCounts> out;
+    for (std::int64_t day = first_day; day <= last_day; ++day) {
+      Reply reply = run([&](redisContext* context) {
+        return command(context, {"HGETALL", prefix_ + "daily:" + std::to_string(day)});
+      });
+      if (!reply || reply->type != REDIS_REPLY_ARRAY) return {};
+      if (reply->elements == 0) continue;
+      DayCounts counts;
+      counts.day = day;
+      for (const auto& [name, value] : fields(reply.get())) {
+        for (std::size_t i = 0; i < daily_event_count; ++i) {
+          if (name == to_string(static_cast<DailyEvent>(i))) counts.counts[i] = std::strtoull(value.c_str(), nullptr, 10);
+        }
+      }
+      out.push_back(counts);
+    }
+    return out;
+  }
+  // --- end of daily counts ---
+
   PairSnapshot peek(std::string_view sender_address, std::string_view recipient_address,
                     std::string_view sender_brand, std::string_view sender_organisation) override {
     PairSnapshot out;

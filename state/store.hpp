@@ -15,6 +15,7 @@
 #include "scoring/campaign_evidence.hpp"
 #include "scoring/fingerprint.hpp"
 #include "state/clock.hpp"
+#include "state/daily_counts.hpp"
 #include "state/feedback.hpp"
 #include "state/settings.hpp"
 
@@ -308,6 +309,21 @@ class Store {
     (void)path;
     error = "this backend keeps no file to copy";
     return false;
+  }
+
+  // --- Daily counts for the console (state/daily_counts.hpp) ---
+  // Adds `days` to the stored counts, day by day; days older than
+  // daily_retention_days expire. Returns false when unavailable.
+  virtual bool add_daily_counts(const std::vector<DayCounts>& days) {
+    (void)days;
+    return false;
+  }
+  // The stored days in [first_day, last_day], oldest first; days without
+  // counts are left out. Empty when unavailable.
+  virtual std::vector<DayCounts> daily_counts(std::int64_t first_day, std::int64_t last_day) {
+    (void)first_day;
+    (void)last_day;
+    return {};
   }
 };
 

@@ -28,6 +28,14 @@ class CommandLine(unittest.TestCase):
             self.assertIn("Usage", result.stdout)
         self.assertIn("--socket", run("milter", "--help").stdout)
 
+    def test_an_unknown_subcommand_is_an_error_even_with_help(self):
+        for args in (["nosuch", "--help"], ["nosuch"], ["quarantine", "nosuch", "--help"]):
+            result = run(*args)
+            self.assertEqual(result.returncode, 2, args)
+            self.assertIn(f'unknown command "nosuch"', result.stderr)
+            self.assertNotIn("Usage", result.stdout)
+        self.assertEqual(run("quarantine", "list", "--help").returncode, 0)
+
     def test_no_subcommand_is_an_error(self):
         self.assertNotEqual(run().returncode, 0)
 

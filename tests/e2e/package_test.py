@@ -107,6 +107,7 @@ class DebianPackage(unittest.TestCase):
         self.check_conffile()
         self.check_man_pages()
         self.check_installed_unit()
+        self.check_web_unit_starts()
         self.remove_keeps_state()
         self.purge_removes_state()
 
@@ -129,6 +130,7 @@ class DebianPackage(unittest.TestCase):
                      "/usr/share/doc/pushback/headers.md",
                      "/usr/lib/systemd/system/pushback-quarantine.service",
                      "/usr/lib/systemd/system/pushback-quarantine.timer", "/usr/share/doc/pushback/quarantine.md",
+                     "/usr/lib/systemd/system/pushback-web.service", "/usr/share/doc/pushback/web.md",
                      "/usr/share/doc/pushback/examples/sieve/report-outreach.sieve",
                      "/usr/share/doc/pushback/examples/sieve/pushback-feedback.sh",
                      *(f"/usr/share/pushback/{name}" for name in DATA_FILES)):
@@ -215,6 +217,43 @@ class DebianPackage(unittest.TestCase):
         self.assertEqual((verify.returncode, verify.stdout + verify.stderr), (0, ""))
         self.assertTrue(Path("/etc/systemd/system/multi-user.target.wants/pushback.service").is_symlink(),
                         "postinst enables the unit")
+
+    def check_web_unit_starts(self):
+        """The console's unit verifies, is not enabled by the package (it needs a password
+        first), and its command serves the login page with Chart.js from libjs-chart.js."""
+        unit = Path("/usr/lib/systemd/system/pushback-web.service")
+        verify = run("systemd-analyze", "verify", str(unit), env=dict(os.environ, SYSTEMD_LOG_COLOR="0"))
+        self.assertEqual((verify.returncode, verify.stdout + verify.stderr), (0, ""))
+        self.assertFalse(Path("/etc/systemd/system/multi-user.target.wants/pushback-web.service").exists())
+        exec_start = next(line.split("=", 1)[1] for line in unit.read_text().splitlines()
+                          if line.startswith("ExecStart="))
+        self.assertEqual(exec_start, f"{INSTALLED} web --config {CONFIG}")
+        # The daemon writes the state's secret key at its first start; this test never starts it.
+        key = STATE_DIR / "secret.key"
+        key.write_bytes(os.urandom(32))
+        key.chmod(0o600)
+        shutil.chown(key, "pushback", "pushback")
+        log = open(self.work / "web.log", "wb")
+        web = subprocess.Popen(exec_start.split(), stdout=log, stderr=subprocess.STDOUT)
+        try:
+            import socket
+            import time
+            import urllib.request
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline:
+                with socket.socket() as s:
+                    if s.connect_ex(("127.0.0.1", 9894)) == 0:
+                        break
+                time.sleep(0.1)
+            with urllib.request.urlopen("http://127.0.0.1:9894/login", timeout=10) as response:
+                self.assertIn("Admin password", response.read().decode())
+            with urllib.request.urlopen("http://127.0.0.1:9894/static/chart.js", timeout=10) as response:
+                self.assertIn("Chart.js v", response.read(200).decode())
+        finally:
+            web.terminate()
+            status = web.wait(20)
+            log.close()
+            self.assertEqual(status, 0, (self.work / "web.log").read_text())
 
     def remove_keeps_state(self):
         marker = STATE_DIR / "kept.txt"

@@ -193,6 +193,18 @@ TEST(Config, MetricsEndpointStaysOnLoopbackUnlessAllowed) {
   EXPECT_TRUE(load_config_text("[metrics]\nlisten = \"192.0.2.1:1\"\nenabled = false\n", "m.toml").ok());
 }
 
+TEST(Config, WebConsoleStaysOnLoopbackUnlessAllowed) {
+  EXPECT_TRUE(load_config_text("[web]\nlisten = \"[::1]:9894\"\n", "w.toml").ok());
+  auto refused = load_config_text("[web]\nlisten = \"0.0.0.0:9894\"\n", "w.toml");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.errors.front().to_string().substr(0, 70),
+            "w.toml:2: web.listen: \"0.0.0.0:9894\" is not a loopback address; set we");
+  EXPECT_TRUE(load_config_text("[web]\nlisten = \"0.0.0.0:9894\"\nallow_non_loopback = true\n", "w.toml").ok());
+  auto bad_url = load_config_text("[web]\npublic_url = \"mail.example.com\"\n", "w.toml");
+  ASSERT_FALSE(bad_url.ok());
+  EXPECT_EQ(bad_url.errors.front().key, "web.public_url");
+}
+
 }  // namespace
 }  // namespace pushback::config
 

@@ -1,0 +1,82 @@
+// The console application: routes each request to its page, and guards them:
+// admin pages need a live session, state-changing requests a POST with the
+// session's CSRF token, and the release page a valid, unused signed link.
+// Pages read the store and drive the same review code as `pushback
+// quarantine` (cli/review.hpp), so both log and teach alike.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "cli/review.hpp"
+#include "web/release_link.hpp"
+#include "web/request.hpp"
+#include "web/sessions.hpp"
+#include "web/background_value.hpp"
+#include "web/rankings.hpp"
+#include "state/store.hpp"
+
+namespace pushback::web {
+
+using NowFunction = std::function<std::int64_t()>;
+
+class Console {
+ public:
+  // `review` carries the configuration, the MTA queue and the seal key; the
+  // store is opened on first use. Throws std::runtime_error when the link key
+  // (the state directory's secret) cannot be read.
+  Console(cli::Review review, NowFunction now);
+
+  Response handle(const Request& request);
+
+ private:
+  struct Admin {
+    std::string session_id;
+    Session session;
+  };
+
+  std::optional<Admin> admin_of(const Request& request);
+  // The admin of a POST whose CSRF token matches; nullopt otherwise.
+  std::optional<Admin> admin_for_change(const Request& request, Response& refusal);
+  std::string cookie_attributes() const;
+
+  Response login_page(const Request& request, const std::string& error = {}, int status = 200);
+  Response login(const Request& request);
+  Response logout(const Request& request);
+
+  Response overview(const Admin& admin, const Request& request);
+  // The two daily charts of the overview over the last `days` days (HTML).
+  std::string daily_charts(int days);
+  Response campaigns(const Admin& admin);
+  Response campaign(const Admin& admin, const Request& request);
+  Response campaign_action(const Admin& admin, const Request& request);
+  Response quarantine_list(const Admin& admin, const Request& request);
+  Response quarantine_show(const Admin& admin, const Request& request);
+  Response quarantine_action(const Admin& admin, const Request& request);
+
+  Response release_page(const Request& request, std::string_view token);
+  Response release_by_link(const Request& request, std::string_view token);
+
+  // The store, opened on first use; null when it cannot be.
+  state::Store* store();
+  // The store's rankings, from their thread (started with the store).
+  Computed<Rankings> top_report();
+  // Whom the held mail of the last seven days was for, most first, from its thread.
+  Computed<std::vector<state::TopEntry>> targeted_staff();
+  // A staff address as web.staff_names allows: the keyed hash, or the address.
+  std::string staff_name(const std::string& address);
+
+  cli::Review review_;
+  NowFunction now_;
+  SessionTable sessions_;
+  LoginLimiter limiter_;
+  LinkSigner links_;
+  UsedLinks used_links_;
+  std::unique_ptr<BackgroundValue<Rankings>> top_;
+  std::unique_ptr<BackgroundValue<std::vector<state::TopEntry>>> staff_;
+};
+
+}  // namespace pushback::web

@@ -1,0 +1,142 @@
+// Campaign pages: the rankings (reach, mailboxes, longest unanswered streak),
+// one sender's campaign with its mailboxes and each recipient's steps, and
+// the admin operations of `pushback allow|forget` and `feedback --outreach`.
+#include <fmt/format.h>
+
+#include <map>
+
+#include "state/address.hpp"
+#include "web/console.hpp"
+#include "web/html.hpp"
+
+namespace pushback::web {
+
+namespace {
+
+std::string when(state::TimePoint time) {
+  if (time == state::TimePoint{}) return "-";
+  auto seconds = std::chrono::duration_cast<std::chrono::seconds>(time.time_since_epoch()).count();
+  std::time_t t = static_cast<std::time_t>(seconds);
+  std::tm tm{};
+  ::gmtime_r(&t, &tm);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%d %H:%M", &tm);
+  return buffer;
+}
+
+std::string sender_form(std::string_view value) {
+  return fmt::format(
+      R"(<form method="get" action="/campaign" class="card"><label>Campaign of sender <input name="sender" )"
+      R"(type="email" placeholder="dana@vendor.example" value="{}" required></label> <button>Show</button></form>)",
+      escape(value));
+}
+
+}  // namespace
+
+Response Console::campaigns(const Admin& admin) {
+  auto cached = top_report();
+  const auto& rankings = cached.value;
+  std::string table;
+  for (const auto& row : rankings.campaigns) {
+    std::string name = row.sender.empty()
+                           ? escape(row.name)
+                           : fmt::format(R"(<a href="/campaign?sender={}">{}</a>)", url_encode(row.sender), escape(row.name));
+    table += fmt::format(
+        R"(<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><a href="/quarantine?campaign={}">held</a></td></tr>)",
+        name, row.reach, row.mailboxes, row.sender.empty() ? "-" : std::to_string(row.domains), row.streak, row.id);
+  }
+  std::string senders;
+  for (const auto& entry : rankings.top.senders_by_streak) {
+    senders += fmt::format(R"(<tr><td><a href="/campaign?sender={}">{}</a></td><td>{}</td></tr>)", url_encode(entry.name),
+                           escape(entry.name), entry.value);
+  }
+  std::string body = sender_form("");
+  body += fmt::format(
+      R"(<div class="cards"><div class="card"><h2>Campaigns</h2><table><thead><tr><th>Campaign</th><th>Reach</th>)"
+      R"(<th>Mailboxes</th><th>Domains</th><th>Longest streak</th><th></th></tr></thead><tbody>{}</tbody></table></div>)"
+      R"(<div class="card"><h2>Senders by unanswered streak</h2><table><thead><tr><th>Sender</th><th>Streak</th></tr></thead>)"
+      R"(<tbody>{}</tbody></table></div></div><p class="note">Over the longest state window; ranked {} ago.</p>)",
+      table, senders, cached.computed_at ? fmt::format("{} s", std::max<std::int64_t>(0, now_() - cached.computed_at)) : "never");
+  body = rankings_notice(cached.computed_at, rankings.top.available) + body;
+  return {.body = render_page({.title = "Campaigns", .signed_in = true, .csrf_token = admin.session.csrf,
+                               .active = "campaigns"},
+                              body)};
+}
+
+Response Console::campaign(const Admin& admin, const Request& request) {
+  std::string sender = state::normalise_address(request.param("sender"));
+  std::string notice = request.param("notice");
+  std::string body;
+  if (!notice.empty()) body += fmt::format(R"(<p class="note">{}</p>)", escape(notice));
+  body += sender_form(sender);
+  auto* s = store();
+  if (!s) {
+    return {.status = 503,
+            .body = render_page({.title = "Campaign", .signed_in = true, .csrf_token = admin.session.csrf,
+                                 .active = "campaigns"},
+                                body + R"(<p class="error">The state store is unavailable.</p>)")};
+  }
+  auto report = s->inspect(sender);
+  if (!report.known) {
+    body += fmt::format(R"(<p>Nothing is known about {}.</p>)", escape(sender));
+  } else {
+    const auto& c = report.campaign;
+    std::string last_window = report.counts.messages.empty() ? "0" : std::to_string(report.counts.messages.back());
+    body += fmt::format(
+        R"(<div class="card"><h2>{}</h2><table><tr><th>Campaign</th><td>{}</td></tr><tr><th>Mailboxes</th><td>{} ({} domains): {}</td></tr>)"
+        R"(<tr><th>Reach</th><td>{} recipients</td></tr><tr><th>Longest unanswered streak</th><td>{}</td></tr>)"
+        R"(<tr><th>This sender</th><td>{} messages, first {}, last {}{}</td></tr></table></div>)",
+        escape(sender), c.known ? escape(fmt::format("{} ({:08x})", c.brand.empty() ? "-" : c.brand, c.id)) : "none",
+        c.mailbox_count, c.domain_count, escape(fmt::format("{}", fmt::join(c.mailboxes, ", "))),
+        c.counts.recipients.empty() ? 0 : c.counts.recipients.back(), c.longest_streak, last_window,
+        when(report.first_seen), when(report.last_seen), report.allowlisted ? "; allowlisted" : "");
+    std::string pairs;
+    for (const auto& pair : report.pairs) {
+      pairs += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                           escape(pair.recipient), pair.messages_total, pair.streak, pair.steps,
+                           pair.dialogue ? "yes" : "no", when(pair.last_seen));
+    }
+    body += fmt::format(
+        R"(<div class="card"><h2>Recipients and steps</h2><table><thead><tr><th>Recipient (hash)</th><th>Messages</th>)"
+        R"(<th>Streak</th><th>Steps</th><th>Dialogue</th><th>Last</th></tr></thead><tbody>{}</tbody></table></div>)",
+        pairs);
+    body += fmt::format(
+        R"(<form method="post" action="/campaign/action" class="card">{}<input type="hidden" name="sender" value="{}">)"
+        R"(<p><button name="action" value="allow">Allow this campaign</button> )"
+        R"(<button name="action" value="outreach">Mark as outreach</button> )"
+        R"(<button name="action" value="forget">Forget this campaign</button></p></form>)",
+        csrf_input(admin.session.csrf), escape(sender));
+  }
+  return {.body = render_page({.title = "Campaign", .signed_in = true, .csrf_token = admin.session.csrf,
+                               .active = "campaigns"},
+                              body)};
+}
+
+Response Console::campaign_action(const Admin& admin, const Request& request) {
+  std::string sender = state::normalise_address(request.field("sender"));
+  std::string action = request.field("action");
+  if (sender.find('@') == std::string::npos) return plain(400, "name a sender address\n");
+  auto* s = store();
+  if (!s) return plain(503, "the state store is unavailable\n");
+  std::string done;
+  if (action == "allow") {
+    // As `pushback allow --campaign`: the campaign now, and every mailbox it adds later.
+    done = s->allow("campaign:" + sender) ? "campaign allowlisted" : "not allowlisted: no campaign is known for it";
+  } else if (action == "forget") {
+    int forgotten = s->forget_campaign(sender);
+    done = forgotten < 0 ? "the store is unavailable" : fmt::format("forgot {} mailbox(es)", forgotten);
+  } else if (action == "outreach") {
+    // As `pushback feedback --outreach` on a message of this sender: KNOWN_OUTREACH from now on.
+    state::Feedback feedback;
+    feedback.kind = state::FeedbackKind::outreach;
+    feedback.sender = sender;
+    feedback.source = state::FeedbackSource::report;
+    done = s->record_feedback(feedback) ? "marked as outreach" : "not recorded: the store is unavailable";
+  } else {
+    return plain(400, "action must be allow, forget or outreach\n");
+  }
+  cli::audit(fmt::format("web: campaign {} of {}: {}, by web {}", action, sender, done, admin.session.who));
+  return redirect("/campaign?sender=" + url_encode(sender) + "&notice=" + url_encode(done));
+}
+
+}  // namespace pushback::web
