@@ -16,6 +16,7 @@
 #include <bit>
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 #include <optional>
 #include <unordered_set>
 #include <vector>
@@ -54,6 +55,24 @@ bool is_meta_page(const unsigned char* page) {
   return (flags & 0x08) != 0 && magic == 0xBEEFC0DE;
 }
 
+// LMDB writes the meta page of transaction n into slot n % 2, and a reader
+// picks its meta page by that parity: a meta page in the wrong slot makes
+// readers (this check too) see another tree than the writer changes.
+std::string meta_slots(const std::string& data, std::uint64_t page_size) {
+  std::ifstream in(data, std::ios::binary);
+  std::string pages(2 * page_size, '\0');
+  if (!in.read(pages.data(), static_cast<std::streamsize>(pages.size()))) return "its meta pages cannot be read";
+  constexpr std::size_t txnid_at = 16 + 24 + 48 + 48 + 8;  // after the header, the meta's fields and both databases
+  for (std::uint64_t slot = 0; slot < 2; ++slot) {
+    std::uint64_t txnid = 0;
+    std::memcpy(&txnid, pages.data() + slot * page_size + txnid_at, sizeof txnid);
+    if (txnid != 0 && txnid % 2 != slot) {
+      return fmt::format("the meta page of transaction {} sits in slot {}, where LMDB never writes it", txnid, slot);
+    }
+  }
+  return {};
+}
+
 // The nodes of a leaf or branch page must tile it, from its upper bound to
 // its end, as LMDB packs them: a node whose key or value size was changed
 // reads back but makes the next write that moves it shift the wrong bytes.
@@ -62,9 +81,14 @@ std::string page_layout(const unsigned char* page, std::uint64_t number, std::ui
   std::memcpy(&flags, page + 10, sizeof flags);
   std::memcpy(&lower, page + 12, sizeof lower);
   std::memcpy(&upper, page + 14, sizeof upper);
-  if ((flags & 0x04) != 0) return {};  // an overflow page holds one value, no nodes
-  const bool leaf = (flags & 0x02) != 0;
-  if (!leaf && (flags & 0x01) == 0) return fmt::format("page {} is neither a leaf nor a branch page", number);
+  // On disk a page is exactly one of branch (0x01), leaf (0x02) or overflow
+  // (0x04): a flag such as "dirty" would make the next write change the
+  // page in place instead of copying it.
+  if (flags != 0x01 && flags != 0x02 && flags != 0x04) {
+    return fmt::format("page {} has the flags {:#06x}, not those of a stored page", number, flags);
+  }
+  if (flags == 0x04) return {};  // an overflow page holds one value, no nodes
+  const bool leaf = flags == 0x02;
   if (lower < 16 || lower > upper || upper > page_size || (lower - 16) % 2 != 0) {
     return fmt::format("page {} has bounds {} and {}, outside the page", number, lower, upper);
   }
@@ -277,6 +301,7 @@ StoreHealth walk(const std::string& dir, std::uint32_t bucket_seconds) {
   mdb_env_stat(environment.env, &env_stat);
   const std::uint64_t page_size = env_stat.ms_psize;
   const std::uint64_t last_page = info.me_last_pgno;
+  if (auto wrong = meta_slots(data, page_size); !wrong.empty()) return damaged(wrong);
   if ((last_page + 1) * page_size > health.file_bytes) {
     return damaged(fmt::format("its last page ({}) lies beyond the end of data.mdb ({} bytes): the file was cut short",
                                last_page, health.file_bytes));
