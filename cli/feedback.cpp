@@ -119,7 +119,7 @@ int feedback(const FeedbackOptions& options) {
       status = 1;
       continue;
     }
-    if (!record_feedback_as_state_owner(*review, *store, feedback_of(kind, sender, recipients, *verdict))) {
+    if (!store->record_feedback(feedback_of(kind, sender, recipients, *verdict))) {
       std::fprintf(stderr, "pushback feedback: %s: the state store is unavailable, nothing learned\n", where.c_str());
       status = 1;
       continue;

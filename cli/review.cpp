@@ -69,10 +69,6 @@ state::Store* open_store(Review& review, const char* command) {
   return review.store.get();
 }
 
-bool record_feedback_as_state_owner(Review& review, state::Store& store, const state::Feedback& feedback) {
-  milter::ActingAsStateOwner acting(review.config->milter);
-  return acting.ok() && store.record_feedback(feedback);
-}
 
 HeldListing list_ours(Review& review, const char* command) {
   HeldListing out;
@@ -120,15 +116,14 @@ HeldDecision release_or_delete_held(Review& review, const quarantine::HeldMessag
     auto kind = release ? state::FeedbackKind::ham : state::FeedbackKind::outreach;
     auto taught = feedback_of(kind, held.entry.sender, held.entry.recipients, held.verdict);
     taught.source = release ? state::FeedbackSource::release : state::FeedbackSource::remove;
-    decision.feedback_saved = record_feedback_as_state_owner(review, *store, taught);
+    decision.feedback_saved = store->record_feedback(taught);
     feedback = decision.feedback_saved ? (release ? "feedback: not outreach" : "feedback: outreach")
                                        : "feedback NOT recorded: the state store is unavailable";
     // The console's "quarantine per day" chart.
     state::DayCounts today;
     today.day = state::day_number(state::SystemClock().now());
     today[release ? state::DailyEvent::released : state::DailyEvent::deleted] = 1;
-    milter::ActingAsStateOwner acting(review.config->milter);  // as for the feedback: the store stays the daemon's
-    if (acting.ok()) store->add_daily_counts({today});
+    store->add_daily_counts({today});
   }
   audit(fmt::format("quarantine {}: {} from=<{}> to=<{}> score={} template={} by {}: {} ({})",
                     release ? "released" : "deleted", id, held.entry.sender, fmt::join(held.entry.recipients, ","),

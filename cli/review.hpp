@@ -26,10 +26,10 @@ struct Review {
 // why to stderr and returns nullopt when it cannot.
 std::optional<Review> open_review(const std::string& config_path, const char* command, bool need_queue = true);
 
-// The state store, opened on first use; null (and said on stderr) when it cannot be.
+// The state store, opened on first use (as milter.user when run as root;
+// once open, writes create no file that is not handed to the state's owner);
+// null (and said on stderr) when it cannot be.
 state::Store* open_store(Review& review, const char* command);
-// Feedback written as milter.user (the snapshot it refreshes is a new file).
-bool record_feedback_as_state_owner(Review& review, state::Store& store, const state::Feedback& feedback);
 
 struct HeldListing {
   std::vector<quarantine::HeldMessage> ours;  // Pushback's holds, verified by their seal

@@ -21,6 +21,10 @@ namespace pushback::web {
 int run_web(const WebOptions& options) {
   auto review = cli::open_review(options.config_path, "web");
   if (!review) return 78;
+  // Opened now, while this is the only thread: as root the store is opened
+  // as milter.user (cli::open_store), and switching the effective user
+  // later would also switch it under the threads that list the queue.
+  cli::open_store(*review, "web");
   std::string listen = options.listen.empty() ? review->config->web.listen : options.listen;
   bool allow_non_loopback = review->config->web.allow_non_loopback;
   try {

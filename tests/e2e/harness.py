@@ -431,3 +431,52 @@ def plain_mail(sender: str, recipient: str, subject: str, body: str) -> tuple[st
             f"Date: {time.strftime('%a, %d %b %Y %H:%M:%S +0000', time.gmtime())}\r\n\r\n"
             + body.replace("\n", "\r\n") + "\r\n")
     return message_id, text
+
+
+# A console in front of a Postfix hold queue, as the web tests need it.
+CONSOLE_CONFIG = """
+[direction]
+internal_domains = ["corp.example"]
+[policy]
+refuse_at_rcpt_streak = 0
+[quarantine]
+mta = "postfix"
+postfix_config_dir = "{postfix_dir}"
+digest_sender = "postmaster@corp.example"
+[web]
+listen = "127.0.0.1:{web_port}"
+password_file = "{work}/web-password"
+public_url = "http://127.0.0.1:{web_port}/"
+staff_names = "address"
+"""
+
+
+class ConsolePath:
+    """Pushback, a sink and a private Postfix, and `pushback web` with an
+    admin password set by `pushback web passwd`; `extra` is added to
+    [web]. stop() stops all of them and returns their exit codes."""
+
+    def __init__(self, binary: str, work: Path, password: str, extra: str = ""):
+        self.web_port = free_port()
+        config = CONSOLE_CONFIG.format(postfix_dir=work / "postfix", work=work, web_port=self.web_port) + extra
+        self.pushback = Pushback(binary, work, config).start()
+        self.web: Process | None = None
+        self.sink = SmtpSink(work)
+        self.postfix = Postfix(work, self.sink.port, milters=self.pushback.postfix_spec)
+        try:
+            subprocess.run([binary, "web", "passwd", "--config", str(self.pushback.config_path)], input=password + "\n",
+                           text=True, check=True, capture_output=True, timeout=60)
+            self.web = Process([binary, "web", "--config", str(self.pushback.config_path)], work / "web.log")
+            wait_until(lambda: port_open(self.web_port), 20, "pushback web to listen")
+        except Exception:
+            self.stop()
+            raise
+
+    def stop(self) -> dict[str, int]:
+        statuses = {}
+        if self.web:
+            statuses["web"] = self.web.stop()
+        self.postfix.stop()
+        self.sink.stop()
+        statuses["pushback"] = self.pushback.stop()
+        return statuses

@@ -18,7 +18,7 @@ import unittest
 import urllib.parse
 from pathlib import Path
 
-from harness import Postfix, Process, Pushback, SmtpSink, free_port, make_world_readable_tempdir, port_open, wait_until
+from harness import ConsolePath, Postfix, Process, free_port, make_world_readable_tempdir, port_open, wait_until
 from quarantine_test import DIGEST_STEPS, STEPS, mail
 
 BINARY = os.environ["PUSHBACK_BIN"]
@@ -27,21 +27,6 @@ SCREENSHOTS = Path(os.environ.get("PUSHBACK_SCREENSHOT_DIR", Path.cwd() / "web-s
 PASSWORD = "correct horse battery staple"
 ELEMENT = "element-6066-11e4-a52e-4f735466cecf"  # the W3C WebDriver element key
 
-CONFIG = """
-[direction]
-internal_domains = ["corp.example"]
-[policy]
-refuse_at_rcpt_streak = 0
-[quarantine]
-mta = "postfix"
-postfix_config_dir = "{postfix_dir}"
-digest_sender = "postmaster@corp.example"
-[web]
-listen = "127.0.0.1:{web_port}"
-password_file = "{work}/web-password"
-public_url = "http://127.0.0.1:{web_port}"
-staff_names = "address"
-"""
 
 
 class WebDriver:
@@ -121,16 +106,10 @@ class Browser(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.work = make_world_readable_tempdir("pb-browser-")
-        cls.web_port = free_port()
-        cls.pushback = Pushback(BINARY, cls.work, CONFIG.format(postfix_dir=cls.work / "postfix", work=cls.work,
-                                                                web_port=cls.web_port)).start()
-        cls.sink = SmtpSink(cls.work)
-        cls.postfix = Postfix(cls.work, cls.sink.port, milters=cls.pushback.postfix_spec)
-        subprocess.run([BINARY, "web", "passwd", "--config", str(cls.pushback.config_path)], input=PASSWORD + "\n",
-                       text=True, check=True, capture_output=True, timeout=60)
-        cls.web = Process([BINARY, "web", "--config", str(cls.pushback.config_path)], cls.work / "web.log")
+        cls.path = ConsolePath(BINARY, cls.work, PASSWORD)
+        cls.web_port, cls.pushback, cls.postfix, cls.sink, cls.web = (
+            cls.path.web_port, cls.path.pushback, cls.path.postfix, cls.path.sink, cls.path.web)
         try:
-            wait_until(lambda: port_open(cls.web_port), 20, "pushback web to listen")
             cls.driver_port = free_port()
             cls.chromedriver = Process(["/usr/bin/chromedriver", f"--port={cls.driver_port}"],
                                        cls.work / "chromedriver.log")
@@ -146,8 +125,8 @@ class Browser(unittest.TestCase):
             if getattr(cls, "browser", None):
                 cls.browser.quit()
         finally:
-            statuses = {name: getattr(cls, name).stop() for name in ("chromedriver", "web", "postfix", "sink", "pushback")
-                        if getattr(cls, name, None)}
+            statuses = {"chromedriver": cls.chromedriver.stop()} if getattr(cls, "chromedriver", None) else {}
+            statuses.update(cls.path.stop())
         assert statuses.get("web", 0) == 0 and "Sanitizer" not in cls.web.log(), cls.web.log()
 
     def base(self, path: str) -> str:

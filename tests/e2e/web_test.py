@@ -19,29 +19,13 @@ import unittest
 import urllib.parse
 from pathlib import Path
 
-from harness import (Postfix, Process, Pushback, SmtpSink, free_port, make_world_readable_tempdir, port_open,
+from harness import (ConsolePath, Postfix, Process, Pushback, free_port, make_world_readable_tempdir, port_open,
                      wait_until)
 from quarantine_test import DIGEST_STEPS, STEPS, mail
 
 BINARY = os.environ["PUSHBACK_BIN"]
 PASSWORD = "correct horse battery staple"
 
-CONFIG = """
-[direction]
-internal_domains = ["corp.example"]
-[policy]
-refuse_at_rcpt_streak = 0
-[quarantine]
-mta = "postfix"
-postfix_config_dir = "{postfix_dir}"
-digest_sender = "postmaster@corp.example"
-[web]
-listen = "127.0.0.1:{web_port}"
-password_file = "{work}/web-password"
-public_url = "http://127.0.0.1:{web_port}/"
-login_attempts = 3
-staff_names = "address"
-"""
 
 
 class Client:
@@ -104,29 +88,14 @@ class WebConsole(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.work = make_world_readable_tempdir("pb-web-")
-        cls.web_port = free_port()
-        cls.pushback = Pushback(BINARY, cls.work, CONFIG.format(postfix_dir=cls.work / "postfix", work=cls.work,
-                                                                web_port=cls.web_port)).start()
-        cls.sink = SmtpSink(cls.work)
-        cls.postfix = Postfix(cls.work, cls.sink.port, milters=cls.pushback.postfix_spec)
-        subprocess.run([BINARY, "web", "passwd", "--config", str(cls.pushback.config_path)], input=PASSWORD + "\n",
-                       text=True, check=True, capture_output=True, timeout=60)
-        cls.web = Process([BINARY, "web", "--config", str(cls.pushback.config_path)], cls.work / "web.log")
-        try:
-            wait_until(lambda: port_open(cls.web_port), 20, "pushback web to listen")
-        except Exception:
-            cls.tearDownClass()  # unittest skips it when setUpClass fails: stop what was started
-            raise
+        cls.path = ConsolePath(BINARY, cls.work, PASSWORD, "login_attempts = 3\n")
+        cls.web_port, cls.pushback, cls.postfix, cls.sink, cls.web = (
+            cls.path.web_port, cls.path.pushback, cls.path.postfix, cls.path.sink, cls.path.web)
 
     @classmethod
     def tearDownClass(cls):
-        try:
-            status = cls.web.stop()
-            assert status == 0 and "Sanitizer" not in cls.web.log(), cls.web.log()
-        finally:
-            cls.postfix.stop()
-            cls.sink.stop()
-            assert cls.pushback.stop() == 0, cls.pushback.log()
+        statuses = cls.path.stop()
+        assert statuses == {"web": 0, "pushback": 0} and "Sanitizer" not in cls.web.log(), (statuses, cls.web.log())
 
     # --- helpers -----------------------------------------------------------------------------------------------
 
