@@ -480,3 +480,13 @@ class ConsolePath:
         self.sink.stop()
         statuses["pushback"] = self.pushback.stop()
         return statuses
+
+
+def unit_directives(text: str) -> dict[str, list[str]]:
+    """A systemd unit's directives: each key with its values in order."""
+    directives: dict[str, list[str]] = {}
+    for line in text.splitlines():
+        if "=" in line and not line.startswith("#"):
+            key, value = line.split("=", 1)
+            directives.setdefault(key.strip(), []).append(value.strip())
+    return directives

@@ -12,6 +12,8 @@ import tempfile
 import unittest
 from pathlib import Path
 
+from harness import unit_directives
+
 BINARY = os.path.realpath(os.environ["PUSHBACK_BIN"])
 SOURCE = Path(os.environ["PUSHBACK_SOURCE_DIR"])
 UNIT = SOURCE / "systemd" / "pushback.service"
@@ -32,11 +34,7 @@ class Unit(unittest.TestCase):
         cls.work = Path(tempfile.mkdtemp(prefix="pb-systemd-"))
         cls.addClassCleanup(shutil.rmtree, cls.work, True)
         text = UNIT.read_text()
-        cls.directives = {}
-        for line in text.splitlines():
-            if "=" in line and not line.startswith("#"):
-                key, value = line.split("=", 1)
-                cls.directives.setdefault(key.strip(), []).append(value.strip())
+        cls.directives = unit_directives(text)
         # verify needs the ExecStart binary to exist: point it at the one under test.
         exec_start = cls.directives["ExecStart"][0]
         assert exec_start.startswith("/usr/sbin/pushback "), exec_start

@@ -11,7 +11,7 @@ import unittest
 import urllib.request
 from pathlib import Path
 
-from harness import Process, free_port, port_open, wait_until
+from harness import Process, free_port, port_open, unit_directives, wait_until
 
 BINARY = os.path.realpath(os.environ["PUSHBACK_BIN"])
 SOURCE = Path(os.environ["PUSHBACK_SOURCE_DIR"])
@@ -31,11 +31,7 @@ class WebUnit(unittest.TestCase):
         cls.work = Path(tempfile.mkdtemp(prefix="pb-web-unit-"))
         cls.addClassCleanup(shutil.rmtree, cls.work, True)
         text = UNIT.read_text()
-        cls.directives = {}
-        for line in text.splitlines():
-            if "=" in line and not line.startswith("#"):
-                key, value = line.split("=", 1)
-                cls.directives.setdefault(key.strip(), []).append(value.strip())
+        cls.directives = unit_directives(text)
         assert cls.directives["ExecStart"][0].startswith("/usr/sbin/pushback web "), cls.directives["ExecStart"]
         cls.unit = cls.work / "pushback-web.service"
         cls.unit.write_text(text.replace("ExecStart=/usr/sbin/pushback ", f"ExecStart={BINARY} ", 1))
