@@ -9,6 +9,7 @@ from __future__ import annotations
 import atexit
 import email
 import functools
+import json
 import email.policy
 import os
 import shutil
@@ -471,6 +472,27 @@ class ConsolePath:
         except Exception:
             self.stop()
             raise
+
+    def held(self) -> list[dict]:
+        """What `pushback quarantine list --json` lists."""
+        result = subprocess.run([self.pushback.binary, "quarantine", "--config", str(self.pushback.config_path), "list",
+                                 "--json"], capture_output=True, text=True, timeout=120, check=True)
+        return [json.loads(line) for line in result.stdout.splitlines()]
+
+    def send_until_held(self, sender: str, recipient: str, texts: list[tuple[str, str]]) -> dict | None:
+        """Sends (message_id, text) pairs in turn until one is held: its
+        quarantine entry, or None when every one was delivered."""
+        for message_id, text in texts:
+            self.postfix.send(sender, [recipient], text)
+
+            def outcome():
+                if any(str(m["Message-ID"]) == message_id for m in self.sink.messages()):
+                    return "delivered"
+                return next((e for e in self.held() if e["message_id"] == message_id), None)
+            got = wait_until(outcome, 30, f"{message_id} to be delivered or held", interval=0.3)
+            if got != "delivered":
+                return got
+        return None
 
     def stop(self) -> dict[str, int]:
         statuses = {}

@@ -133,24 +133,15 @@ class Browser(unittest.TestCase):
         return f"http://127.0.0.1:{self.web_port}{path}"
 
     def held(self) -> list[dict]:
-        result = subprocess.run([BINARY, "quarantine", "--config", str(self.pushback.config_path), "list", "--json"],
-                                capture_output=True, text=True, timeout=120, check=True)
-        return [json.loads(line) for line in result.stdout.splitlines()]
+        return self.path.held()
 
     def hold_one(self, sender: str, name: str, recipient: str, steps) -> dict:
-        for subject, body in steps:
-            message_id, text = mail(sender, recipient, subject.format(company="Corp"),
-                                    body.format(name=name, company="Corp"))
-            self.postfix.send(sender, [recipient], text)
-
-            def outcome():
-                if any(str(m["Message-ID"]) == message_id for m in self.sink.messages()):
-                    return "delivered"
-                return next((e for e in self.held() if e["message_id"] == message_id), None)
-            got = wait_until(outcome, 30, f"{message_id} to be delivered or held", interval=0.3)
-            if got != "delivered":
-                return got
-        self.fail(f"no step to {recipient} was held")
+        texts = (mail(sender, recipient, subject.format(company="Corp"), body.format(name=name, company="Corp"))
+                 for subject, body in steps)
+        held = self.path.send_until_held(sender, recipient, texts)
+        if held is None:
+            self.fail(f"no step to {recipient} was held")
+        return held
 
     def delivered(self, message_id: str):
         wait_until(lambda: any(str(m["Message-ID"]) == message_id for m in self.sink.messages()), 30,
