@@ -122,9 +122,9 @@ std::string page_layout(const unsigned char* page, std::uint64_t number, std::ui
 // use, or one beyond the file, on the free list. The first page seen places
 // the map (pages 0 and 1 must be the meta pages there; a wrong place faults,
 // in the child); every other page must agree with it.
-class PageNumbers {
+class PageChecks {
  public:
-  PageNumbers(std::uint64_t page_size, std::uint64_t last_page)
+  PageChecks(std::uint64_t page_size, std::uint64_t last_page)
       : page_size_(page_size), last_page_(last_page),
         // The map starts on a page boundary only when LMDB's pages are the system's.
         usable_(page_size == static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE))) {}
@@ -323,7 +323,7 @@ StoreHealth walk(const std::string& dir, std::uint32_t bucket_seconds) {
   // Every record, in key order. A walk that yields more records than LMDB
   // counts is a tree that loops; fewer, a tree that lost a branch.
   MDB_cursor* cursor = nullptr;
-  PageNumbers pages(page_size, last_page);
+  PageChecks pages(page_size, last_page);
   if ((rc = mdb_cursor_open(environment.txn, dbi, &cursor)) != 0) return damaged(mdb_strerror(rc));
   MDB_val key{}, value{};
   volatile std::uint64_t sum = 0;
