@@ -114,6 +114,10 @@ int admin(const AdminOptions& options) {
       for (const auto& mailbox : c.mailboxes) {
         if (mailbox != report.sender) fmt::print("    sibling {}\n", mailbox);
       }
+      for (const auto& link : c.links) fmt::print("    linked by {}: {} mailbox(es)\n", link.linked_by, link.joins);
+      for (const auto& join : c.joins) {
+        fmt::print("    joined {} by {} at {}\n", join.mailbox, join.linked_by, when(join.joined));
+      }
     }
     return 0;
   }

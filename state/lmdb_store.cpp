@@ -18,6 +18,7 @@
 #include <mutex>
 #include <optional>
 #include <stdexcept>
+#include <tuple>
 
 #include "scoring/organisation.hpp"
 #include "state/address.hpp"
@@ -312,6 +313,7 @@ class LmdbStore final : public Store {
         if (name != names.end()) out.senders_by_streak.push_back({name->second, streak});
       }
       std::map<std::uint32_t, std::uint32_t> campaign_streaks;
+      std::vector<CampaignSummary> summaries;
       scan_prefix(txn, std::string(1, key_campaign_pair), [&](std::string_view key, std::string_view value) {
         auto& best = campaign_streaks[static_cast<std::uint32_t>(read_big_endian(key.substr(1, 4)))];
         best = std::max(best, CampaignPairRecord::decode(value, windows_.bucket_seconds).pair.streak);
@@ -325,11 +327,35 @@ class LmdbStore final : public Store {
         if (auto primary = streaks.find(short_sender(record.primary_sender)); primary != streaks.end()) {
           streak = std::max(streak, primary->second);
         }
+        const std::uint64_t reach = record.members.sum(now, windows_.widths[longest]);
         out.campaigns_by_streak.push_back({name, streak});
-        out.campaigns_by_reach.push_back({name, record.members.sum(now, windows_.widths[longest])});
+        out.campaigns_by_reach.push_back({name, reach});
         out.campaigns_by_mailboxes.push_back({name, record.mailboxes.size()});
+        if (reach == 0) return true;
+        CampaignSummary summary;
+        summary.id = id;
+        summary.brand = record.brand;
+        summary.reach = reach;
+        summary.counts = {windows_.sums(record.messages, now), windows_.sums(record.members, now)};
+        summary.mailboxes = static_cast<std::uint32_t>(record.mailboxes.size());
+        summary.domains = static_cast<std::uint32_t>(record.domains.size());
+        summary.longest_streak = streak;
+        summary.first_seen = from_seconds(record.first_seen);
+        summary.last_seen = from_seconds(record.touched);
+        for (auto mailbox : record.mailboxes) {
+          if (auto known = names.find(mailbox); known != names.end()) {
+            summary.mailbox = known->second;
+            break;
+          }
+        }
+        summaries.push_back(std::move(summary));
         return true;
       });
+      std::stable_sort(summaries.begin(), summaries.end(),
+                       [](const CampaignSummary& a, const CampaignSummary& b) { return a.reach > b.reach; });
+      if (summaries.size() > n) summaries.resize(n);
+      for (auto& summary : summaries) summary.links = load_links(txn, summary.id).first;
+      out.campaigns = std::move(summaries);
       scan_prefix(txn, std::string(1, key_template), [&](std::string_view key, std::string_view value) {
         TemplateRecord record = TemplateRecord::decode(value, windows_.bucket_seconds);
         out.templates_by_reach.push_back(
@@ -390,6 +416,7 @@ class LmdbStore final : public Store {
       }
       std::string campaign_key = make_campaign_key(campaign);
       keys.push_back(campaign_key);
+      keys.push_back(make_campaign_links_key(campaign));
       scan_prefix(txn, make_key(key_campaign_pair, campaign_key.substr(1)), [&](std::string_view key, std::string_view) {
         keys.emplace_back(key);
         return true;
@@ -774,6 +801,17 @@ class LmdbStore final : public Store {
     }
   }
 
+  // Why the campaign's mailboxes joined it: the count per reason and the latest joins.
+  std::pair<std::vector<CampaignLinkCount>, std::vector<CampaignJoin>> load_links(Txn& txn, std::uint32_t campaign) {
+    std::pair<std::vector<CampaignLinkCount>, std::vector<CampaignJoin>> out;
+    auto bytes = txn.get(make_campaign_links_key(campaign));
+    if (!bytes) return out;
+    CampaignLinksRecord record = CampaignLinksRecord::decode(*bytes);
+    for (auto& [reason, joins] : record.reasons) out.first.push_back({std::move(reason), joins});
+    for (auto& join : record.joins) out.second.push_back({std::move(join.mailbox), std::move(join.linked_by), from_seconds(join.when)});
+    return out;
+  }
+
   CampaignReport campaign_report(Txn& txn, std::uint32_t campaign, Bucket now) {
     CampaignReport out;
     bool found = false;
@@ -787,6 +825,7 @@ class LmdbStore final : public Store {
     out.counts = {windows_.sums(record.messages, now), windows_.sums(record.members, now)};
     out.first_seen = from_seconds(record.first_seen);
     out.last_seen = from_seconds(record.touched);
+    std::tie(out.links, out.joins) = load_links(txn, campaign);
     scan_prefix(txn, std::string(1, key_sender), [&](std::string_view key, std::string_view value) {
       if (OwnerRecord::decode(value, windows_.bucket_seconds).campaign == campaign) out.mailboxes.emplace_back(key.substr(1));
       return true;
@@ -1329,6 +1368,14 @@ class LmdbStore final : public Store {
       campaign_record.messages.prune(bucket, windows_.longest);
       campaign_record.members.prune(bucket, windows_.longest);
       txn.put(make_campaign_key(campaign.id), campaign_record.encode(windows_.bucket_seconds));
+      if (campaign.joined) {
+        // Once per mailbox: from now on it is a known mailbox of the campaign.
+        std::string links_key = make_campaign_links_key(campaign.id);
+        auto bytes = txn.get(links_key);
+        CampaignLinksRecord links = bytes ? CampaignLinksRecord::decode(*bytes) : CampaignLinksRecord{};
+        links.add(now, sender, campaign.linked_by);
+        txn.put(links_key, links.encode());
+      }
       if (cluster.created) cluster.record.campaign = campaign.id;
       if (cluster.known) {
         auto& record = cluster.record;
@@ -1451,6 +1498,9 @@ class LmdbStore final : public Store {
           break;
         case key_band:  // lives as long as its cluster
           orphan = !txn.get(make_template_key(decode_u32(as_view(v)))).has_value();
+          break;
+        case key_campaign_links:  // lives as long as its campaign
+          orphan = !txn.get(std::string(1, key_campaign) + std::string(key.substr(1, 4))).has_value();
           break;
         case key_sent_id:
           limit = settings_.sent_id_retention;

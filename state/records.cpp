@@ -92,6 +92,12 @@ std::string make_campaign_key(std::uint32_t id) {
   return key;
 }
 
+std::string make_campaign_links_key(std::uint32_t campaign) {
+  std::string key(1, key_campaign_links);
+  append_leading(key, std::uint64_t{campaign} << 32, 4);
+  return key;
+}
+
 std::string make_campaign_pair_key(std::uint32_t campaign, std::uint64_t recipient) {
   std::string key(1, key_campaign_pair);
   append_leading(key, std::uint64_t{campaign} << 32, 4);
@@ -336,6 +342,79 @@ CampaignPairRecord CampaignPairRecord::decode(std::string_view bytes, std::uint3
   if (!in.ok()) return {};
   record.pair = PairRecord::decode(in.rest(), bucket_seconds);
   return record;
+}
+
+void CampaignLinksRecord::add(std::uint32_t now, std::string_view mailbox, std::string_view linked_by) {
+  touched = std::max(touched, now);
+  auto reason = std::find_if(reasons.begin(), reasons.end(), [&](const auto& entry) { return entry.first == linked_by; });
+  if (reason != reasons.end()) {
+    ++reason->second;
+  } else if (reasons.size() < campaign_link_reasons_kept) {
+    reasons.emplace_back(linked_by, 1);
+  } else {
+    ++reasons.back().second;  // full: the rarest reason stands for the rest
+  }
+  std::stable_sort(reasons.begin(), reasons.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+  joins.push_back({now, std::string(mailbox), std::string(linked_by)});
+  if (joins.size() > campaign_joins_kept) joins.erase(joins.begin());
+}
+
+namespace {
+
+constexpr std::size_t link_text_limit = 255;
+
+void write_text(ByteWriter& out, std::string_view text) {
+  text = text.substr(0, link_text_limit);
+  out.varint(text.size());
+  out.bytes(text);
+}
+
+std::string read_text(ByteReader& in) {
+  auto size = std::min<std::uint64_t>(in.varint(), link_text_limit);
+  return std::string(in.bytes(size));
+}
+
+}  // namespace
+
+// Layout: u32 touched, the reasons (text, varint joins), the joins (varint
+// distance back from touched, mailbox, reason).
+std::string CampaignLinksRecord::encode() const {
+  ByteWriter out;
+  out.u32(touched);
+  out.varint(reasons.size());
+  for (const auto& [reason, count] : reasons) {
+    write_text(out, reason);
+    out.varint(count);
+  }
+  out.varint(joins.size());
+  for (const auto& join : joins) {
+    out.varint(touched - std::min(touched, join.when));
+    write_text(out, join.mailbox);
+    write_text(out, join.linked_by);
+  }
+  return std::move(out.str());
+}
+
+CampaignLinksRecord CampaignLinksRecord::decode(std::string_view bytes) {
+  ByteReader in(bytes);
+  CampaignLinksRecord record;
+  record.touched = in.u32();
+  auto reasons = std::min<std::uint64_t>(in.varint(), campaign_link_reasons_kept);
+  for (std::uint64_t i = 0; i < reasons && in.ok(); ++i) {
+    std::string reason = read_text(in);
+    auto count = static_cast<std::uint32_t>(std::min<std::uint64_t>(in.varint(), UINT32_MAX));
+    record.reasons.emplace_back(std::move(reason), count);
+  }
+  auto joins = std::min<std::uint64_t>(in.varint(), campaign_joins_kept);
+  for (std::uint64_t i = 0; i < joins && in.ok(); ++i) {
+    Join join;
+    auto back = in.varint();
+    join.when = back > record.touched ? 0 : record.touched - static_cast<std::uint32_t>(back);
+    join.mailbox = read_text(in);
+    join.linked_by = read_text(in);
+    record.joins.push_back(std::move(join));
+  }
+  return in.ok() ? record : CampaignLinksRecord{};
 }
 
 std::string EvidenceRecord::encode() const {

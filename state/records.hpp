@@ -35,6 +35,8 @@ inline constexpr char key_campaign = 'C';  // 'C' campaign id (4)              -
 inline constexpr char key_campaign_pair = 'Q';  // 'Q' campaign id (4), recipient (5) -> CampaignPairRecord
 inline constexpr char key_organisation = 'O';  // 'O' keyed hash of a brand (8), recipient (5) -> u32 last reply
 inline constexpr char key_evidence = 'E';  // 'E' kind, keyed hash of the value (8) -> EvidenceRecord
+inline constexpr char key_campaign_links = 'K';  // 'K' campaign id (4) -> CampaignLinksRecord (no expiry of
+                                                 //     its own: lives as long as its campaign)
 
 inline constexpr char member_template_sender = 's';
 
@@ -63,6 +65,7 @@ std::string make_member_key(char kind, std::uint32_t owner, std::uint64_t member
 std::string make_band_key(std::uint16_t algorithm, std::size_t band, std::uint64_t band_key);
 std::string make_campaign_key(std::uint32_t id);
 std::string make_campaign_pair_key(std::uint32_t campaign, std::uint64_t recipient);
+std::string make_campaign_links_key(std::uint32_t campaign);
 std::string make_evidence_key(char kind, std::uint64_t value_hash);
 std::string make_organisation_key(std::uint64_t brand_hash, std::uint64_t recipient);
 
@@ -161,6 +164,28 @@ struct CampaignPairRecord {
 
   std::string encode(std::uint32_t bucket_seconds) const;
   static CampaignPairRecord decode(std::string_view bytes, std::uint32_t bucket_seconds);
+};
+
+// Why each mailbox joined a campaign after its first (campaign_link.hpp):
+// a count per reason over every join, and the latest joins themselves, for
+// the console and `pushback inspect`. Written only when a mailbox joins.
+inline constexpr std::size_t campaign_link_reasons_kept = 8;
+inline constexpr std::size_t campaign_joins_kept = 16;
+
+struct CampaignLinksRecord {
+  struct Join {
+    std::uint32_t when = 0;
+    std::string mailbox;    // the address that joined (an external sender, kept in clear as 'S' keys are)
+    std::string linked_by;  // "template lineage", "brand, display name", ...
+  };
+  std::uint32_t touched = 0;
+  std::vector<std::pair<std::string, std::uint32_t>> reasons;  // reason, joins; most joins first
+  std::vector<Join> joins;                                      // oldest first
+
+  // Counts the join and keeps it among the latest.
+  void add(std::uint32_t now, std::string_view mailbox, std::string_view linked_by);
+  std::string encode() const;
+  static CampaignLinksRecord decode(std::string_view bytes);
 };
 
 // Campaigns an evidence key names, most recent first: a brand or a host two

@@ -863,6 +863,40 @@ local function copy(list)
   return out
 end
 
+-- Why a mailbox joined the campaign (campaign_link.hpp), as the LMDB
+-- store's CampaignLinksRecord keeps it: 'lkr' holds "reason TAB joins" lines,
+-- most joins first (8 at most; when full the last stands for the rest);
+-- 'lkj' the latest 16 joins as "time TAB mailbox TAB reason" lines, oldest first.
+local function add_link(reasons_text, joins_text, mailbox, reason)
+  local reasons, found = {}, false
+  for line in string.gmatch(reasons_text, '[^\n]+') do
+    local r, n = string.match(line, '^(.-)\t(%d+)$')
+    if r then
+      n = tonumber(n)
+      if r == reason then n = n + 1; found = true end
+      reasons[#reasons + 1] = {r, n}
+    end
+  end
+  if not found then
+    if #reasons < 8 then reasons[#reasons + 1] = {reason, 1} else reasons[#reasons][2] = reasons[#reasons][2] + 1 end
+  end
+  -- Stable: equal counts keep their order.
+  for k = 2, #reasons do
+    local j = k
+    while j > 1 and reasons[j - 1][2] < reasons[j][2] do
+      reasons[j - 1], reasons[j] = reasons[j], reasons[j - 1]
+      j = j - 1
+    end
+  end
+  local lines = {}
+  for _, r in ipairs(reasons) do lines[#lines + 1] = r[1] .. '\t' .. r[2] end
+  local joins = {}
+  for line in string.gmatch(joins_text, '[^\n]+') do joins[#joins + 1] = line end
+  joins[#joins + 1] = now .. '\t' .. string.gsub(mailbox, '%c', '?') .. '\t' .. reason
+  while #joins > 16 do table.remove(joins, 1) end
+  return table.concat(lines, '\n'), table.concat(joins, '\n')
+end
+
 local sender_messages = update_owner(sender_o, {'camp', camp})
 local sender_members = copy(sender_o.sums.r)
 local domain_messages = update_owner(domain_o)
@@ -890,6 +924,12 @@ do
   local more = {'brand', camp_brand, 'psnd', primary, 'mbx', table.concat(mailboxes, ','), 'dom', table.concat(domains, ',')}
   if linked_by == 'new' and not camp_t.qv then more[#more + 1] = 'qv'; more[#more + 1] = 0 end
   if evidence_claimed then more[#more + 1] = 'eb'; more[#more + 1] = bucket end
+  if counted and camp_joined == 1 then
+    local links = redis.call('HMGET', camp_key, 'lkr', 'lkj')
+    local reasons, joins = add_link(links[1] or '', links[2] or '', sender, linked_by)
+    more[#more + 1] = 'lkr'; more[#more + 1] = reasons
+    more[#more + 1] = 'lkj'; more[#more + 1] = joins
+  end
   camp_messages = update_owner(camp_o, more)
   local camp_members = copy(camp_o.sums.r)
   camp_out = {1, tonumber(camp), camp_joined, linked_by, camp_brand, #mailboxes, #domains, camp_messages, camp_members}

@@ -88,6 +88,40 @@ std::vector<std::string> comma_list(const std::string& list) {
   return out;
 }
 
+std::vector<std::string> lines(std::string_view text) {
+  std::vector<std::string> out;
+  for (std::size_t at = 0; at < text.size();) {
+    auto end = std::min(text.find('\n', at), text.size());
+    if (end > at) out.emplace_back(text.substr(at, end - at));
+    at = end + 1;
+  }
+  return out;
+}
+
+// The campaign's 'lkr' field: "reason TAB joins" lines (redis_script.cpp, add_link).
+std::vector<CampaignLinkCount> link_counts(std::string_view text) {
+  std::vector<CampaignLinkCount> out;
+  for (const auto& line : lines(text)) {
+    auto tab = line.rfind('\t');
+    if (tab == std::string::npos) continue;
+    out.push_back({line.substr(0, tab), static_cast<std::uint32_t>(std::strtoul(line.c_str() + tab + 1, nullptr, 10))});
+  }
+  return out;
+}
+
+// The campaign's 'lkj' field: "time TAB mailbox TAB reason" lines.
+std::vector<CampaignJoin> link_joins(std::string_view text) {
+  std::vector<CampaignJoin> out;
+  for (const auto& line : lines(text)) {
+    auto first = line.find('\t');
+    auto last = line.rfind('\t');
+    if (first == std::string::npos || last == first) continue;
+    auto when = static_cast<std::uint32_t>(std::strtoul(line.c_str(), nullptr, 10));
+    out.push_back({line.substr(first + 1, last - first - 1), line.substr(last + 1), from_seconds(when)});
+  }
+  return out;
+}
+
 Series bucket_series(const std::vector<std::pair<std::string, std::string>>& all) {
   Series out;
   for (const auto& [key, value] : all) {
@@ -617,6 +651,8 @@ class RedisStore final : public Store {
           c.last_seen = from_seconds(field_u32(record, "touched"));
           Reply longest = get({"ZSCORE", prefix_ + "top:cstreak", campaign});
           c.longest_streak = static_cast<std::uint32_t>(integer(longest.get()));
+          c.links = link_counts(field(record, "lkr"));
+          c.joins = link_joins(field(record, "lkj"));
         }
       }
       for (const auto& id : template_ids) {
@@ -659,6 +695,28 @@ class RedisStore final : public Store {
       ranking("top:cstreak", out.campaigns_by_streak);
       ranking("top:creach", out.campaigns_by_reach);
       ranking("top:cmbx", out.campaigns_by_mailboxes);
+      // The console's rows: the campaigns with the most reach, each read once.
+      auto get = checked(context);
+      Bucket now = windows_.bucket_of(to_seconds(clock_->now()));
+      for (const auto& entry : out.campaigns_by_reach) {
+        auto record = fields(get({"HGETALL", prefix_ + "c:" + entry.name}).get());
+        if (record.empty()) continue;
+        CampaignSummary summary;
+        summary.id = static_cast<std::uint32_t>(std::strtoul(entry.name.c_str(), nullptr, 10));
+        summary.brand = field(record, "brand");
+        summary.reach = entry.value;
+        summary.counts = {windows_.sums(bucket_series(record), now), member_counts(get, prefix_ + "cr:" + entry.name, now)};
+        auto mailboxes = comma_list(field(record, "mbx"));
+        summary.mailbox = mailboxes.empty() ? "" : mailboxes.front();
+        summary.mailboxes = static_cast<std::uint32_t>(mailboxes.size());
+        summary.domains = static_cast<std::uint32_t>(comma_list(field(record, "dom")).size());
+        Reply longest = get({"ZSCORE", prefix_ + "top:cstreak", entry.name});
+        summary.longest_streak = static_cast<std::uint32_t>(integer(longest.get()));
+        summary.first_seen = from_seconds(field_u32(record, "first"));
+        summary.last_seen = from_seconds(field_u32(record, "touched"));
+        summary.links = link_counts(field(record, "lkr"));
+        out.campaigns.push_back(std::move(summary));
+      }
       for (auto* list : {&out.campaigns_by_streak, &out.campaigns_by_reach, &out.campaigns_by_mailboxes}) {
         for (auto& entry : *list) {
           Reply brand = command(context, {"HGET", prefix_ + "c:" + entry.name, "brand"});

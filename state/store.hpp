@@ -165,6 +165,17 @@ struct TemplateReport {
   TimePoint last_seen{};
 };
 
+// Why mailboxes joined a campaign after its first (campaign_link.hpp).
+struct CampaignLinkCount {
+  std::string linked_by;  // "template lineage", "brand, display name", ...
+  std::uint32_t joins = 0;
+};
+struct CampaignJoin {
+  std::string mailbox;
+  std::string linked_by;
+  TimePoint joined{};
+};
+
 struct CampaignReport {
   bool known = false;
   std::uint32_t id = 0;
@@ -176,6 +187,23 @@ struct CampaignReport {
   TimePoint first_seen{};
   TimePoint last_seen{};
   std::uint32_t longest_streak = 0;  // over its recipients
+  std::vector<CampaignLinkCount> links;  // most joins first; empty while it writes from one mailbox
+  std::vector<CampaignJoin> joins;       // the latest joins, oldest first
+};
+
+// One campaign as the console lists it.
+struct CampaignSummary {
+  std::uint32_t id = 0;
+  std::string brand;
+  std::string mailbox;  // one of its mailboxes still in the store, to open it by; empty when none is
+  std::uint64_t reach = 0;  // distinct recipients over the longest window
+  WindowCounts counts;      // messages and distinct recipients per window
+  std::uint32_t mailboxes = 0;
+  std::uint32_t domains = 0;
+  std::uint32_t longest_streak = 0;
+  TimePoint first_seen{};
+  TimePoint last_seen{};
+  std::vector<CampaignLinkCount> links;  // what linked its other mailboxes
 };
 
 struct SenderReport {
@@ -212,6 +240,8 @@ struct TopReport {
   std::vector<TopEntry> campaigns_by_streak;
   std::vector<TopEntry> campaigns_by_reach;
   std::vector<TopEntry> campaigns_by_mailboxes;
+  // The campaigns with the most reach, with everything the console lists.
+  std::vector<CampaignSummary> campaigns;
 };
 
 struct AllowEntry {

@@ -30,13 +30,29 @@ Console::Console(cli::Review review, NowFunction now)
 
 state::Store* Console::store() { return cli::open_store(review_, "web"); }
 
-Computed<Rankings> Console::top_report() {
+Console::Window Console::week_window() const {
+  const auto& windows = review_.config->state.windows;
+  constexpr std::chrono::seconds week = std::chrono::days(7);
+  std::size_t index = windows.empty() ? 0 : windows.size() - 1;
+  for (std::size_t i = 0; i < windows.size(); ++i) {
+    if (windows[i] >= week) {
+      index = i;
+      break;
+    }
+  }
+  if (index < windows.size() && windows[index] == week) return {index, "This week"};
+  auto seconds = index < windows.size() ? windows[index].count() : 0;
+  return {index, seconds % 86400 == 0 ? fmt::format("Last {} days", seconds / 86400)
+                                      : fmt::format("Last {} hours", seconds / 3600)};
+}
+
+Computed<state::TopReport> Console::top_report() {
   auto* s = store();
   if (!s) return {};
   // The shortest pause between rankings (background_value.hpp stretches it on a large store).
   constexpr auto interval = std::chrono::seconds(10);
   constexpr std::size_t entries = 50;
-  if (!top_) top_ = std::make_unique<BackgroundValue<Rankings>>([s] { return rank(*s, entries); }, interval);
+  if (!top_) top_ = std::make_unique<BackgroundValue<state::TopReport>>([s] { return s->top(entries); }, interval);
   return top_->get(std::chrono::seconds(20));
 }
 

@@ -16,7 +16,7 @@
 #include "web/request.hpp"
 #include "web/sessions.hpp"
 #include "web/background_value.hpp"
-#include "web/rankings.hpp"
+#include "state/store.hpp"
 #include "state/store.hpp"
 
 namespace pushback::web {
@@ -62,8 +62,15 @@ class Console {
 
   // The store, opened on first use; null when it cannot be.
   state::Store* store();
+  // The state window the pages call "this week": 7 days when configured,
+  // else the shortest longer one, else the longest; and its label.
+  struct Window {
+    std::size_t index = 0;
+    std::string label;
+  };
+  Window week_window() const;
   // The store's rankings, from their thread (started with the store).
-  Computed<Rankings> top_report();
+  Computed<state::TopReport> top_report();
   // Whom the held mail of the last seven days was for, most first, from its thread.
   Computed<std::vector<state::TopEntry>> targeted_staff();
   // A staff address as web.staff_names allows: the keyed hash, or the address.
@@ -75,7 +82,7 @@ class Console {
   LoginLimiter limiter_;
   LinkSigner links_;
   UsedLinks used_links_;
-  std::unique_ptr<BackgroundValue<Rankings>> top_;
+  std::unique_ptr<BackgroundValue<state::TopReport>> top_;
   std::unique_ptr<BackgroundValue<std::vector<state::TopEntry>>> staff_;
 };
 

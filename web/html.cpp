@@ -47,7 +47,7 @@ table{border-collapse:collapse;width:100%;background:#fff;font-size:.92rem}
 th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid #e2e5ea;vertical-align:top;overflow-wrap:break-word}
 th{white-space:nowrap}
 .cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(18rem,1fr));gap:1rem}
-.card{background:#fff;padding:.8rem;border-radius:6px;box-shadow:0 1px 2px #0002}
+.card{background:#fff;padding:.8rem;border-radius:6px;box-shadow:0 1px 2px #0002}.full{grid-column:1/-1}
 .error{color:#a40000}.note{color:#555}button,input,select{font-size:1rem;padding:.3rem .5rem}
 pre{white-space:pre-wrap;overflow-wrap:anywhere;background:#fff;padding:.6rem}
 @media (max-width:40rem){.wide{display:none}main{padding:.5rem}table{display:block;overflow-x:auto}}

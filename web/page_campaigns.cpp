@@ -31,33 +31,52 @@ std::string sender_form(std::string_view value) {
       escape(value));
 }
 
+// "brand, display name (3); template lineage (1)": what linked the
+// campaign's later mailboxes, with how many joined that way.
+std::string linked_by_text(const std::vector<state::CampaignLinkCount>& links) {
+  if (links.empty()) return "one mailbox so far";
+  std::string out;
+  for (const auto& link : links) {
+    if (!out.empty()) out += "; ";
+    out += fmt::format("{} ({})", link.linked_by, link.joins);
+  }
+  return out;
+}
+
 }  // namespace
 
 Response Console::campaigns(const Admin& admin) {
   auto cached = top_report();
-  const auto& rankings = cached.value;
+  const auto& top = cached.value;
+  const auto week = week_window();
   std::string table;
-  for (const auto& row : rankings.campaigns) {
-    std::string name = row.sender.empty()
-                           ? escape(row.name)
-                           : fmt::format(R"(<a href="/campaign?sender={}">{}</a>)", url_encode(row.sender), escape(row.name));
+  for (const auto& row : top.campaigns) {
+    std::string name = escape(fmt::format("{} ({:08x})", row.brand.empty() ? "-" : row.brand, row.id));
+    if (!row.mailbox.empty()) name = fmt::format(R"(<a href="/campaign?sender={}">{}</a>)", url_encode(row.mailbox), name);
+    const auto& recipients = row.counts.recipients;
     table += fmt::format(
-        R"(<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><a href="/quarantine?campaign={}">held</a></td></tr>)",
-        name, row.reach, row.mailboxes, row.sender.empty() ? "-" : std::to_string(row.domains), row.streak, row.id);
+        R"(<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>)"
+        R"(<td><a href="/quarantine?campaign={:08x}">held</a></td></tr>)",
+        name, row.reach, week.index < recipients.size() ? recipients[week.index] : 0, row.mailboxes, row.domains,
+        row.longest_streak, escape(linked_by_text(row.links)), row.id);
   }
+  if (table.empty()) table = R"(<tr><td colspan="8">none yet</td></tr>)";
   std::string senders;
-  for (const auto& entry : rankings.top.senders_by_streak) {
+  for (const auto& entry : top.senders_by_streak) {
     senders += fmt::format(R"(<tr><td><a href="/campaign?sender={}">{}</a></td><td>{}</td></tr>)", url_encode(entry.name),
                            escape(entry.name), entry.value);
   }
   std::string body = sender_form("");
   body += fmt::format(
-      R"(<div class="cards"><div class="card"><h2>Campaigns</h2><table><thead><tr><th>Campaign</th><th>Reach</th>)"
-      R"(<th>Mailboxes</th><th>Domains</th><th>Longest streak</th><th></th></tr></thead><tbody>{}</tbody></table></div>)"
+      R"(<div class="cards"><div class="card full"><h2>Campaigns</h2><table><thead><tr><th>Campaign</th><th>Reach</th>)"
+      R"(<th>{}</th><th>Mailboxes</th><th>Domains</th><th>Longest streak</th><th>Linked by</th><th></th></tr></thead>)"
+      R"(<tbody>{}</tbody></table></div>)"
       R"(<div class="card"><h2>Senders by unanswered streak</h2><table><thead><tr><th>Sender</th><th>Streak</th></tr></thead>)"
-      R"(<tbody>{}</tbody></table></div></div><p class="note">Over the longest state window; ranked {} ago.</p>)",
-      table, senders, cached.computed_at ? fmt::format("{} s", std::max<std::int64_t>(0, now_() - cached.computed_at)) : "never");
-  body = rankings_notice(cached.computed_at, rankings.top.available) + body;
+      R"(<tbody>{}</tbody></table></div></div><p class="note">Reach, mailboxes and streaks over the longest state window; )"
+      R"("linked by" is the evidence each later mailbox shared with the campaign, with how many joined that way. )"
+      R"(Ranked {} ago.</p>)",
+      escape(week.label), table, senders, cached.computed_at ? fmt::format("{} s", std::max<std::int64_t>(0, now_() - cached.computed_at)) : "never");
+  body = rankings_notice(cached.computed_at, top.available) + body;
   return {.body = render_page({.title = "Campaigns", .signed_in = true, .csrf_token = admin.session.csrf,
                                .active = "campaigns"},
                               body)};
@@ -90,6 +109,18 @@ Response Console::campaign(const Admin& admin, const Request& request) {
         c.mailbox_count, c.domain_count, escape(fmt::format("{}", fmt::join(c.mailboxes, ", "))),
         c.counts.recipients.empty() ? 0 : c.counts.recipients.back(), c.longest_streak, last_window,
         when(report.first_seen), when(report.last_seen), report.allowlisted ? "; allowlisted" : "");
+    if (c.known) {
+      std::string joins;
+      for (const auto& join : c.joins) {
+        joins += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td></tr>", escape(join.mailbox), escape(join.linked_by),
+                             when(join.joined));
+      }
+      if (joins.empty()) joins = R"(<tr><td colspan="3">no other mailbox has joined it</td></tr>)";
+      body += fmt::format(
+          R"(<div class="card"><h2>How its mailboxes were linked</h2><p>{}</p><table><thead><tr><th>Mailbox</th>)"
+          R"(<th>Linked by</th><th>Joined</th></tr></thead><tbody>{}</tbody></table></div>)",
+          escape(linked_by_text(c.links)), joins);
+    }
     std::string pairs;
     for (const auto& pair : report.pairs) {
       pairs += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",

@@ -2,6 +2,8 @@
 // the store's daily counts), the top campaigns and the staff most targeted.
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cctype>
 #include <map>
 
 #include "web/console.hpp"
@@ -11,10 +13,36 @@ namespace pushback::web {
 
 namespace {
 
+std::string to_lower_first(std::string text) {
+  if (!text.empty()) text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
+  return text;
+}
+
 std::string ranking(const std::vector<state::TopEntry>& entries, std::size_t n) {
   std::string rows;
   for (std::size_t i = 0; i < entries.size() && i < n; ++i) {
     rows += fmt::format("<tr><td>{}</td><td>{}</td></tr>", escape(entries[i].name), entries[i].value);
+  }
+  return rows.empty() ? "<tr><td colspan=\"2\">none yet</td></tr>" : rows;
+}
+
+// The campaigns that reached the most recipients in window `week`, with a
+// link to each one's page.
+std::string week_campaigns(const std::vector<state::CampaignSummary>& campaigns, std::size_t week, std::size_t n) {
+  std::vector<std::pair<std::uint32_t, const state::CampaignSummary*>> ranked;
+  for (const auto& campaign : campaigns) {
+    const auto& recipients = campaign.counts.recipients;
+    if (week < recipients.size() && recipients[week] > 0) ranked.emplace_back(recipients[week], &campaign);
+  }
+  std::stable_sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::string rows;
+  for (std::size_t i = 0; i < ranked.size() && i < n; ++i) {
+    const auto& campaign = *ranked[i].second;
+    std::string name = escape(fmt::format("{} ({:08x})", campaign.brand.empty() ? "-" : campaign.brand, campaign.id));
+    if (!campaign.mailbox.empty()) {
+      name = fmt::format(R"(<a href="/campaign?sender={}">{}</a>)", url_encode(campaign.mailbox), name);
+    }
+    rows += fmt::format("<tr><td>{}</td><td>{}</td></tr>", name, ranked[i].first);
   }
   return rows.empty() ? "<tr><td colspan=\"2\">none yet</td></tr>" : rows;
 }
@@ -29,18 +57,20 @@ Response Console::overview(const Admin& admin, const Request& request) {
   body += daily_charts(days);
 
   auto cached = top_report();
+  const auto week = week_window();
   auto staff = targeted_staff();
   body += fmt::format(
-      R"(<div class="cards"><div class="card"><h2>Top campaigns</h2><table><thead><tr><th>Campaign</th><th>Recipients</th></tr></thead>)"
+      R"(<div class="cards"><div class="card"><h2>Top campaigns</h2><table><thead><tr><th>Campaign</th><th>Recipients, {}</th></tr></thead>)"
       R"(<tbody>{}</tbody></table></div><div class="card"><h2>Longest unanswered streaks</h2><table><thead><tr><th>Campaign</th>)"
       R"(<th>Streak</th></tr></thead><tbody>{}</tbody></table></div><div class="card"><h2>Most-targeted staff</h2>)"
       R"(<table><thead><tr><th>Recipient</th><th>Held this week</th></tr></thead><tbody>{}</tbody></table></div></div>)",
-      ranking(cached.value.top.campaigns_by_reach, 10), ranking(cached.value.top.campaigns_by_streak, 10),
+      escape(to_lower_first(week.label)), week_campaigns(cached.value.campaigns, week.index, 10),
+      ranking(cached.value.campaigns_by_streak, 10),
       ranking(staff.value, 10));
   body += fmt::format(R"(<p class="note">Rankings computed {} s ago, the quarantine's {} s ago.</p>)",
                       std::max<std::int64_t>(0, now_() - cached.computed_at),
                       std::max<std::int64_t>(0, now_() - staff.computed_at));
-  body = rankings_notice(cached.computed_at, cached.value.top.available) + body;
+  body = rankings_notice(cached.computed_at, cached.value.available) + body;
   return {.body = render_page({.title = "Overview", .signed_in = true, .csrf_token = admin.session.csrf,
                                .active = "overview", .with_charts = true},
                               body)};

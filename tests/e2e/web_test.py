@@ -12,6 +12,7 @@ import http.client
 import json
 import os
 import re
+import smtplib
 import socket
 import subprocess
 import time
@@ -257,13 +258,32 @@ class WebConsole(unittest.TestCase):
         self.assertEqual(page.status, 200)
         self.assertIn("growthly", page.text)
         self.assertIn("Recipients and steps", page.text)
+        # Max's sequence moves to a lookalike domain: the same first step to Bob, who got it
+        # from max@cloudcut.example, links the new mailbox to the campaign, whose streak
+        # with Bob has it refused.
+        message_id, text = mail("max@getcloudcut.example", "bob@corp.example",
+                                DIGEST_STEPS[0][0].format(company="Corp"),
+                                DIGEST_STEPS[0][1].format(name="Bob", company="Corp"))
+        with self.assertRaises(smtplib.SMTPDataError) as refused:
+            self.postfix.send("max@getcloudcut.example", ["bob@corp.example"], text)
+        self.assertEqual(refused.exception.smtp_code, 550)
         # The rankings are recomputed in the background, at least every 10 s on a small store.
         # (Dana's streak with Alice ended with the release; Max's to Bob and Carol runs on.)
-        campaigns = wait_until(lambda: (lambda page: page if "max@cloudcut.example" in page.text else None)(
-            client.get("/campaigns")), 25, "the campaign rankings to include max", interval=1)
+        row = re.compile(r'<td><a href="/campaign\?sender=max%40(?:get)?cloudcut.example">cloudcut \([0-9a-f]{8}\)</a></td>'
+                         r"<td>2</td><td>2</td><td>2</td><td>2</td><td>[3-9]</td><td>([^<]*)</td>")
+        campaigns = wait_until(lambda: (lambda page: page if row.search(page.text) else None)(
+            client.get("/campaigns")), 25, "the campaign rankings to list max's two mailboxes", interval=1)
         self.assertEqual(campaigns.status, 200)
-        self.assertRegex(campaigns.text, r'<td><a href="/campaign\?sender=max%40cloudcut.example">cloudcut \([0-9a-f]{8}\)</a></td>'
-                                         r"<td>2</td><td>1</td><td>1</td><td>[3-9]</td>")
+        self.assertIn("<th>Linked by</th>", campaigns.text)
+        self.assertEqual(row.search(campaigns.text).group(1), "brand, same template (1)")
+        self.assertRegex(campaigns.text, r"<td>growthly \([0-9a-f]{8}\)</td>|sender=dana%40growthly.example")
+        max_page = client.get("/campaign?sender=max%40cloudcut.example")
+        self.assertIn("How its mailboxes were linked", max_page.text)
+        self.assertRegex(max_page.text, r"<tr><td>max@getcloudcut.example</td><td>brand, same template</td>"
+                                        r"<td>\d{4}-\d\d-\d\d \d\d:\d\d</td></tr>")
+        inspected = subprocess.run([BINARY, "inspect", "max@cloudcut.example", "--config", str(self.pushback.config_path)],
+                                   capture_output=True, text=True, timeout=60)
+        self.assertIn("joined max@getcloudcut.example by brand, same template at ", inspected.stdout)
         token = csrf_of(page.text)
         self.assertEqual(client.post("/campaign/action", {"action": "allow", "sender": "dana@growthly.example"}).status,
                          403)
@@ -338,7 +358,7 @@ class WebConsole(unittest.TestCase):
         charts = wait_until(today, 20, "today's counts on the overview", interval=1)
         self.assertEqual(charts["quarantine"]["held"], charts["verdicts"]["held"])
         self.assertGreaterEqual(charts["verdicts"]["pass"] + charts["verdicts"]["tag"], 5)
-        self.assertEqual(charts["verdicts"]["refused"], 0)
+        self.assertEqual(charts["verdicts"]["refused"], 1, "max's lookalike mailbox")
 
 
 class StartUp(unittest.TestCase):

@@ -301,6 +301,86 @@ TYPED_TEST(Campaigns, AdminCallsTakeTheWholeCampaign) {
   EXPECT_EQ(this->store_->forget_campaign("acme"), 0);
 }
 
+// The console's campaign list: each campaign with its figures and what
+// linked its later mailboxes; the campaign's page lists each join.
+TYPED_TEST(Campaigns, EachCampaignIsListedWithTheEvidenceThatLinkedIt) {
+  for (std::uint32_t step = 1; step <= 3; ++step) this->send(acme_mailboxes[step - 1], {alice, bob}, step);
+  // Quotes step 1 to alice with no other evidence: lineage alone.
+  this->send("rep@elsewhere.example", {alice}, 4, {}, fingerprint(101, 1, 4));
+  scoring::CampaignEvidence cloudcut;
+  cloudcut.sender.brand = "cloudcut";
+  cloudcut.items = {{EvidenceKind::brand, "cloudcut"}, {EvidenceKind::display_name, "max roe"}};
+  this->send("max@cloudcut.example", {carol}, 10, cloudcut);
+
+  TopReport top = this->store_->top(10);
+  ASSERT_TRUE(top.available);
+  ASSERT_EQ(top.campaigns.size(), 2u);
+  const CampaignSummary& acme = top.campaigns[0];
+  EXPECT_EQ(acme.brand, "acme");
+  EXPECT_EQ(acme.reach, 2u);
+  EXPECT_EQ(acme.mailboxes, 4u);
+  EXPECT_EQ(acme.domains, 4u);
+  EXPECT_EQ(acme.longest_streak, 4u) << "alice got all four steps unanswered";
+  ASSERT_EQ(acme.counts.recipients.size(), this->settings_.windows.size());
+  EXPECT_EQ(acme.counts.recipients.back(), 2u);
+  EXPECT_EQ(acme.counts.messages.back(), 4u);
+  std::vector<std::string> known = acme_mailboxes;
+  known.push_back("rep@elsewhere.example");
+  EXPECT_NE(std::find(known.begin(), known.end(), acme.mailbox), known.end()) << acme.mailbox;
+  ASSERT_EQ(acme.links.size(), 2u);
+  EXPECT_EQ(acme.links[0].linked_by, "brand, display name");
+  EXPECT_EQ(acme.links[0].joins, 2u);
+  EXPECT_EQ(acme.links[1].linked_by, "template lineage");
+  EXPECT_EQ(acme.links[1].joins, 1u);
+  const CampaignSummary& other = top.campaigns[1];
+  EXPECT_EQ(other.brand, "cloudcut");
+  EXPECT_EQ(other.mailbox, "max@cloudcut.example");
+  EXPECT_EQ(other.reach, 1u);
+  EXPECT_TRUE(other.links.empty()) << "one mailbox: nothing linked";
+
+  CampaignReport report = this->store_->inspect(acme_mailboxes[0], "-").campaign;
+  ASSERT_TRUE(report.known);
+  EXPECT_EQ(report.links.size(), 2u);
+  ASSERT_EQ(report.joins.size(), 3u);
+  EXPECT_EQ(report.joins[0].mailbox, acme_mailboxes[1]);
+  EXPECT_EQ(report.joins[0].linked_by, "brand, display name");
+  EXPECT_EQ(report.joins[2].mailbox, "rep@elsewhere.example");
+  EXPECT_EQ(report.joins[2].linked_by, "template lineage");
+  EXPECT_LT(report.joins[0].joined, report.joins[2].joined);
+  EXPECT_EQ(report.joins[2].joined, this->clock_->now() - this->gap_);
+
+  // The record lives as long as the campaign, however old the joins are.
+  for (int month = 0; month < 6; ++month) {
+    this->send(acme_mailboxes[0], {alice}, 5);
+    this->clock_->advance(24h * 30 - this->gap_);
+    for (int step = 0; step < 10; ++step) this->store_->maintain();
+  }
+  EXPECT_EQ(this->store_->inspect(acme_mailboxes[0], "-").campaign.joins.size(), 3u);
+
+  // Forgetting the campaign forgets how it was linked: started again from
+  // the same first mailbox (the same id), it shows only the new join.
+  ASSERT_GT(this->store_->forget_campaign(acme_mailboxes[0]), 0);
+  this->send(acme_mailboxes[0], {alice}, 1);
+  this->send(acme_mailboxes[1], {alice}, 2);
+  CampaignReport again = this->store_->inspect(acme_mailboxes[1], "-").campaign;
+  ASSERT_EQ(again.joins.size(), 1u);
+  ASSERT_EQ(again.links.size(), 1u);
+  EXPECT_EQ(again.links[0].joins, 1u);
+}
+
+// Many joins: the counts cover them all, the list keeps the latest.
+TYPED_TEST(Campaigns, LinkCountsCoverEveryJoinAndTheListKeepsTheLatest) {
+  this->gap_ = 1h;
+  this->send("rep0@acme-mail.example", {alice}, 1);
+  for (int i = 1; i <= 20; ++i) this->send("rep" + std::to_string(i) + "@acme-mail.example", {alice}, 1);
+  CampaignReport report = this->store_->inspect("rep0@acme-mail.example", "-").campaign;
+  ASSERT_EQ(report.links.size(), 1u);
+  EXPECT_EQ(report.links[0].joins, 20u);
+  ASSERT_EQ(report.joins.size(), 16u);
+  EXPECT_EQ(report.joins.front().mailbox, "rep5@acme-mail.example");
+  EXPECT_EQ(report.joins.back().mailbox, "rep20@acme-mail.example");
+}
+
 // The RCPT check skips the store when streak_ceiling() says no streak of
 // the sender or its campaign can reach the refusal: the bound must cover
 // every recipient's streak that peek() would report, through a rotation, a
