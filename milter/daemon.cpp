@@ -249,9 +249,12 @@ int run_daemon(const DaemonOptions& options) {
   state::Maintainer maintainer(*store, std::chrono::duration_cast<std::chrono::milliseconds>(config->state.sync_interval),
                                true);
   state::DailyTally daily;
+  state::TargetTally targets;
   state::DailyFlusher daily_flusher(*store, daily,
-                                    std::chrono::duration_cast<std::chrono::milliseconds>(config->state.sync_interval));
+                                    std::chrono::duration_cast<std::chrono::milliseconds>(config->state.sync_interval),
+                                    &targets);
   services.daily = &daily;
+  services.targets = &targets;
   services.store = store.get();
   services.clock = clock.get();
   // The seal key comes from the secret key file that opening the store ensured.

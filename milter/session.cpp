@@ -42,7 +42,8 @@ Session::Session(std::shared_ptr<const Runtime> runtime, const Services& service
       store_(services.store),
       clock_(services.clock),
       sealer_(services.sealer),
-      daily_(services.daily) {
+      daily_(services.daily),
+      targets_(services.targets) {
   metrics_.connections_open.add(1);
 }
 
@@ -117,7 +118,9 @@ std::optional<Status> Session::refuse_recipient(Mta& mta, const std::string& rec
   if (auto at = text.find("{streak}"); at != std::string::npos) text.replace(at, 8, std::to_string(streak));
   mta.set_reply("550", "5.7.1", escape_reply_text(text));
   metrics_.messages.with({"inbound", "rcpt_refused"}).add();
-  if (daily_) daily_->add(state::DailyEvent::refused, clock_ ? clock_->now() : state::SystemClock().now());
+  const auto refused_at = clock_ ? clock_->now() : state::SystemClock().now();
+  if (daily_) daily_->add(state::DailyEvent::refused, refused_at);
+  if (targets_) targets_->add_one(recipient, refused_at);
   spdlog::info("{}: from=<{}> refused recipient <{}> at RCPT: {} unanswered messages{}", log_id(),
                message_.envelope.mail_from, recipient, streak,
                by_campaign ? fmt::format(" from {} addresses of its campaign", snapshot.campaign_senders) : "");
@@ -224,6 +227,9 @@ Status Session::on_end_of_message(Mta& mta) {
       case Action::reject: daily_->add(state::DailyEvent::refused, now); break;
       case Action::tempfail: break;
     }
+  }
+  if (!outbound && targets_ && verdict.action != scoring::Action::pass && verdict.action != scoring::Action::tempfail) {
+    targets_->add(message_.envelope.recipients, now);
   }
   if (!outbound) add_seal(mta, verdict, cluster, now);
 

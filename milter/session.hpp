@@ -44,6 +44,7 @@ struct Services {
   const quarantine::Sealer* sealer = nullptr;
   // Messages per day by verdict, for the console's charts; null: not counted.
   state::DailyTally* daily = nullptr;
+  state::TargetTally* targets = nullptr;  // outreach per recipient, for the console
 };
 
 class Session {
@@ -93,6 +94,7 @@ class Session {
   const state::Clock* clock_;
   const quarantine::Sealer* sealer_;
   state::DailyTally* daily_;
+  state::TargetTally* targets_;
   NoReplySteps no_reply_;
   std::string connect_addr_;
   scoring::Message message_;

@@ -144,7 +144,8 @@ Record load(Txn& txn, const std::string& key, std::uint32_t bucket_seconds, bool
 
 PairReport pair_report(const PairRecord& pair, std::uint64_t recipient_id, const Windows& windows, Bucket now) {
   PairReport out;
-  out.recipient = to_hex(recipient_id);
+  // The 40 bits a pair key keeps: the first ten hex digits of the keyed hash.
+  out.recipient = fmt::format("{:010x}", recipient_id);
   out.messages_total = pair.total;
   out.messages = windows.sums(pair.messages, now);
   out.streak = pair.streak;
@@ -570,6 +571,55 @@ class LmdbStore final : public Store {
       out.clear();
     }
     return out;
+  }
+
+  bool add_targets(const std::vector<DayTargets>& days) override {
+    if (days.empty()) return true;
+    try {
+      Txn txn(env_, dbi_, true);
+      const std::string prefix = make_key(key_meta, "targets:");
+      for (const auto& day : days) {
+        std::string key = prefix + day_key(day.day);
+        auto stored = decode_targets(txn.get(key).value_or(std::string_view{}));
+        std::vector<std::pair<std::uint64_t, std::uint64_t>> more;
+        for (const auto& [recipient, count] : day.recipients) {
+          more.emplace_back(hasher_.hash(HashKind::recipient, normalise_address(recipient)), count);
+        }
+        merge_targets(stored, more);
+        txn.put(key, encode_targets(stored));
+      }
+      std::int64_t oldest_kept = day_number(clock_->now()) - daily_retention_days;
+      std::vector<std::string> expired;
+      scan_prefix(txn, prefix, [&](std::string_view key, std::string_view) {
+        if (day_of_key(key) >= oldest_kept) return false;  // in day order: the rest is younger
+        expired.emplace_back(key);
+        return true;
+      });
+      for (const auto& key : expired) txn.del(key);
+      txn.commit();
+      return true;
+    } catch (const std::exception& error) {
+      note_failure(error.what());
+      return false;
+    }
+  }
+
+  std::optional<std::vector<TopEntry>> most_targeted(std::int64_t first_day, std::int64_t last_day,
+                                                     std::size_t n) override {
+    try {
+      Txn txn(env_, dbi_, false);
+      const std::string prefix = make_key(key_meta, "targets:");
+      std::vector<std::pair<std::uint64_t, std::uint64_t>> total;
+      for (std::int64_t day = first_day; day <= last_day; ++day) {
+        if (auto value = txn.get(prefix + day_key(day))) merge_targets(total, decode_targets(*value));
+      }
+      std::vector<TopEntry> out;
+      for (std::size_t i = 0; i < total.size() && i < n; ++i) out.push_back({to_hex(total[i].first), total[i].second});
+      return out;
+    } catch (const std::exception& error) {
+      note_failure(error.what());
+      return std::nullopt;
+    }
   }
   // --- end of daily counts ---
 

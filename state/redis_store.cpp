@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <map>
 #include <cctype>
 #include <condition_variable>
 #include <cstring>
@@ -534,6 +535,43 @@ class RedisStore final : public Store {
       }
       out.push_back(counts);
     }
+    return out;
+  }
+
+  bool add_targets(const std::vector<DayTargets>& days) override {
+    if (days.empty()) return true;
+    std::string lifetime = std::to_string(daily_retention_days * 86400);
+    Reply reply = run([&](redisContext* context) {
+      Reply last;
+      for (const auto& day : days) {
+        std::string key = prefix_ + "targets:" + std::to_string(day.day);
+        for (const auto& [recipient, count] : day.recipients) {
+          std::string hash = to_hex(hasher_.hash(HashKind::recipient, normalise_address(recipient)));
+          last = command(context, {"HINCRBY", key, hash, std::to_string(count)});
+          if (is_error(last)) return last;
+        }
+        last = command(context, {"EXPIRE", key, lifetime});
+        if (is_error(last)) return last;
+      }
+      return last;
+    });
+    return reply && reply->type != REDIS_REPLY_ERROR;
+  }
+
+  std::optional<std::vector<TopEntry>> most_targeted(std::int64_t first_day, std::int64_t last_day,
+                                                     std::size_t n) override {
+    std::map<std::string, std::uint64_t> total;
+    for (std::int64_t day = first_day; day <= last_day; ++day) {
+      Reply reply = run([&](redisContext* context) {
+        return command(context, {"HGETALL", prefix_ + "targets:" + std::to_string(day)});
+      });
+      if (!reply || reply->type != REDIS_REPLY_ARRAY) return std::nullopt;
+      for (const auto& [hash, value] : fields(reply.get())) total[hash] += std::strtoull(value.c_str(), nullptr, 10);
+    }
+    std::vector<TopEntry> out;
+    for (const auto& [hash, count] : total) out.push_back({hash, count});
+    std::stable_sort(out.begin(), out.end(), [](const TopEntry& a, const TopEntry& b) { return a.value > b.value; });
+    if (out.size() > n) out.resize(n);
     return out;
   }
   // --- end of daily counts ---

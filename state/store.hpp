@@ -18,6 +18,7 @@
 #include "state/daily_counts.hpp"
 #include "state/feedback.hpp"
 #include "state/settings.hpp"
+#include "state/targeted_staff.hpp"
 
 namespace pushback::state {
 
@@ -143,7 +144,7 @@ struct PairSnapshot {
 };
 
 struct PairReport {
-  std::string recipient;  // the keyed hash (hex): recipients are never stored in clear
+  std::string recipient;  // the keyed hash (hex; LMDB keeps its first 10 digits): never stored in clear
   std::uint32_t messages_total = 0;
   std::vector<std::uint32_t> messages;  // per window
   std::uint32_t streak = 0;
@@ -354,6 +355,22 @@ class Store {
     (void)first_day;
     (void)last_day;
     return {};
+  }
+  // Adds each day's outreach per recipient (state/targeted_staff.hpp),
+  // keeping the recipients only as keyed hashes; days older than
+  // daily_retention_days expire. Returns false when unavailable.
+  virtual bool add_targets(const std::vector<DayTargets>& days) {
+    (void)days;
+    return false;
+  }
+  // The `n` recipients most targeted in [first_day, last_day], named by
+  // their keyed hash (hex), most first; nullopt when unavailable.
+  virtual std::optional<std::vector<TopEntry>> most_targeted(std::int64_t first_day, std::int64_t last_day,
+                                                             std::size_t n) {
+    (void)first_day;
+    (void)last_day;
+    (void)n;
+    return std::nullopt;
   }
 };
 

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <map>
 
+#include "state/address.hpp"
 #include "state/keyed_hash.hpp"
 #include "web/html.hpp"
 #include "web/password.hpp"
@@ -60,17 +61,25 @@ Computed<std::vector<state::TopEntry>> Console::targeted_staff() {
   if (!staff_) {
     staff_ = std::make_unique<BackgroundValue<std::vector<state::TopEntry>>>(
         [this] {
-          std::map<std::string, std::uint64_t> targeted;
-          auto now = now_();
-          auto listing = cli::list_ours(review_, "web");
-          for (const auto& held : listing.ours) {
-            if (now - held.entry.arrival_time > 7 * 86400) continue;
-            for (const auto& recipient : held.entry.recipients) ++targeted[staff_name(recipient)];
+          // The store counts outreach per recipient by keyed hash only.
+          auto* s = store();
+          if (!s) return std::vector<state::TopEntry>{};
+          const std::int64_t today = state::day_number(state::TimePoint(std::chrono::seconds(now_())));
+          auto staff = s->most_targeted(today - 6, today, 50).value_or(std::vector<state::TopEntry>{});
+          if (review_.config->web.staff_names == "address") {
+            // Names where the console knows them: the recipients of the mail held now.
+            std::map<std::string, std::string> names;
+            for (const auto& held : cli::list_ours(review_, "web").ours) {
+              for (const auto& recipient : held.entry.recipients) names.emplace(recipient_hash(recipient), recipient);
+            }
+            for (auto& entry : staff) {
+              if (auto name = names.find(entry.name); name != names.end()) entry.name = name->second;
+            }
           }
-          std::vector<state::TopEntry> staff;
-          for (const auto& [name, count] : targeted) staff.push_back({name, count});
-          std::stable_sort(staff.begin(), staff.end(), [](const auto& a, const auto& b) { return a.value > b.value; });
-          if (staff.size() > 50) staff.resize(50);
+          // A hash shown as the campaign pages show recipients: its first ten hex digits.
+          for (auto& entry : staff) {
+            if (entry.name.find('@') == std::string::npos) entry.name = entry.name.substr(0, 10);
+          }
           return staff;
         },
         std::chrono::seconds(10));
@@ -78,11 +87,10 @@ Computed<std::vector<state::TopEntry>> Console::targeted_staff() {
   return staff_->get(std::chrono::seconds(20));
 }
 
-std::string Console::staff_name(const std::string& address) {
-  if (review_.config->web.staff_names == "address") return address;
+std::string Console::recipient_hash(const std::string& address) {
   static thread_local std::optional<state::KeyedHasher> hasher;
   if (!hasher) hasher.emplace(state::KeyedHasher::from_state_dir(review_.config->state.dir));
-  return state::to_hex(hasher->hash(state::HashKind::recipient, address));
+  return state::to_hex(hasher->hash(state::HashKind::recipient, state::normalise_address(address)));
 }
 
 std::string Console::cookie_attributes() const {

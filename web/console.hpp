@@ -71,10 +71,12 @@ class Console {
   Window week_window() const;
   // The store's rankings, from their thread (started with the store).
   Computed<state::TopReport> top_report();
-  // Whom the held mail of the last seven days was for, most first, from its thread.
+  // Whom outreach (tagged, held or refused) reached most in the last seven
+  // days, from the store's counts, on its thread: keyed hashes, or the
+  // addresses the hold queue names when web.staff_names = "address".
   Computed<std::vector<state::TopEntry>> targeted_staff();
-  // A staff address as web.staff_names allows: the keyed hash, or the address.
-  std::string staff_name(const std::string& address);
+  // The keyed hash (hex) the store names a recipient by.
+  std::string recipient_hash(const std::string& address);
 
   cli::Review review_;
   NowFunction now_;

@@ -124,7 +124,7 @@ Response Console::campaign(const Admin& admin, const Request& request) {
     std::string pairs;
     for (const auto& pair : report.pairs) {
       pairs += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                           escape(pair.recipient), pair.messages_total, pair.streak, pair.steps,
+                           escape(pair.recipient.substr(0, 10)), pair.messages_total, pair.streak, pair.steps,
                            pair.dialogue ? "yes" : "no", when(pair.last_seen));
     }
     body += fmt::format(

@@ -63,7 +63,7 @@ Response Console::overview(const Admin& admin, const Request& request) {
       R"(<div class="cards"><div class="card"><h2>Top campaigns</h2><table><thead><tr><th>Campaign</th><th>Recipients, {}</th></tr></thead>)"
       R"(<tbody>{}</tbody></table></div><div class="card"><h2>Longest unanswered streaks</h2><table><thead><tr><th>Campaign</th>)"
       R"(<th>Streak</th></tr></thead><tbody>{}</tbody></table></div><div class="card"><h2>Most-targeted staff</h2>)"
-      R"(<table><thead><tr><th>Recipient</th><th>Held this week</th></tr></thead><tbody>{}</tbody></table></div></div>)",
+      R"(<table><thead><tr><th>Recipient</th><th>Outreach, 7 days</th></tr></thead><tbody>{}</tbody></table></div></div>)",
       escape(to_lower_first(week.label)), week_campaigns(cached.value.campaigns, week.index, 10),
       ranking(cached.value.campaigns_by_streak, 10),
       ranking(staff.value, 10));

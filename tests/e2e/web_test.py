@@ -360,6 +360,20 @@ class WebConsole(unittest.TestCase):
         self.assertGreaterEqual(charts["verdicts"]["pass"] + charts["verdicts"]["tag"], 5)
         self.assertEqual(charts["verdicts"]["refused"], 1, "max's lookalike mailbox")
 
+        # Most-targeted staff, from the store's counts: recipients by keyed hash only.
+        def recipient_hash(address):
+            shown = subprocess.run([BINARY, "inspect", "max@cloudcut.example", address, "--config",
+                                    str(self.pushback.config_path)], capture_output=True, text=True, timeout=60)
+            return re.search(r"recipient ([0-9a-f]{10}):", shown.stdout).group(1)
+        page = client.get("/overview").text
+        staff = page[page.index("Most-targeted staff"):]
+        # Named as the campaign pages name recipients: the keyed hash's first ten hex digits.
+        rows = dict(re.findall(r"<tr><td>([0-9a-f]{10})</td><td>(\d+)</td></tr>", staff))
+        self.assertNotIn("@", staff.split("</table>")[0], "addresses only with web.staff_names = address")
+        # Bob: the steps until one was held, and the lookalike mailbox's refused one.
+        self.assertGreaterEqual(int(rows[recipient_hash("bob@corp.example")]), 2, rows)
+        self.assertGreaterEqual(int(rows[recipient_hash("carol@corp.example")]), 1, rows)
+
 
 class StartUp(unittest.TestCase):
     def test_cookies_are_secure_behind_tls_and_no_password_means_no_login(self):

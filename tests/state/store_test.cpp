@@ -384,7 +384,8 @@ TYPED_TEST(StoreBehaviour, InspectAndTop) {
   EXPECT_EQ(report.domain_counts.messages, (Counts{4, 9, 9}));
   ASSERT_EQ(report.pairs.size(), 1u);
   EXPECT_EQ(report.pairs.at(0).streak, 5u);
-  EXPECT_EQ(report.pairs.at(0).recipient.size(), 16u);
+  // The keyed hash in hex: whole (Redis), or the ten digits a pair key keeps (LMDB).
+  EXPECT_GE(report.pairs.at(0).recipient.size(), 10u);
   EXPECT_EQ(this->store().inspect(vendor, bob).pairs.size(), 0u);
   EXPECT_EQ(this->store().inspect("amy@sales.example", bob).pairs.size(), 1u);
   EXPECT_FALSE(this->store().inspect("nobody@nowhere.example").known);
