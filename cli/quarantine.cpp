@@ -200,7 +200,9 @@ int release_or_delete(Review& review, const QuarantineOptions& options, bool rel
   }
   auto listing = list_ours(review, command);
   if (!listing.ok) return 1;
-  state::Store* store = options.no_feedback ? nullptr : open_store(review, command);
+  // Without feedback the store is still asked for the console's daily counts,
+  // but a store that cannot be opened stops nothing.
+  state::Store* store = open_store(review, command);
   if (!options.no_feedback && !store) return 1;
   int status = 0;
   std::string who = who_ran();
@@ -211,7 +213,7 @@ int release_or_delete(Review& review, const QuarantineOptions& options, bool rel
       status = 1;
       continue;
     }
-    auto decision = release_or_delete_held(review, *held, release, store, who, why);
+    auto decision = release_or_delete_held(review, *held, release, store, who, why, !options.no_feedback);
     if (!decision.done) {
       std::fprintf(stderr, "pushback %s: %s: left in the hold queue: %s\n", command, id.c_str(),
                    decision.message.c_str());
@@ -262,6 +264,13 @@ int expire(Review& review, const QuarantineOptions& options) {
   }
   std::fprintf(stderr, "%zu held message(s) older than %s %s\n", done, age_text(limit).c_str(),
                release ? "released" : "deleted");
+  // The console's "quarantine per day"; a store that cannot take them stops nothing.
+  if (done > 0) {
+    auto* store = open_store(review, "quarantine expire");
+    if (!store || !count_quarantine_decisions(*store, release, done)) {
+      std::fputs("pushback quarantine expire: not counted in the daily counts: the state store is unavailable\n", stderr);
+    }
+  }
   return status;
 }
 

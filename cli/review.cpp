@@ -101,8 +101,15 @@ void audit(const std::string& line) {
   std::fflush(stdout);  // a long-running console's log must not wait in a buffer
 }
 
+bool count_quarantine_decisions(state::Store& store, bool release, std::uint64_t messages) {
+  state::DayCounts today;
+  today.day = state::day_number(state::SystemClock().now());
+  today[release ? state::DailyEvent::released : state::DailyEvent::deleted] = messages;
+  return store.add_daily_counts({today});
+}
+
 HeldDecision release_or_delete_held(Review& review, const quarantine::HeldMessage& held, bool release,
-                                    state::Store* store, const std::string& who, const std::string& why) {
+                                    state::Store* store, const std::string& who, const std::string& why, bool teach) {
   HeldDecision decision;
   const std::string& id = held.entry.queue_id;
   auto result = release ? review.queue->release(id) : review.queue->remove(id);
@@ -112,19 +119,15 @@ HeldDecision release_or_delete_held(Review& review, const quarantine::HeldMessag
   }
   decision.done = true;
   std::string feedback = "no feedback";
-  if (store) {
+  if (store && teach) {
     auto kind = release ? state::FeedbackKind::ham : state::FeedbackKind::outreach;
     auto taught = feedback_of(kind, held.entry.sender, held.entry.recipients, held.verdict);
     taught.source = release ? state::FeedbackSource::release : state::FeedbackSource::remove;
     decision.feedback_saved = store->record_feedback(taught);
     feedback = decision.feedback_saved ? (release ? "feedback: not outreach" : "feedback: outreach")
                                        : "feedback NOT recorded: the state store is unavailable";
-    // The console's "quarantine per day" chart.
-    state::DayCounts today;
-    today.day = state::day_number(state::SystemClock().now());
-    today[release ? state::DailyEvent::released : state::DailyEvent::deleted] = 1;
-    store->add_daily_counts({today});
   }
+  if (store) count_quarantine_decisions(*store, release, 1);
   audit(fmt::format("quarantine {}: {} from=<{}> to=<{}> score={} template={} by {}: {} ({})",
                     release ? "released" : "deleted", id, held.entry.sender, fmt::join(held.entry.recipients, ","),
                     held.verdict.score,

@@ -53,11 +53,17 @@ struct HeldDecision {
 };
 
 // Releases (`release`) or deletes one message Pushback holds, teaches the
-// store (a release is "not outreach", a delete "outreach"; nothing when
-// `store` is null) and writes the audit line with `who` and `why`. The one
-// path `pushback quarantine` and the console both take.
+// store when `teach` (a release is "not outreach", a delete "outreach"),
+// counts it in the store's daily counts (both only when `store` is not
+// null) and writes the audit line with `who` and `why`. The one path
+// `pushback quarantine` and the console both take.
 HeldDecision release_or_delete_held(Review& review, const quarantine::HeldMessage& held, bool release,
-                                    state::Store* store, const std::string& who, const std::string& why);
+                                    state::Store* store, const std::string& who, const std::string& why,
+                                    bool teach = true);
+
+// Counts released or deleted held messages in today's daily counts (the
+// console's "quarantine per day"); false when the store did not take them.
+bool count_quarantine_decisions(state::Store& store, bool release, std::uint64_t messages);
 
 // Feedback on one judged message, from the facts its seal vouches for.
 state::Feedback feedback_of(state::FeedbackKind kind, const std::string& sender,

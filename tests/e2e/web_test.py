@@ -374,6 +374,35 @@ class WebConsole(unittest.TestCase):
         self.assertGreaterEqual(int(rows[recipient_hash("bob@corp.example")]), 2, rows)
         self.assertGreaterEqual(int(rows[recipient_hash("carol@corp.example")]), 1, rows)
 
+    def test_g_releases_without_feedback_and_expiry_count_on_the_chart(self):
+        """`quarantine release --no-feedback` and `quarantine expire` count in the quarantine chart too."""
+        client = self.admin()
+
+        def quarantine_today():
+            page = client.get("/overview").text
+            for chart_id, spec in re.findall(r'<canvas id="(\w+)" data-chart="([^"]+)"', page):
+                if chart_id == "quarantine":
+                    return {d["label"]: d["data"][-1] for d in json.loads(html.unescape(spec))["datasets"]}
+            self.fail("no quarantine chart")
+
+        def cli(*args):
+            done = subprocess.run([BINARY, "quarantine", *args, "--config", str(self.pushback.config_path)],
+                                  capture_output=True, text=True, timeout=120)
+            self.assertEqual(done.returncode, 0, done.stderr)
+            return done
+
+        before = quarantine_today()
+        released = self.hold_one("max@cloudcut.example", "Erin", "erin@corp.example", steps=DIGEST_STEPS)
+        self.assertIn("no feedback", cli("release", "--no-feedback", released["queue_id"]).stdout)
+        self.delivered(released["message_id"])
+        self.hold_one("max@cloudcut.example", "Finn", "finn@corp.example", steps=DIGEST_STEPS)
+        left = len(self.held())
+        time.sleep(2)  # ages are whole seconds
+        self.assertIn(f"{left} held message(s) older than 1s deleted", cli("expire", "--older-than", "1s").stderr)
+        after = quarantine_today()
+        self.assertEqual(after["released"], before["released"] + 1)
+        self.assertEqual(after["deleted"], before["deleted"] + left)
+
 
 class StartUp(unittest.TestCase):
     def test_cookies_are_secure_behind_tls_and_no_password_means_no_login(self):
