@@ -505,6 +505,46 @@ static void BM_DailyFlushLmdb(benchmark::State& state) {
 }
 BENCHMARK(BM_DailyFlushLmdb)->Unit(benchmark::kMicrosecond);
 
+// The most-targeted staff: one TargetTally::add per message judged outreach,
+// for its recipients (one to three of 500 staff, as a sequence writes to
+// one person or a few); the flush of a day's tally into LMDB, off that path.
+static void BM_TargetTallyAdd(benchmark::State& state) {
+  static TargetTally tally;  // shared by the benchmark's threads, as by the milter's workers
+  static const std::vector<std::vector<std::string>> envelopes = [] {
+    std::vector<std::vector<std::string>> out;
+    for (std::uint64_t i = 0; i < 4096; ++i) {
+      std::vector<std::string> recipients;
+      for (std::uint64_t r = 0; r <= i % 3; ++r) {
+        recipients.push_back("staff" + std::to_string((i * 7919 + r * 104729) % 500) + "@corp.example");
+      }
+      out.push_back(std::move(recipients));
+    }
+    return out;
+  }();
+  SystemClock clock;
+  auto now = clock.now();
+  std::size_t i = static_cast<std::size_t>(state.thread_index()) * 977;
+  for (auto _ : state) {
+    tally.add(envelopes[i++ & 4095], now);
+  }
+  if (state.thread_index() == 0) benchmark::DoNotOptimize(tally.drain());
+}
+BENCHMARK(BM_TargetTallyAdd)->Unit(benchmark::kNanosecond)->Threads(1)->Threads(2)->Threads(8)->UseRealTime();
+
+static void BM_TargetFlushLmdb(benchmark::State& state) {
+  testing::TempDir dir;
+  StoreSettings settings;
+  settings.state_dir = dir.path();
+  auto store = open_store(settings, std::make_shared<SystemClock>());
+  DayTargets day;
+  day.day = day_number(SystemClock().now());
+  // Between two flushes (5 s): a few dozen recipients; the stored day grows to the staff's size.
+  for (int r = 0; r < 40; ++r) day.recipients["staff" + std::to_string(r * 37 % 500) + "@corp.example"] = 1;
+  for (int r = 0; r < 500; ++r) store->add_targets({{day.day, {{"staff" + std::to_string(r) + "@corp.example", 1}}}});
+  for (auto _ : state) benchmark::DoNotOptimize(store->add_targets({day}));
+}
+BENCHMARK(BM_TargetFlushLmdb)->Unit(benchmark::kMicrosecond);
+
 }  // namespace
 }  // namespace pushback::state
 

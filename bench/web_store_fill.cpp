@@ -1,7 +1,9 @@
 // Fills an LMDB state directory for the console's overview bench: CAMPAIGNS
-// campaigns of one mailbox and one template each, PAIRS (sender, recipient)
-// pairs spread evenly over them, messages over the last 30 days, and 90 days
-// of daily counts. Prints how long it took.
+// campaigns of one template each (one mailbox, or four on lookalike domains
+// for every tenth, linked by brand and display name), PAIRS (sender,
+// recipient) pairs spread evenly over them, messages over the last 30 days,
+// and 90 days of daily counts and of outreach per recipient (2,000 staff).
+// Prints how long it took.
 //   web_store_fill DIR CAMPAIGNS PAIRS
 #include <chrono>
 #include <cstdio>
@@ -38,12 +40,16 @@ int main(int argc, char** argv) {
     const std::uint64_t c = n % campaigns;
     const std::uint64_t k = n / campaigns;
     Observation observation;
-    observation.sender = "rep" + std::to_string(c) + "@vendor" + std::to_string(c) + ".example";
+    // Every tenth campaign rotates over four mailboxes, as sequencing tools do.
+    const std::uint64_t mailbox = c % 10 == 0 ? k % 4 : 0;
+    observation.sender = "rep" + std::to_string(c) + "@vendor" + std::to_string(c) +
+                         (mailbox == 0 ? std::string{} : "-mail" + std::to_string(mailbox)) + ".example";
     observation.recipients = {"user" + std::to_string((c * 7 + k * 100'003) % 2'000'003) + "@corp.example"};
     observation.message_id = std::to_string(n) + "@fill.example";
     observation.fingerprint = testing::fingerprint(static_cast<std::uint32_t>(c), static_cast<std::uint32_t>(k), 6);
     observation.campaign.sender.brand = "vendor" + std::to_string(c);
-    observation.campaign.items = {{pushback::scoring::EvidenceKind::brand, observation.campaign.sender.brand}};
+    observation.campaign.items = {{pushback::scoring::EvidenceKind::brand, observation.campaign.sender.brand},
+                                  {pushback::scoring::EvidenceKind::display_name, "rep " + std::to_string(c)}};
     observation.time = first + step * static_cast<std::int64_t>(n);
     if (store->observe(observation).outcome != Outcome::counted) {
       std::fprintf(stderr, "web_store_fill: observe failed at message %llu\n", static_cast<unsigned long long>(n));
@@ -63,6 +69,16 @@ int main(int argc, char** argv) {
     days.push_back(day);
   }
   store->add_daily_counts(days);
+  std::vector<DayTargets> targets;
+  for (std::int64_t d = 0; d < 90; ++d) {
+    DayTargets day;
+    day.day = day_number(now) - d;
+    for (std::uint64_t m = 0; m < 350; ++m) {
+      ++day.recipients["staff" + std::to_string((m * m + static_cast<std::uint64_t>(d) * 31) % 2000) + "@corp.example"];
+    }
+    targets.push_back(std::move(day));
+  }
+  store->add_targets(targets);
   store->maintain();
   std::printf("filled %llu campaigns, %llu pairs in %.1f s\n", static_cast<unsigned long long>(campaigns),
               static_cast<unsigned long long>(pairs),
