@@ -512,3 +512,144 @@ def unit_directives(text: str) -> dict[str, list[str]]:
             key, value = line.split("=", 1)
             directives.setdefault(key.strip(), []).append(value.strip())
     return directives
+
+
+class ServiceManager:
+    """systemctl for a test: the machine's own systemd when it is PID 1, else a
+    private one. The private systemd runs as PID 1 of new PID, mount and cgroup
+    namespaces, in a cgroup subtree of its own, with /run and /dev of its own
+    (systemd writes /dev/console, /dev/log and more at boot: the machine's must
+    not change), reads the installed unit files from /usr/lib/systemd/system,
+    starts only an empty target at boot, and is stopped by its PID (SIGKILL
+    ends the whole namespace); its cgroup subtree is removed after it.
+
+    Its files are the machine's, so it must never boot the machine: start()
+    gives each unit DefaultDependencies=no (a unit would otherwise pull in
+    sysinit.target, whose systemd-tmpfiles-setup empties /tmp), and the boot
+    services that change files are masked besides."""
+
+    OUTER = """#!/bin/sh
+set -e
+for hierarchy in /sys/fs/cgroup/systemd /sys/fs/cgroup/unified; do
+  [ -d "$hierarchy" ] || continue
+  mkdir "$hierarchy/$1"
+  echo $$ > "$hierarchy/$1/cgroup.procs"
+done
+exec unshare --cgroup --pid --fork --mount --mount-proc --propagation private "$2"
+"""
+    INNER = """#!/bin/sh
+set -e
+mount -t tmpfs -o mode=0755 tmpfs /sys/fs/cgroup
+mkdir /sys/fs/cgroup/systemd /sys/fs/cgroup/unified
+mount -t cgroup -o none,name=systemd,xattr cgroup /sys/fs/cgroup/systemd
+mount -t cgroup2 cgroup2 /sys/fs/cgroup/unified
+mount -o remount,ro /sys/fs/cgroup
+mount -t tmpfs -o mode=0755 tmpfs /run
+mkdir /run/hostdev
+mount --rbind /dev /run/hostdev
+mount -t tmpfs -o mode=0755 tmpfs /dev
+for node in null zero full random urandom tty; do
+  touch /dev/$node
+  mount --bind /run/hostdev/$node /dev/$node
+done
+mkdir /dev/pts /dev/shm
+mount -t devpts -o newinstance,ptmxmode=0666 devpts /dev/pts
+ln -s pts/ptmx /dev/ptmx
+mount -t tmpfs -o mode=1777 tmpfs /dev/shm
+touch /dev/console
+mount --bind /dev/null /dev/console
+umount -l /run/hostdev
+rmdir /run/hostdev
+mkdir -p /run/systemd/system /run/lock
+printf '[Unit]\\nDescription=Pushback test boot\\n' > /run/systemd/system/pushback-test.target
+for unit in systemd-tmpfiles-setup.service systemd-tmpfiles-setup-dev.service systemd-tmpfiles-clean.service \\
+    systemd-tmpfiles-clean.timer systemd-sysusers.service systemd-remount-fs.service systemd-random-seed.service \\
+    systemd-update-utmp.service systemd-journal-flush.service systemd-machine-id-commit.service ldconfig.service \\
+    systemd-sysctl.service systemd-modules-load.service systemd-udevd.service systemd-udev-trigger.service \\
+    systemd-journald.service systemd-logind.service systemd-timesyncd.service e2scrub_reap.service \\
+    sysinit.target basic.target local-fs.target; do
+  ln -s /dev/null /run/systemd/system/$unit
+done
+export container=pushback-test
+exec /lib/systemd/systemd --system --unit=pushback-test.target
+"""
+
+    def __init__(self, work: Path):
+        self.work = work
+        self.process = None
+        self.pid = None
+        self.cgroup = f"pushback-test-{os.getpid()}-{free_port()}"
+        if Path("/run/systemd/system").is_dir():
+            return  # systemd is this machine's init
+        outer, inner = work / "systemd-outer.sh", work / "systemd-inner.sh"
+        outer.write_text(self.OUTER)
+        inner.write_text(self.INNER)
+        outer.chmod(0o755)
+        inner.chmod(0o755)
+        self.log = open(work / "private-systemd.log", "wb")
+        self.process = subprocess.Popen([str(outer), self.cgroup, str(inner)], stdout=self.log,
+                                        stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+        atexit.register(self.stop)
+
+        def booted():
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the private systemd exited: {(work / 'private-systemd.log').read_text()}")
+            found = subprocess.run(["pgrep", "-P", str(self.process.pid)], capture_output=True, text=True)
+            if not found.stdout.strip():
+                return False
+            self.pid = int(found.stdout.split()[0])
+            state = self.systemctl("is-system-running")
+            return state.stdout.strip() in ("running", "degraded")
+        wait_until(booted, 30, "the private systemd to boot", interval=0.2)
+
+    def start(self, unit: str, timeout: float = 120) -> subprocess.CompletedProcess:
+        """systemctl start UNIT; in the private systemd without the boot it would pull in."""
+        if self.pid is not None:
+            drop_in = f"/run/systemd/system/{unit}.d"
+            subprocess.run(["nsenter", "-t", str(self.pid), "-m", "--", "sh", "-c",
+                            f"mkdir -p {drop_in} && printf '[Unit]\\nDefaultDependencies=no\\n' > {drop_in}/no-boot.conf"],
+                           check=True, timeout=30)
+            reload = self.systemctl("daemon-reload")
+            if reload.returncode != 0:
+                raise RuntimeError(f"daemon-reload: {reload.stderr}")
+        return self.systemctl("start", unit, timeout=timeout)
+
+    def systemctl(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+        command = ["systemctl", "--no-pager", *args]
+        if self.pid is not None:
+            command = ["nsenter", "-t", str(self.pid), "-m", "-p", "--", *command]
+        return subprocess.run(command, capture_output=True, text=True, timeout=timeout,
+                              env=dict(os.environ, SYSTEMD_PAGER="cat", SYSTEMD_COLORS="0"))
+
+    def stop(self):
+        if self.process is None:
+            return
+        if self.pid is not None:
+            try:
+                os.kill(self.pid, signal.SIGKILL)  # the namespace's init: every process in it goes too
+            except ProcessLookupError:
+                pass
+        try:
+            self.process.wait(20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(20)
+        self.log.close()
+        self.process = None
+        for hierarchy in (Path("/sys/fs/cgroup/systemd"), Path("/sys/fs/cgroup/unified")):
+            root = hierarchy / self.cgroup
+            if root.is_dir():
+                # Deepest first: a cgroup goes once its children and processes have.
+                for directory in sorted((p for p in root.rglob("*") if p.is_dir()), key=lambda p: -len(p.parts)):
+                    wait_until(lambda: _rmdir(directory), 10, f"{directory} to empty", interval=0.1)
+                wait_until(lambda: _rmdir(root), 10, f"{root} to empty", interval=0.1)
+
+
+def _rmdir(path: Path) -> bool:
+    try:
+        path.rmdir()
+        return True
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False

@@ -12,7 +12,10 @@ import shutil
 import subprocess
 import tempfile
 import unittest
+import urllib.request
 from pathlib import Path
+
+from harness import ServiceManager, free_port, port_open, wait_until
 
 SOURCE = Path(os.environ["PUSHBACK_SOURCE_DIR"])
 INSTALLED = "/usr/sbin/pushback"
@@ -107,7 +110,7 @@ class DebianPackage(unittest.TestCase):
         self.check_conffile()
         self.check_man_pages()
         self.check_installed_unit()
-        self.check_web_unit_starts()
+        self.check_units_start()
         self.remove_keeps_state()
         self.purge_removes_state()
 
@@ -218,42 +221,58 @@ class DebianPackage(unittest.TestCase):
         self.assertTrue(Path("/etc/systemd/system/multi-user.target.wants/pushback.service").is_symlink(),
                         "postinst enables the unit")
 
-    def check_web_unit_starts(self):
-        """The console's unit verifies, is not enabled by the package (it needs a password
-        first), and its command serves the login page with Chart.js from libjs-chart.js."""
-        unit = Path("/usr/lib/systemd/system/pushback-web.service")
-        verify = run("systemd-analyze", "verify", str(unit), env=dict(os.environ, SYSTEMD_LOG_COLOR="0"))
+    def check_units_start(self):
+        """Both units as shipped, started by systemd (the machine's, or a private one when
+        systemd is not PID 1 here): the milter reports ready (Type=notify), writes its key and
+        listens on Postfix's socket as the pushback account, with metrics on loopback; the
+        console, which the package does not enable (it needs a password first), serves its
+        login page and Chart.js from libjs-chart.js. Both stop cleanly. The installed
+        configuration is edited as an admin would, for free loopback ports."""
+        web_unit = Path("/usr/lib/systemd/system/pushback-web.service")
+        verify = run("systemd-analyze", "verify", str(web_unit), env=dict(os.environ, SYSTEMD_LOG_COLOR="0"))
         self.assertEqual((verify.returncode, verify.stdout + verify.stderr), (0, ""))
         self.assertFalse(Path("/etc/systemd/system/multi-user.target.wants/pushback-web.service").exists())
-        exec_start = next(line.split("=", 1)[1] for line in unit.read_text().splitlines()
-                          if line.startswith("ExecStart="))
-        self.assertEqual(exec_start, f"{INSTALLED} web --config {CONFIG}")
-        # The daemon writes the state's secret key at its first start; this test never starts it.
-        key = STATE_DIR / "secret.key"
-        key.write_bytes(os.urandom(32))
-        key.chmod(0o600)
-        shutil.chown(key, "pushback", "pushback")
-        log = open(self.work / "web.log", "wb")
-        web = subprocess.Popen(exec_start.split(), stdout=log, stderr=subprocess.STDOUT)
-        try:
-            import socket
-            import time
-            import urllib.request
-            deadline = time.monotonic() + 20
-            while time.monotonic() < deadline:
-                with socket.socket() as s:
-                    if s.connect_ex(("127.0.0.1", 9894)) == 0:
-                        break
-                time.sleep(0.1)
-            with urllib.request.urlopen("http://127.0.0.1:9894/login", timeout=10) as response:
-                self.assertIn("Admin password", response.read().decode())
-            with urllib.request.urlopen("http://127.0.0.1:9894/static/chart.js", timeout=10) as response:
-                self.assertIn("Chart.js v", response.read(200).decode())
-        finally:
-            web.terminate()
-            status = web.wait(20)
-            log.close()
-            self.assertEqual(status, 0, (self.work / "web.log").read_text())
+        metrics_port, web_port = free_port(), free_port()
+        config = Path(CONFIG)
+        text = config.read_text()
+        for default, port in (("127.0.0.1:9893", metrics_port), ("127.0.0.1:9894", web_port)):
+            self.assertEqual(text.count(f'listen = "{default}"'), 1, default)
+            text = text.replace(f'listen = "{default}"', f'listen = "127.0.0.1:{port}"')
+        config.write_text(text)
+
+        systemd = ServiceManager(self.work)
+        self.addCleanup(systemd.stop)
+
+        def start(unit: str):
+            started = systemd.start(unit)
+            status = systemd.systemctl("status", unit).stdout
+            self.assertEqual(started.returncode, 0, started.stderr + status)
+            self.assertEqual(systemd.systemctl("is-active", unit).stdout.strip(), "active", status)
+
+        def get(port: int, path: str) -> str:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10) as response:
+                return response.read().decode(errors="replace")
+
+        start("pushback.service")  # Type=notify: returns once the daemon said it is ready
+        account = pwd.getpwnam("pushback")
+        sock = Path("/var/spool/postfix/pushback/pushback.sock")
+        self.assertTrue(sock.is_socket(), sock)
+        self.assertEqual(sock.stat().st_uid, account.pw_uid)
+        key = (STATE_DIR / "secret.key").stat()
+        self.assertEqual((key.st_uid, key.st_mode & 0o777), (account.pw_uid, 0o600))
+        self.assertIn("pushback_", get(metrics_port, "/metrics"))
+
+        start("pushback-web.service")
+        wait_until(lambda: port_open(web_port), 20, "pushback-web to listen")
+        self.assertIn("Admin password", get(web_port, "/login"))
+        self.assertIn("Chart.js v", get(web_port, "/static/chart.js")[:200])
+
+        for unit in ("pushback-web.service", "pushback.service"):
+            stopped = systemd.systemctl("stop", unit, timeout=120)
+            self.assertEqual(stopped.returncode, 0, stopped.stderr)
+            result = systemd.systemctl("show", unit, "-p", "Result", "--value").stdout.strip()
+            self.assertEqual(result, "success", systemd.systemctl("status", unit).stdout)
+        self.assertFalse(port_open(web_port))
 
     def remove_keeps_state(self):
         marker = STATE_DIR / "kept.txt"
