@@ -523,6 +523,19 @@ class LmdbStore final : public Store {
 
   // --- Daily counts (state/daily_counts.hpp): meta records "daily:" + day, which
   // the sweep never touches; the days past daily_retention_days go here. ---
+  // Deletes the day records under `prefix` older than daily_retention_days:
+  // the sweep never touches meta records.
+  void expire_days(Txn& txn, const std::string& prefix) {
+    std::int64_t oldest_kept = day_number(clock_->now()) - daily_retention_days;
+    std::vector<std::string> expired;
+    scan_prefix(txn, prefix, [&](std::string_view key, std::string_view) {
+      if (day_of_key(key) >= oldest_kept) return false;  // in day order: the rest is younger
+      expired.emplace_back(key);
+      return true;
+    });
+    for (const auto& key : expired) txn.del(key);
+  }
+
   bool add_daily_counts(const std::vector<DayCounts>& days) override {
     if (days.empty()) return true;
     try {
@@ -534,14 +547,7 @@ class LmdbStore final : public Store {
         for (std::size_t i = 0; i < daily_event_count; ++i) stored.counts[i] += day.counts[i];
         txn.put(key, encode_day(stored));
       }
-      std::int64_t oldest_kept = day_number(clock_->now()) - daily_retention_days;
-      std::vector<std::string> expired;
-      scan_prefix(txn, prefix, [&](std::string_view key, std::string_view) {
-        if (day_of_key(key) >= oldest_kept) return false;  // in day order: the rest is younger
-        expired.emplace_back(key);
-        return true;
-      });
-      for (const auto& key : expired) txn.del(key);
+      expire_days(txn, prefix);
       txn.commit();
       return true;
     } catch (const std::exception& error) {
@@ -588,14 +594,7 @@ class LmdbStore final : public Store {
         merge_targets(stored, more);
         txn.put(key, encode_targets(stored));
       }
-      std::int64_t oldest_kept = day_number(clock_->now()) - daily_retention_days;
-      std::vector<std::string> expired;
-      scan_prefix(txn, prefix, [&](std::string_view key, std::string_view) {
-        if (day_of_key(key) >= oldest_kept) return false;  // in day order: the rest is younger
-        expired.emplace_back(key);
-        return true;
-      });
-      for (const auto& key : expired) txn.del(key);
+      expire_days(txn, prefix);
       txn.commit();
       return true;
     } catch (const std::exception& error) {

@@ -50,17 +50,12 @@ TEST(DailyCounts, Lmdb) {
 TEST(DailyCounts, Redis) {
   testing::TempDir dir;
   testing::RedisServer redis;
-  StoreSettings settings;
-  settings.backend = BackendKind::redis;
-  settings.state_dir = dir.path();
-  settings.redis.port = redis.port();
+  StoreSettings settings = testing::redis_settings(dir, redis);
   check_daily(settings);
   // Each day's hash expires daily_retention_days after its last write.
-  auto clock = FakeClock();
-  auto ttl = redis.command({"TTL", settings.redis.key_prefix + "daily:" + std::to_string(day_number(clock.now()))});
-  ASSERT_EQ(ttl.size(), 1u);
-  EXPECT_GT(std::stoll(ttl[0]), (daily_retention_days - 1) * 86400);
-  EXPECT_LE(std::stoll(ttl[0]), daily_retention_days * 86400);
+  auto ttl = redis.ttl(settings.redis.key_prefix + "daily:" + std::to_string(day_number(FakeClock().now())));
+  EXPECT_GT(ttl, (daily_retention_days - 1) * 86400);
+  EXPECT_LE(ttl, daily_retention_days * 86400);
 }
 
 TEST(DailyCounts, LmdbExpiresOldDays) {

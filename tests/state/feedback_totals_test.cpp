@@ -47,11 +47,7 @@ TEST(FeedbackTotals, Lmdb) {
 TEST(FeedbackTotals, Redis) {
   testing::TempDir dir;
   testing::RedisServer redis;
-  StoreSettings settings;
-  settings.backend = BackendKind::redis;
-  settings.state_dir = dir.path();
-  settings.redis.port = redis.port();
-  check_totals(settings);
+  check_totals(testing::redis_settings(dir, redis));
 }
 
 TEST(FeedbackTotals, RedisDownGivesNothing) {

@@ -148,6 +148,19 @@ std::uint64_t RedisServer::usec(const std::string& name) const {
   return at == std::string::npos ? 0 : std::strtoull(text.c_str() + at + 5, nullptr, 10);
 }
 
+std::int64_t RedisServer::ttl(const std::string& key) const {
+  auto reply = command({"TTL", key});
+  return reply.size() == 1 ? std::stoll(reply[0]) : -2;
+}
+
+StoreSettings redis_settings(const TempDir& dir, const RedisServer& redis) {
+  StoreSettings settings;
+  settings.backend = BackendKind::redis;
+  settings.state_dir = dir.path();
+  settings.redis.port = redis.port();
+  return settings;
+}
+
 std::uint64_t RedisServer::info(const std::string& field) const {
   auto info = command({"INFO", "all"});
   std::string text = "\n" + (info.empty() ? std::string{} : info.front());

@@ -63,6 +63,8 @@ class RedisServer {
   std::uint64_t usec(const std::string& name) const;
   // A numeric field of INFO ("used_memory", "total_net_input_bytes").
   std::uint64_t info(const std::string& field) const;
+  // TTL of a key in seconds: -1 without expiry, -2 when absent.
+  std::int64_t ttl(const std::string& key) const;
 
  private:
   TempDir dir_;
@@ -91,6 +93,9 @@ class Monitor {
 scoring::Fingerprint fingerprint(std::uint32_t seed, std::uint32_t variant = 0, std::size_t changed = 0);
 
 std::string read_file(const std::string& path);
+
+// Store settings for the Redis backend on `redis`, state (the key file) in `dir`.
+StoreSettings redis_settings(const TempDir& dir, const RedisServer& redis);
 std::uint16_t free_port();
 
 }  // namespace pushback::state::testing
