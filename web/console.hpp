@@ -23,6 +23,10 @@ namespace pushback::web {
 
 using NowFunction = std::function<std::int64_t()>;
 
+// A campaign's name, "brand (0000002a)", linked to its page through one of
+// its mailboxes when one is known; HTML.
+std::string campaign_cell(const state::CampaignSummary& campaign);
+
 class Console {
  public:
   // `review` carries the configuration, the MTA queue and the seal key; the

@@ -45,19 +45,23 @@ std::string linked_by_text(const std::vector<state::CampaignLinkCount>& links) {
 
 }  // namespace
 
+std::string campaign_cell(const state::CampaignSummary& campaign) {
+  std::string name = escape(fmt::format("{} ({:08x})", campaign.brand.empty() ? "-" : campaign.brand, campaign.id));
+  if (campaign.mailbox.empty()) return name;
+  return fmt::format(R"(<a href="/campaign?sender={}">{}</a>)", url_encode(campaign.mailbox), name);
+}
+
 Response Console::campaigns(const Admin& admin) {
   auto cached = top_report();
   const auto& top = cached.value;
   const auto week = week_window();
   std::string table;
   for (const auto& row : top.campaigns) {
-    std::string name = escape(fmt::format("{} ({:08x})", row.brand.empty() ? "-" : row.brand, row.id));
-    if (!row.mailbox.empty()) name = fmt::format(R"(<a href="/campaign?sender={}">{}</a>)", url_encode(row.mailbox), name);
     const auto& recipients = row.counts.recipients;
     table += fmt::format(
         R"(<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>)"
         R"(<td><a href="/quarantine?campaign={:08x}">held</a></td></tr>)",
-        name, row.reach, week.index < recipients.size() ? recipients[week.index] : 0, row.mailboxes, row.domains,
+        campaign_cell(row), row.reach, week.index < recipients.size() ? recipients[week.index] : 0, row.mailboxes, row.domains,
         row.longest_streak, escape(linked_by_text(row.links)), row.id);
   }
   if (table.empty()) table = R"(<tr><td colspan="8">none yet</td></tr>)";

@@ -37,12 +37,7 @@ std::string week_campaigns(const std::vector<state::CampaignSummary>& campaigns,
   std::stable_sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
   std::string rows;
   for (std::size_t i = 0; i < ranked.size() && i < n; ++i) {
-    const auto& campaign = *ranked[i].second;
-    std::string name = escape(fmt::format("{} ({:08x})", campaign.brand.empty() ? "-" : campaign.brand, campaign.id));
-    if (!campaign.mailbox.empty()) {
-      name = fmt::format(R"(<a href="/campaign?sender={}">{}</a>)", url_encode(campaign.mailbox), name);
-    }
-    rows += fmt::format("<tr><td>{}</td><td>{}</td></tr>", name, ranked[i].first);
+    rows += fmt::format("<tr><td>{}</td><td>{}</td></tr>", campaign_cell(*ranked[i].second), ranked[i].first);
   }
   return rows.empty() ? "<tr><td colspan=\"2\">none yet</td></tr>" : rows;
 }
