@@ -523,8 +523,7 @@ class LmdbStore final : public Store {
 
   // --- Daily counts (state/daily_counts.hpp): meta records "daily:" + day, which
   // the sweep never touches; the days past daily_retention_days go here. ---
-  // Deletes the day records under `prefix` older than daily_retention_days:
-  // the sweep never touches meta records.
+  // Deletes the day records under `prefix` older than daily_retention_days.
   void expire_days(Txn& txn, const std::string& prefix) {
     std::int64_t oldest_kept = day_number(clock_->now()) - daily_retention_days;
     std::vector<std::string> expired;
