@@ -18,37 +18,17 @@ Run as root (Postfix needs it).
 from __future__ import annotations
 
 import argparse
-import http.client
-import re
 import statistics
 import subprocess
 import sys
 import time
-import urllib.parse
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "e2e"))
-from harness import Postfix, Process, SmtpSink, free_port, make_world_readable_tempdir, port_open, wait_until  # noqa: E402
+from harness import (Postfix, Process, SmtpSink, WebClient, free_port, make_world_readable_tempdir,  # noqa: E402
+                     port_open, wait_until)
 
 PASSWORD = "a bench password, long enough"
-
-
-def request(port: int, method: str, path: str, cookies: dict, fields: dict | None = None):
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
-    headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())} if cookies else {}
-    body = None
-    if fields is not None:
-        body = urllib.parse.urlencode(fields)
-        headers["Content-Type"] = "application/x-www-form-urlencoded"
-    connection.request(method, path, body=body, headers=headers)
-    response = connection.getresponse()
-    text = response.read()
-    for name, value in response.getheaders():
-        if name.lower() == "set-cookie":
-            key, rest = value.split("=", 1)
-            cookies[key] = rest.split(";", 1)[0]
-    connection.close()
-    return response.status, text
 
 
 def main() -> int:
@@ -92,27 +72,24 @@ password_file = "{work}/web-password"
     web = Process([str(binary), "web", "--config", str(config)], work / "web.log")
     try:
         wait_until(lambda: port_open(web_port), 30, "pushback web to listen")
-        cookies: dict = {}
-        _, page = request(web_port, "GET", "/login", cookies)
-        token = re.search(rb'name="csrf" value="([0-9a-f]+)"', page).group(1).decode()
-        status, _ = request(web_port, "POST", "/login", cookies, {"csrf": token, "password": PASSWORD})
-        assert status == 303, status
+        client = WebClient(web_port, PASSWORD, timeout=600)
+        assert client.login().status == 303
         started = time.perf_counter()
-        status, page = request(web_port, "GET", "/overview?days=90", cookies)
-        assert status == 200 and b"Messages per day by verdict" in page, status
+        response = client.get("/overview?days=90")
+        assert response.status == 200 and "Messages per day by verdict" in response.text, response.status
         print(f"first overview (waits for the first ranking of the store): {time.perf_counter() - started:.2f} s")
         timings = []
         for _ in range(args.requests):
             started = time.perf_counter()
-            status, page = request(web_port, "GET", "/overview?days=90", cookies)
+            response = client.get("/overview?days=90")
             timings.append((time.perf_counter() - started) * 1000)
-            assert status == 200
+            assert response.status == 200
         timings.sort()
-        print(f"overview, 90 days, {len(page)} bytes, {args.requests} requests: median {statistics.median(timings):.1f} ms, "
+        print(f"overview, 90 days, {len(response.body)} bytes, {args.requests} requests: median {statistics.median(timings):.1f} ms, "
               f"p95 {timings[int(0.95 * (len(timings) - 1))]:.1f} ms, max {timings[-1]:.1f} ms")
         for path in ("/campaigns", "/quarantine"):
             started = time.perf_counter()
-            status, _ = request(web_port, "GET", path, cookies)
+            status = client.get(path).status
             print(f"{path}: {(time.perf_counter() - started) * 1000:.1f} ms (status {status})")
     finally:
         web.stop()

@@ -9,9 +9,11 @@ from __future__ import annotations
 import atexit
 import email
 import functools
+import http.client
 import json
 import email.policy
 import os
+import re
 import shutil
 import signal
 import smtplib
@@ -20,6 +22,7 @@ import threading
 import subprocess
 import tempfile
 import time
+import urllib.parse
 from pathlib import Path
 
 POSTFIX_MASTER_CF = """\
@@ -432,6 +435,60 @@ def plain_mail(sender: str, recipient: str, subject: str, body: str) -> tuple[st
             f"Date: {time.strftime('%a, %d %b %Y %H:%M:%S +0000', time.gmtime())}\r\n\r\n"
             + body.replace("\n", "\r\n") + "\r\n")
     return message_id, text
+
+
+class WebClient:
+    """A browser's share of HTTP against `pushback web`: cookies kept per client,
+    no redirects followed, from a chosen loopback source address (the console's
+    login limit counts per address). A response carries `body` (bytes) and `text`."""
+
+    def __init__(self, port: int, password: str, source: str = "127.0.0.1", timeout: float = 60):
+        self.port = port
+        self.password = password
+        self.source = source
+        self.timeout = timeout
+        self.cookies: dict[str, str] = {}
+
+    def request(self, method: str, path: str, fields: dict | list | None = None):
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout,
+                                                source_address=(self.source, 0))
+        headers = {}
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        body = None
+        if fields is not None:
+            body = urllib.parse.urlencode(fields)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        connection.request(method, path, body=body, headers=headers)
+        response = connection.getresponse()
+        response.body = response.read()
+        response.text = response.body.decode()
+        for header, value in response.getheaders():
+            if header.lower() == "set-cookie":
+                name, rest = value.split("=", 1)
+                if "Max-Age=0" in value:
+                    self.cookies.pop(name, None)
+                else:
+                    self.cookies[name] = rest.split(";", 1)[0]
+        connection.close()
+        return response
+
+    def get(self, path: str):
+        return self.request("GET", path)
+
+    def post(self, path: str, fields):
+        return self.request("POST", path, fields)
+
+    def login(self, password: str | None = None):
+        form = self.get("/login")
+        return self.post("/login", {"csrf": csrf_of(form.text), "password": self.password if password is None else password})
+
+
+def csrf_of(page: str) -> str:
+    """The CSRF token of a console page's forms."""
+    match = re.search(r'name="csrf" value="([0-9a-f]+)"', page)
+    assert match, page
+    return match.group(1)
 
 
 # A console in front of a Postfix hold queue, as the web tests need it.

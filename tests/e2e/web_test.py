@@ -8,7 +8,6 @@ import base64
 import hashlib
 import hmac
 import html
-import http.client
 import json
 import os
 import re
@@ -20,8 +19,8 @@ import unittest
 import urllib.parse
 from pathlib import Path
 
-from harness import (ConsolePath, Postfix, Process, Pushback, free_port, make_world_readable_tempdir, port_open,
-                     wait_until)
+from harness import (ConsolePath, Postfix, Process, Pushback, WebClient, csrf_of, free_port,
+                     make_world_readable_tempdir, port_open, wait_until)
 from quarantine_test import DIGEST_STEPS, STEPS, mail
 
 BINARY = os.environ["PUSHBACK_BIN"]
@@ -29,56 +28,8 @@ PASSWORD = "correct horse battery staple"
 
 
 
-class Client:
-    """A browser's share of HTTP: cookies kept per client, no redirects followed,
-    from a chosen loopback source address (the rate limit counts per address)."""
-
-    def __init__(self, port: int, source: str = "127.0.0.1"):
-        self.port = port
-        self.source = source
-        self.cookies: dict[str, str] = {}
-
-    def request(self, method: str, path: str, fields: dict | list | None = None):
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60,
-                                                source_address=(self.source, 0))
-        headers = {}
-        if self.cookies:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        body = None
-        if fields is not None:
-            body = urllib.parse.urlencode(fields)
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        connection.request(method, path, body=body, headers=headers)
-        response = connection.getresponse()
-        text = response.read().decode()
-        for header, value in response.getheaders():
-            if header.lower() == "set-cookie":
-                name, rest = value.split("=", 1)
-                cookie_value = rest.split(";", 1)[0]
-                if "Max-Age=0" in value:
-                    self.cookies.pop(name, None)
-                else:
-                    self.cookies[name] = cookie_value
-        connection.close()
-        response.text = text
-        return response
-
-    def get(self, path: str):
-        return self.request("GET", path)
-
-    def post(self, path: str, fields):
-        return self.request("POST", path, fields)
-
-    def login(self, password: str = PASSWORD):
-        form = self.get("/login")
-        token = csrf_of(form.text)
-        return self.post("/login", {"csrf": token, "password": password})
-
-
-def csrf_of(page: str) -> str:
-    match = re.search(r'name="csrf" value="([0-9a-f]+)"', page)
-    assert match, page
-    return match.group(1)
+def Client(port: int, source: str = "127.0.0.1") -> WebClient:
+    return WebClient(port, PASSWORD, source)
 
 
 def b64(data: bytes) -> str:

@@ -75,11 +75,7 @@ TEST(DailyCounts, LmdbExpiresOldDays) {
 
 TEST(DailyCounts, RedisDownGivesNothing) {
   testing::TempDir dir;
-  StoreSettings settings;
-  settings.backend = BackendKind::redis;
-  settings.state_dir = dir.path();
-  settings.redis.port = testing::free_port();
-  auto store = open_store(settings, std::make_shared<FakeClock>());
+  auto store = open_store(testing::unreachable_redis_settings(dir), std::make_shared<FakeClock>());
   EXPECT_FALSE(store->add_daily_counts({day_with(1, DailyEvent::pass, 1)}));
   EXPECT_TRUE(store->daily_counts(0, 10).empty());
 }

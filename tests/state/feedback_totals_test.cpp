@@ -52,11 +52,7 @@ TEST(FeedbackTotals, Redis) {
 
 TEST(FeedbackTotals, RedisDownGivesNothing) {
   testing::TempDir dir;
-  StoreSettings settings;
-  settings.backend = BackendKind::redis;
-  settings.state_dir = dir.path();
-  settings.redis.port = testing::free_port();
-  auto store = open_store(settings, std::make_shared<FakeClock>());
+  auto store = open_store(testing::unreachable_redis_settings(dir), std::make_shared<FakeClock>());
   EXPECT_TRUE(store->feedback_totals().empty());
   Feedback report;
   report.sender = "a@b.example";

@@ -161,6 +161,14 @@ StoreSettings redis_settings(const TempDir& dir, const RedisServer& redis) {
   return settings;
 }
 
+StoreSettings unreachable_redis_settings(const TempDir& dir) {
+  StoreSettings settings;
+  settings.backend = BackendKind::redis;
+  settings.state_dir = dir.path();
+  settings.redis.port = free_port();
+  return settings;
+}
+
 std::uint64_t RedisServer::info(const std::string& field) const {
   auto info = command({"INFO", "all"});
   std::string text = "\n" + (info.empty() ? std::string{} : info.front());

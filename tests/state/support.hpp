@@ -96,6 +96,8 @@ std::string read_file(const std::string& path);
 
 // Store settings for the Redis backend on `redis`, state (the key file) in `dir`.
 StoreSettings redis_settings(const TempDir& dir, const RedisServer& redis);
+// The same for a Redis that is not there: a free port nothing listens on.
+StoreSettings unreachable_redis_settings(const TempDir& dir);
 std::uint16_t free_port();
 
 }  // namespace pushback::state::testing
